@@ -1,0 +1,38 @@
+# Tocsin: `make demo` starts it with demo data; `make test` runs lint and every test.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+# The suite runs against SQLite and against this PostgreSQL (trust auth, database `test`).
+export TOCSIN_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo serve lint test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/tocsin demo
+
+serve: install
+	$(BIN)/tocsin serve
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_clock.py
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) tocsin-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""HTTP: parse, call a service, render. Nothing else."""

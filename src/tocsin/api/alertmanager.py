@@ -1,0 +1,160 @@
+"""Alertmanager API v2, as Prometheus and amtool speak it: post, list and status."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from tocsin import __version__
+from tocsin.api.auth import token_from_headers
+from tocsin.api.body import read_body
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.domain.alerts import Alert
+from tocsin.domain.integrations import IntegrationKind
+from tocsin.domain.matchers import Matcher, parse_matchers
+from tocsin.errors import FieldProblem, InputError
+from tocsin.integrations.alertmanager_api import parse_postable_alerts
+from tocsin.services.alerts import AlertQuery
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v2", tags=["Alertmanager API v2"])
+
+_ZERO_TIME = "0001-01-01T00:00:00.000Z"
+_POSTABLE_ALERTS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["labels"],
+        "properties": {
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+            "startsAt": {"type": "string", "format": "date-time"},
+            "endsAt": {"type": "string", "format": "date-time"},
+            "generatorURL": {"type": "string", "format": "uri"},
+        },
+    },
+}
+
+
+def _time(value: datetime | None) -> str:
+    if value is None:
+        return _ZERO_TIME
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _gettable(alert: Alert) -> dict[str, Any]:
+    return {
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "startsAt": _time(alert.starts_at),
+        "endsAt": _time(alert.ends_at),
+        "updatedAt": _time(alert.updated_at),
+        "generatorURL": alert.generator_url,
+        "fingerprint": alert.fingerprint,
+        "receivers": [],
+        "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], "mutedBy": []},
+    }
+
+
+def _authenticate(request: Request) -> None:
+    runtime_of(request).integrations.authenticate(
+        token_from_headers(request), {IntegrationKind.ALERTMANAGER}
+    )
+
+
+@router.post(
+    "/alerts",
+    summary="Post alerts (what Prometheus sends)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _POSTABLE_ALERTS_SCHEMA}},
+        }
+    },
+    responses={200: {"description": "Stored durably"}, 400: {"description": "Invalid alerts"}},
+)
+async def post_alerts(request: Request) -> Response:
+    runtime = runtime_of(request)
+    integration = runtime.integrations.authenticate(
+        token_from_headers(request), {IntegrationKind.ALERTMANAGER}
+    )
+    body = await read_body(request)
+    events = parse_postable_alerts(
+        body, now=runtime.clock.now(), resolve_timeout=runtime.settings.resolve_timeout
+    )
+    if events:
+        await runtime.intake.submit(integration, events)
+    return Response(status_code=200)
+
+
+def _filters(filter: list[str]) -> list[Matcher]:
+    matchers: list[Matcher] = []
+    for i, text in enumerate(filter):
+        try:
+            matchers.extend(parse_matchers(text))
+        except ValueError as exc:
+            raise InputError(FieldProblem(f"filter[{i}]", str(exc))) from None
+    return matchers
+
+
+@router.get("/alerts", summary="List alerts (what amtool queries)")
+async def get_alerts(
+    request: Request,
+    filter: Annotated[list[str], Query(description='Label matchers, e.g. job="api"')] = [],  # noqa: B006
+    active: bool = True,
+    silenced: bool = True,
+    inhibited: bool = True,
+    unprocessed: bool = True,
+    receiver: str | None = None,
+) -> Response:
+    runtime = runtime_of(request)
+    _authenticate(request)
+    matchers = _filters(filter)
+    receiver_re = None
+    if receiver:
+        try:
+            receiver_re = re.compile(f"(?:{receiver})", re.ASCII)
+        except re.error as exc:
+            raise InputError(
+                FieldProblem("receiver", f"invalid regular expression: {exc}")
+            ) from None
+    found = runtime.alerts.list(AlertQuery(matchers=matchers, open_only=True))
+    result = []
+    for alert, _status in found:
+        # Until routing exists every alert is active (not silenced, inhibited or unprocessed)
+        # and has no receivers, so a receiver filter matches nothing.
+        if not active or receiver_re is not None:
+            continue
+        result.append(_gettable(alert))
+    return json_response(result)
+
+
+@router.get("/status", summary="Alertmanager-compatible status")
+async def get_status(request: Request) -> Response:
+    runtime = runtime_of(request)
+    return json_response(
+        {
+            "cluster": {"name": "", "status": "disabled", "peers": []},
+            "versionInfo": {
+                "version": __version__,
+                "revision": "tocsin",
+                "branch": "main",
+                "buildUser": "tocsin",
+                "buildDate": "",
+                "goVersion": "python",
+            },
+            "config": {"original": ""},
+            "uptime": _time(runtime.started_at),
+        }
+    )
+
+
+@router.get("/receivers", summary="Receivers (none until routing is configured)")
+async def get_receivers(request: Request) -> Response:
+    _authenticate(request)
+    return json_response([])

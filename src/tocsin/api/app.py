@@ -1,0 +1,52 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tocsin import __version__
+from tocsin.api import alertmanager, health, opsgenie, pagerduty, webhooks
+from tocsin.api.errors import install_error_handlers
+from tocsin.api.timing import LatencyMiddleware
+from tocsin.services.runtime import Runtime
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """
+Tocsin takes a team from the first alert to a fixed system and a lesson learned.
+
+Alerts come in through **integrations**, each with its own token: the Alertmanager API v2
+(point Prometheus here), an Alertmanager webhook receiver, PagerDuty Events API v2, the
+Opsgenie Alert API, and generic JSON webhooks. A 2xx answer means the alert is durably stored.
+"""
+
+
+def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
+    """Build the app around ``runtime``; it is started and stopped with the app's lifespan
+    unless ``manage_runtime`` is False (the caller runs it)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                runtime.stop()
+
+    app = FastAPI(
+        title="Tocsin",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for module in (alertmanager, pagerduty, opsgenie, webhooks, health):
+        app.include_router(module.router)
+    app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
+    return app

@@ -1,0 +1,43 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.store import migrate
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> Response:
+    return json_response({"status": "ok"})
+
+
+@router.get("/readyz", summary="The database is reachable and its schema is current")
+def readyz(request: Request) -> Response:
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+            current = migrate.current_revision(conn)
+    except Exception as exc:  # any database failure means "not ready"
+        return json_response({"status": "unavailable", "database": str(exc)[:200]}, 503)
+    head = migrate.head_revision()
+    if current != head:
+        return json_response(
+            {"status": "unavailable", "migrations": f"at {current}, expected {head}"}, 503
+        )
+    return json_response({"status": "ok", "database": "reachable", "migration": current})
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(request: Request) -> Response:
+    registry = runtime_of(request).metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,122 @@
+"""Opsgenie Alert API: create, close, acknowledge; ``Authorization: GenieKey <token>``."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+
+from tocsin.api.auth import token_from_headers
+from tocsin.api.body import read_body
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.domain.alerts import Action
+from tocsin.domain.integrations import Integration, IntegrationKind
+from tocsin.errors import InputError, PayloadTooLarge, Unauthorized
+from tocsin.integrations.opsgenie import (
+    CreateAlert,
+    alias_fingerprint,
+    parse_action,
+    parse_create,
+)
+from tocsin.services.runtime import Runtime
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v2/alerts", tags=["Opsgenie Alert API"])
+
+
+class _Request:
+    """Opsgenie's envelope: every answer carries ``took`` (seconds) and a ``requestId``."""
+
+    def __init__(self) -> None:
+        self.id = str(uuid.uuid4())
+        self.started = time.perf_counter()
+
+    def answer(self, status: int, **fields: object) -> Response:
+        took = round(time.perf_counter() - self.started, 3)
+        return json_response({**fields, "took": took, "requestId": self.id}, status)
+
+    def invalid(self, exc: InputError) -> Response:
+        status = 413 if isinstance(exc, PayloadTooLarge) else 422
+        return self.answer(
+            status,
+            message="Request body is not processable. Please check the errors.",
+            errors={p.field or "body": p.problem for p in exc.problems},
+        )
+
+
+def _authenticate(runtime: Runtime, request: Request) -> Integration:
+    return runtime.integrations.authenticate(
+        token_from_headers(request, ("geniekey", "bearer", "basic")), {IntegrationKind.OPSGENIE}
+    )
+
+
+@router.post(
+    "",
+    summary="Create an Opsgenie alert (alias = dedup key)",
+    status_code=202,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CreateAlert.model_json_schema()}},
+        }
+    },
+)
+async def create_alert(request: Request) -> Response:
+    runtime = runtime_of(request)
+    envelope = _Request()
+    try:
+        integration = _authenticate(runtime, request)
+    except Unauthorized:
+        return envelope.answer(401, message="Could not authenticate")
+    try:
+        body = await read_body(request)
+        event = parse_create(body, integration_id=integration.id, new_alias=envelope.id)
+    except InputError as exc:
+        return envelope.invalid(exc)
+    await runtime.intake.submit(integration, [event])
+    return envelope.answer(202, result="Request will be processed")
+
+
+async def _act(request: Request, identifier: str, identifier_type: str, action: Action) -> Response:
+    runtime = runtime_of(request)
+    envelope = _Request()
+    try:
+        integration = _authenticate(runtime, request)
+    except Unauthorized:
+        return envelope.answer(401, message="Could not authenticate")
+    dedup_key: str | None = identifier
+    if identifier_type == "alias":
+        fingerprint = alias_fingerprint(integration.id, identifier)
+    else:
+        alert = runtime.alerts.by_uid(identifier)
+        if alert is None or alert.integration_id != integration.id:
+            return envelope.answer(404, message=f"Alert with id [{identifier}] does not exist")
+        fingerprint, dedup_key = alert.fingerprint, alert.dedup_key
+    try:
+        body = await read_body(request)
+        event = parse_action(body, action=action, fingerprint=fingerprint, dedup_key=dedup_key)
+    except InputError as exc:
+        return envelope.invalid(exc)
+    await runtime.intake.submit(integration, [event])
+    return envelope.answer(202, result="Request will be processed")
+
+
+IdentifierType = Literal["id", "alias", "tiny"]
+
+
+@router.post("/{identifier}/close", summary="Close an Opsgenie alert", status_code=202)
+async def close_alert(
+    request: Request, identifier: str, identifierType: IdentifierType = "id"
+) -> Response:
+    return await _act(request, identifier, identifierType, Action.RESOLVE)
+
+
+@router.post("/{identifier}/acknowledge", summary="Acknowledge an Opsgenie alert", status_code=202)
+async def acknowledge_alert(
+    request: Request, identifier: str, identifierType: IdentifierType = "id"
+) -> Response:
+    return await _act(request, identifier, identifierType, Action.ACKNOWLEDGE)

@@ -1,0 +1,88 @@
+"""``tocsin demo``: Tocsin on SQLite with demo integrations and a live alert stream."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tocsin.api.app import create_app
+from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.demo_stream import DemoStream
+from tocsin.domain.integrations import IntegrationKind
+from tocsin.services.runtime import Runtime
+
+__all__ = ["demo"]
+
+DEMO_INTEGRATIONS = {
+    "alertmanager": ("demo-prometheus", IntegrationKind.ALERTMANAGER),
+    "alertmanager-webhook": ("demo-alertmanager", IntegrationKind.ALERTMANAGER_WEBHOOK),
+    "pagerduty": ("demo-pagerduty", IntegrationKind.PAGERDUTY),
+    "opsgenie": ("demo-opsgenie", IntegrationKind.OPSGENIE),
+    "webhook": ("demo-webhook", IntegrationKind.WEBHOOK),
+}
+
+
+def _demo_tokens(runtime: Runtime) -> dict[str, str]:
+    """Create the demo integrations, or give existing ones fresh tokens to print."""
+    existing = {i.name for i in runtime.integrations.list()}
+    tokens = {}
+    for key, (name, kind) in DEMO_INTEGRATIONS.items():
+        if name in existing:
+            _, tokens[key] = runtime.integrations.rotate_token(name)
+        else:
+            _, tokens[key] = runtime.integrations.create(name, kind)
+    return tokens
+
+
+@tocsin_errors
+def demo(
+    port: Annotated[int, typer.Option(envvar="TOCSIN_PORT")] = 8080,
+    stream: Annotated[bool, typer.Option(help="Send a simulated alert stream.")] = True,
+) -> None:
+    """Start Tocsin with demo integrations and a simulated alert stream."""
+    settings = settings_with(port=port)
+    admin = open_runtime(settings)
+    try:
+        tokens = _demo_tokens(admin)
+    finally:
+        admin.db.dispose()
+    base = settings.public_url
+    console.rule("[bold]Tocsin demo")
+    console.print(f"Database:       {settings.database_url}")
+    console.print(f"API docs:       {base}/docs")
+    console.print(f"Health:         {base}/healthz  {base}/readyz  {base}/metrics")
+    console.print("Tokens (demo only; real tokens are shown once):")
+    for key, token in tokens.items():
+        console.print(f"  {DEMO_INTEGRATIONS[key][0]:<20} {key:<21} {token}")
+    console.print("Try:")
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {tokens['alertmanager']}' {base}/api/v2/alerts",
+        soft_wrap=True,
+    )
+    console.print(
+        f"  .venv/bin/tocsin alert send DemoAlert severity=page --token {tokens['alertmanager']}"
+        f" --url {base}",
+        soft_wrap=True,
+    )
+    console.print("  .venv/bin/tocsin alerts --firing")
+    console.print(
+        f"  amtool alert query --alertmanager.url=http://demo:{tokens['alertmanager']}@"
+        f"{base.split('://')[-1]}",
+        soft_wrap=True,
+    )
+    console.rule()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    sender = DemoStream(base, tokens) if stream else None
+    app = create_app(Runtime.build(settings))
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False)
+    server = uvicorn.Server(config)
+    if sender is not None:
+        sender.start()
+    try:
+        server.run()
+    finally:
+        if sender is not None:
+            sender.stop()

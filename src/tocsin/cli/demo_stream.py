@@ -1,0 +1,125 @@
+"""A small simulated alert stream for the demo: every kind of sender, firing and resolving."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+__all__ = ["DemoStream"]
+
+SERVICES = ["checkout", "payments", "search", "auth", "inventory"]
+PROBLEMS = [
+    ("HighErrorRate", "critical", "5xx ratio above 5% for 5 minutes"),
+    ("HighLatency", "warning", "p99 latency above 800ms"),
+    ("DiskWillFillIn4Hours", "warning", "disk predicted to fill within 4 hours"),
+    ("InstanceDown", "critical", "target has been unreachable for 1 minute"),
+]
+
+
+class DemoStream:
+    """Posts to a running Tocsin through its real endpoints, as real senders would."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str], *, period: float = 3.0) -> None:
+        self.base = base_url.rstrip("/")
+        self.tokens = tokens
+        self.period = period
+        self.random = random.Random(7)
+        self._stop = threading.Event()
+        self._firing: dict[tuple[str, str, str], datetime] = {}
+        self._thread = threading.Thread(target=self._run, name="demo-stream", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=5) as client:
+            while not self._stop.wait(self.period):
+                with contextlib.suppress(httpx.HTTPError):  # starting or stopping
+                    self._tick(client)
+
+    def _tick(self, client: httpx.Client) -> None:
+        now = datetime.now(UTC)
+        rnd = self.random
+        if rnd.random() < 0.5 or not self._firing:
+            service = rnd.choice(SERVICES)
+            name, severity, _ = rnd.choice(PROBLEMS)
+            instance = f"{service}-{rnd.randint(1, 3)}:9100"
+            self._firing.setdefault((name, service, instance), now)
+        elif rnd.random() < 0.6:
+            self._firing.pop(rnd.choice(list(self._firing)))
+        # Prometheus re-sends everything that fires, with endsAt a few intervals ahead.
+        batch = []
+        for (name, service, instance), since in self._firing.items():
+            severity, summary = next((s, d) for n, s, d in PROBLEMS if n == name)
+            batch.append(
+                {
+                    "labels": {
+                        "alertname": name,
+                        "service": service,
+                        "instance": instance,
+                        "job": service,
+                        "severity": severity,
+                    },
+                    "annotations": {
+                        "summary": f"{service}: {summary}",
+                        "runbook_url": f"https://runbooks.example.com/{name}",
+                    },
+                    "startsAt": since.isoformat(),
+                    "endsAt": (now + timedelta(minutes=4)).isoformat(),
+                    "generatorURL": f"http://prometheus.example.com/graph?g0.expr={name}",
+                }
+            )
+        headers = {"Authorization": f"Bearer {self.tokens['alertmanager']}"}
+        client.post(f"{self.base}/api/v2/alerts", json=batch, headers=headers)
+        if rnd.random() < 0.3:
+            action = rnd.choice(["trigger", "trigger", "acknowledge", "resolve"])
+            client.post(
+                f"{self.base}/v2/enqueue",
+                json={
+                    "routing_key": self.tokens["pagerduty"],
+                    "event_action": action,
+                    "dedup_key": f"backup-{rnd.randint(1, 2)}",
+                    "payload": {
+                        "summary": "Nightly backup failed on db-primary",
+                        "source": "backup-runner",
+                        "severity": "error",
+                        "component": "postgres",
+                    },
+                },
+            )
+        if rnd.random() < 0.2:
+            genie = {"Authorization": f"GenieKey {self.tokens['opsgenie']}"}
+            if rnd.random() < 0.6:
+                client.post(
+                    f"{self.base}/v2/alerts",
+                    json={
+                        "message": "Certificate expires in 7 days",
+                        "alias": "cert-api",
+                        "priority": "P3",
+                        "tags": ["tls", "api"],
+                    },
+                    headers=genie,
+                )
+            else:
+                client.post(
+                    f"{self.base}/v2/alerts/cert-api/close?identifierType=alias", headers=genie
+                )
+        if rnd.random() < 0.2:
+            client.post(
+                f"{self.base}/integrations/webhook/{self.tokens['webhook']}",
+                json={
+                    "title": "Synthetic check failed: login page",
+                    "status": rnd.choice(["firing", "resolved"]),
+                    "dedup_key": "synthetic-login",
+                    "severity": "critical",
+                    "labels": {"service": "auth"},
+                },
+            )

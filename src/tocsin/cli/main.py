@@ -1,0 +1,103 @@
+"""``tocsin``: serve, migrate, manage integrations, send and list alerts."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from tocsin import __version__
+from tocsin.cli import alerts, demo, integrations
+from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.store import migrate
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tocsin",
+    help="Tocsin: self-hosted incident response, from the first alert to a lesson learned.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(integrations.app, name="integration")
+app.command("alerts")(alerts.list_alerts)
+alert_app = typer.Typer(help="Send alerts, as `amtool alert add` does.", no_args_is_help=True)
+alert_app.command("send")(alerts.send)
+app.add_typer(alert_app, name="alert")
+app.command("demo")(demo.demo)
+
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"tocsin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+@tocsin_errors
+def serve(
+    host: Annotated[
+        str | None, typer.Option(envvar="TOCSIN_HOST", show_default="127.0.0.1")
+    ] = None,
+    port: Annotated[int | None, typer.Option(envvar="TOCSIN_PORT", show_default="8080")] = None,
+    database_url: DatabaseUrl = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Run the Tocsin server (API, intake and engine) until interrupted."""
+    import uvicorn
+
+    from tocsin.api.app import create_app
+    from tocsin.services.runtime import Runtime
+
+    settings = settings_with(database_url, host=host, port=port)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    app_ = create_app(Runtime.build(settings))
+    console.print(f"Tocsin {__version__} on {settings.public_url} (database: {_safe(settings)})")
+    uvicorn.run(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _safe(settings: object) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)  # type: ignore[attr-defined]
+
+
+@db_app.command("upgrade")
+@tocsin_errors
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Apply every pending migration."""
+    runtime = open_runtime(settings_with(database_url))
+    with runtime.db.read() as conn:
+        current = migrate.current_revision(conn)
+    runtime.db.dispose()
+    console.print(f"database at revision {current} (head {migrate.head_revision()})")
+
+
+def main() -> None:
+    app()

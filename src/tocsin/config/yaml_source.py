@@ -1,0 +1,75 @@
+"""Load a YAML file and remember where each key sits, to name the line of a bad value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from tocsin.errors import ConfigError
+
+__all__ = ["YamlSource", "load_yaml"]
+
+
+@dataclass(frozen=True)
+class YamlSource:
+    path: str
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, keys: Sequence[str | int]) -> int | None:
+        """1-based line of the value at ``keys`` (or of the deepest part of it that exists)."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == str(key):
+                        line, node = k.start_mark.line + 1, v
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if key >= len(node.value):
+                    return line
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+    def error(self, keys: Sequence[str | int], problem: str) -> ConfigError:
+        where = self.path
+        line = self.line_of(keys)
+        if line is not None:
+            where += f":{line}"
+        key = ".".join(str(k) for k in keys)
+        return ConfigError(f"{where}: {key + ': ' if key else ''}{problem}")
+
+    def validation_error(
+        self, exc: pydantic.ValidationError, prefix: Sequence[str] = ()
+    ) -> ConfigError:
+        first = exc.errors(include_url=False)[0]
+        loc = [*prefix, *first["loc"]]
+        message = "is required" if first["type"] == "missing" else first["msg"]
+        return self.error([p for p in loc if isinstance(p, str | int)], message)
+
+
+def load_yaml(path: str | Path) -> YamlSource:
+    text_path = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"{text_path}: cannot read: {exc.strerror}") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{text_path}:{mark.line + 1}" if mark is not None else text_path
+        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    return YamlSource(text_path, data, root)

@@ -1,0 +1,59 @@
+"""Label sets as Prometheus and Alertmanager define them, and their fingerprint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = ["LABEL_NAME", "fingerprint", "label_name_problem", "normalise_labels", "scoped_key"]
+
+#: Alertmanager's (classic) label-name rule.
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+_FNV_OFFSET = 14695981039346656037
+_FNV_PRIME = 1099511628211
+_MASK = (1 << 64) - 1
+_SEPARATOR = 0xFF
+
+
+def label_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid label name, or None when it is."""
+    if not name:
+        return "label name must not be empty"
+    if not LABEL_NAME.match(name):
+        return f"invalid label name {name!r}: must match [a-zA-Z_][a-zA-Z0-9_]*"
+    return None
+
+
+def normalise_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """Drop empty values (an empty label equals an absent one) and sort by name."""
+    return {k: labels[k] for k in sorted(labels) if labels[k] != ""}
+
+
+def _fnv(parts: list[str]) -> str:
+    h = _FNV_OFFSET
+    for part in parts:
+        for byte in part.encode():
+            h = ((h ^ byte) * _FNV_PRIME) & _MASK
+        h = ((h ^ _SEPARATOR) * _FNV_PRIME) & _MASK
+    return f"{h:016x}"
+
+
+def fingerprint(labels: Mapping[str, str]) -> str:
+    """Alertmanager's fingerprint of a label set: FNV-1a 64 over sorted name/value pairs.
+
+    Identical to ``model.LabelSet.Fingerprint()`` in prometheus/common, so Tocsin and a real
+    Alertmanager name the same alert with the same 16 hex digits.
+    """
+    parts: list[str] = []
+    for name in sorted(labels):
+        parts.append(name)
+        parts.append(labels[name])
+    if not parts:
+        return f"{_FNV_OFFSET:016x}"
+    return _fnv(parts)
+
+
+def scoped_key(scope: str, key: str) -> str:
+    """Fingerprint for alerts identified by a sender's dedup key inside one integration."""
+    return _fnv(["\x00scoped", scope, key])

@@ -1,0 +1,62 @@
+"""Housekeeping: resolve alerts whose endsAt passed, and forget old resolved alerts.
+
+One recurring timer (kind ``housekeeping``). Expiry is also applied at read time
+(``domain.alerts.effective_status``), so what this does is make it durable and visible in the
+event log, a few seconds after the fact at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from tocsin.domain.alerts import Action, Outcome, expire
+from tocsin.engine.runner import Again
+from tocsin.store import alerts as alert_store
+from tocsin.store import timers as timer_store
+from tocsin.store.alerts import EventRow
+from tocsin.store.timers import Timer
+
+__all__ = ["KIND", "Housekeeping"]
+
+KIND = "housekeeping"
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    interval: timedelta
+    retention: timedelta
+
+    def ensure_scheduled(self, conn: Connection, now: datetime) -> None:
+        timer_store.schedule(conn, KIND, "main", now, replace=False)
+
+    def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again:
+        expire_alerts(conn, now)
+        alert_store.delete_resolved_before(conn, now - self.retention, limit=_BATCH * 10)
+        return Again(now + self.interval)
+
+
+def expire_alerts(conn: Connection, now: datetime) -> int:
+    """Resolve open alerts whose endsAt is at or before ``now``; log each as an event."""
+    expired = alert_store.open_expired(conn, now, _BATCH)
+    changed = []
+    events = []
+    for alert in expired:
+        changed.append((expire(alert, now), True))
+        events.append(
+            EventRow(
+                alert_id=alert.id,
+                fingerprint=alert.fingerprint,
+                integration_id=alert.integration_id,
+                received_at=now,
+                action=Action.RESOLVE.value,
+                outcome=Outcome.RESOLVED.value,
+                payload={"expired": True},
+            )
+        )
+    alert_store.update_alerts(conn, changed)
+    alert_store.insert_events(conn, events)
+    return len(changed)

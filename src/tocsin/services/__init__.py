@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction: one unit of work per command."""

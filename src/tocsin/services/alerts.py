@@ -1,0 +1,50 @@
+"""Reading alerts: listing with matchers, and looking one up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tocsin.domain.alerts import Alert, AlertStatus, effective_status
+from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.engine.clock import Clock
+from tocsin.store import alerts as store
+from tocsin.store.database import Database
+
+__all__ = ["AlertQuery", "AlertService"]
+
+
+@dataclass(frozen=True)
+class AlertQuery:
+    matchers: Sequence[Matcher] = ()
+    #: Only alerts open (firing or acknowledged) now.
+    open_only: bool = False
+    statuses: frozenset[AlertStatus] | None = None
+    limit: int | None = None
+
+
+class AlertService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def list(self, query: AlertQuery) -> list[tuple[Alert, AlertStatus]]:
+        """Each fingerprint's latest alert that matches, with its status as of now."""
+        now = self.clock.now()
+        with self.db.read() as conn:
+            heads = store.list_heads(conn, open_at=now if query.open_only else None)
+        found: list[tuple[Alert, AlertStatus]] = []
+        for alert in heads:
+            status = effective_status(alert, now)
+            if query.statuses is not None and status not in query.statuses:
+                continue
+            if not matches_all(query.matchers, alert.labels):
+                continue
+            found.append((alert, status))
+            if query.limit is not None and len(found) >= query.limit:
+                break
+        return found
+
+    def by_uid(self, uid: str) -> Alert | None:
+        with self.db.read() as conn:
+            return store.find_by_uid(conn, uid)

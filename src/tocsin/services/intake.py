@@ -1,0 +1,159 @@
+"""Alert intake: apply received events to stored alerts, durably, many requests per commit.
+
+Every received event is appended to the alert event log and the alert's current state
+updated in the same transaction. ``submit`` returns only after that transaction committed,
+which is what lets the API answer 2xx.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tocsin.domain.alerts import Alert, AlertEvent, Outcome, apply
+from tocsin.domain.integrations import Integration
+from tocsin.engine.clock import Clock
+from tocsin.metrics import Metrics
+from tocsin.store import alerts as alert_store
+from tocsin.store.alerts import EventRow
+from tocsin.store.database import Database
+from tocsin.store.group_commit import GroupCommit
+
+__all__ = ["Intake", "Receipt", "Submission"]
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    integration: Integration
+    events: Sequence[AlertEvent]
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What each submitted event did, in order, and the alert it applied to (if any)."""
+
+    outcomes: list[Outcome]
+    alert_uids: list[str | None]
+
+
+class _Slot:
+    """One alert being worked on in a batch; ``alert.id`` is None until inserted."""
+
+    __slots__ = ("alert", "dirty", "id")
+
+    def __init__(self, alert: Alert) -> None:
+        self.alert = alert
+        self.id = alert.id
+        self.dirty = False
+
+
+def _payload(event: AlertEvent) -> dict[str, Any]:
+    payload: dict[str, Any] = {"labels": dict(event.labels)}
+    if event.annotations:
+        payload["annotations"] = dict(event.annotations)
+    if event.starts_at is not None:
+        payload["starts_at"] = event.starts_at.isoformat()
+    if event.ends_at is not None:
+        payload["ends_at"] = event.ends_at.isoformat()
+    if event.generator_url:
+        payload["generator_url"] = event.generator_url
+    if event.dedup_key is not None:
+        payload["dedup_key"] = event.dedup_key
+    if event.note:
+        payload["note"] = event.note
+    return payload
+
+
+def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Receipt]:
+    """Apply every submission's events in order, in one transaction; one receipt each."""
+    heads = alert_store.load_heads(conn, (e.fingerprint for s in submissions for e in s.events))
+    current: dict[str, _Slot] = {fp: _Slot(alert) for fp, alert in heads.items()}
+    stored = list(current.values())
+    new_slots: list[_Slot] = []
+    pending: list[tuple[_Slot | None, AlertEvent, Submission, Outcome]] = []
+    receipts: list[Receipt] = []
+    for sub in submissions:
+        outcomes: list[Outcome] = []
+        uids: list[str | None] = []
+        for event in sub.events:
+            slot = current.get(event.fingerprint)
+            head = slot.alert if slot else None
+            result, outcome = apply(
+                head,
+                event,
+                integration_id=sub.integration.id,
+                new_uid=uuid.uuid4().hex,
+                now=sub.received_at,
+            )
+            if result is not None:
+                if slot is not None and result.uid == slot.alert.uid:
+                    slot.alert = result
+                    slot.dirty = True
+                else:
+                    if slot is not None:
+                        slot.dirty = True  # superseded: no longer the head
+                    slot = _Slot(result)
+                    new_slots.append(slot)
+                    current[event.fingerprint] = slot
+            pending.append((slot, event, sub, outcome))
+            outcomes.append(outcome)
+            uids.append(slot.alert.uid if slot else None)
+        receipts.append(Receipt(outcomes, uids))
+
+    def is_head(s: _Slot) -> bool:
+        return current[s.alert.fingerprint] is s
+
+    # Updates first: a superseded head must give up its head_key before the new head is in.
+    alert_store.update_alerts(conn, [(s.alert, is_head(s)) for s in stored if s.dirty])
+    ids = alert_store.insert_alerts(conn, [(s.alert, is_head(s)) for s in new_slots])
+    for s, new_id in zip(new_slots, ids, strict=True):
+        s.id = new_id
+    alert_store.insert_events(
+        conn,
+        [
+            EventRow(
+                alert_id=slot.id if slot else None,
+                fingerprint=event.fingerprint,
+                integration_id=sub.integration.id,
+                received_at=sub.received_at,
+                action=event.action.value,
+                outcome=outcome.value,
+                payload=_payload(event),
+            )
+            for slot, event, sub, outcome in pending
+        ],
+    )
+    return receipts
+
+
+class Intake:
+    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
+        self.clock = clock
+        self.metrics = metrics
+        self._commit: GroupCommit[Submission, Receipt] = GroupCommit(
+            db,
+            apply_batch,
+            on_commit=metrics.observe_commit if metrics else None,
+            name="intake",
+        )
+
+    def start(self) -> None:
+        self._commit.start()
+
+    def stop(self) -> None:
+        self._commit.stop()
+
+    async def submit(self, integration: Integration, events: Sequence[AlertEvent]) -> Receipt:
+        """Store ``events`` from ``integration``; return once durably committed."""
+        receipt = await self._commit.submit(Submission(integration, events, self.clock.now()))
+        if self.metrics is not None:
+            counter = self.metrics.alerts_received
+            for outcome in receipt.outcomes:
+                counter.labels(integration.kind.value, outcome.value).inc()
+        return receipt

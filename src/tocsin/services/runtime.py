@@ -1,0 +1,75 @@
+"""The running system: one database, one clock, the services, the engine. Built once by
+the server (and by tests), started and stopped together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tocsin.engine.clock import Clock, SystemClock
+from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
+from tocsin.engine.housekeeping import Housekeeping
+from tocsin.engine.runner import Runner
+from tocsin.metrics import Metrics
+from tocsin.services.alerts import AlertService
+from tocsin.services.intake import Intake
+from tocsin.services.integrations import IntegrationService
+from tocsin.settings import Settings
+from tocsin.store import migrate
+from tocsin.store.database import Database
+
+__all__ = ["Runtime"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    metrics: Metrics
+    integrations: IntegrationService
+    intake: Intake
+    alerts: AlertService
+    runner: Runner
+    housekeeping: Housekeeping
+    started_at: datetime = field(init=False)
+    run_engine: bool = True
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, clock: Clock | None = None, run_engine: bool = True
+    ) -> Runtime:
+        clock = clock or SystemClock()
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        metrics = Metrics()
+        housekeeping = Housekeeping(
+            interval=settings.housekeeping_interval, retention=settings.alert_retention
+        )
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            metrics=metrics,
+            integrations=IntegrationService(db, clock),
+            intake=Intake(db, clock, metrics),
+            alerts=AlertService(db, clock),
+            runner=Runner(db, clock, {HOUSEKEEPING: housekeeping}),
+            housekeeping=housekeeping,
+            run_engine=run_engine,
+        )
+
+    def start(self) -> None:
+        """Migrate the database, then start intake and the engine."""
+        self.started_at = self.clock.now()
+        migrate.upgrade(self.db)
+        with self.db.write() as conn:
+            self.housekeeping.ensure_scheduled(conn, self.clock.now())
+        self.intake.start()
+        if self.run_engine:
+            self.runner.start()
+
+    def stop(self) -> None:
+        if self.run_engine:
+            self.runner.stop()
+        self.intake.stop()
+        self.db.dispose()

@@ -1,0 +1,44 @@
+"""Settings from ``TOCSIN_*`` environment variables (and CLI flags, which override them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOCSIN_", extra="ignore")
+
+    #: SQLite by default; ``postgresql+psycopg://user@host/db`` for PostgreSQL.
+    database_url: str = "sqlite:///./tocsin-data/tocsin.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: The URL users reach Tocsin at (links in notifications); defaults to http://host:port.
+    external_url: str | None = None
+    #: Largest request body accepted by ingest endpoints (413 beyond it).
+    max_body_bytes: int = 512 * 1024
+    #: Alertmanager's resolve_timeout: a firing alert posted without endsAt resolves after it.
+    resolve_timeout: timedelta = timedelta(minutes=5)
+    #: Resolved alerts (and their events) are deleted this long after they resolved.
+    alert_retention: timedelta = timedelta(days=30)
+    housekeeping_interval: timedelta = timedelta(seconds=30)
+    #: FULL: a 2xx survives power loss. NORMAL: survives a crash of Tocsin, not of the OS.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    log_level: str = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value[len(plain) :]
+        return value
+
+    @property
+    def public_url(self) -> str:
+        return (self.external_url or f"http://{self.host}:{self.port}").rstrip("/")

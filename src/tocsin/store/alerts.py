@@ -1,0 +1,215 @@
+"""Alert rows and the append-only alert event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from tocsin.domain.alerts import Alert, AlertStatus, Resolution
+from tocsin.store.tables import alert_events, alerts
+
+__all__ = [
+    "EventRow",
+    "count_events",
+    "delete_resolved_before",
+    "find_by_uid",
+    "insert_alerts",
+    "insert_events",
+    "list_heads",
+    "load_heads",
+    "open_expired",
+    "update_alerts",
+]
+
+_CHUNK = 500
+_FIELDS = [c.name for c in alerts.columns if c.name not in ("id", "head_key")]
+
+
+def _to_alert(row: RowMapping) -> Alert:
+    return Alert(
+        id=row["id"],
+        uid=row["uid"],
+        fingerprint=row["fingerprint"],
+        integration_id=row["integration_id"],
+        status=AlertStatus(row["status"]),
+        labels=row["labels"],
+        annotations=row["annotations"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        ends_at_is_timeout=row["ends_at_is_timeout"],
+        generator_url=row["generator_url"],
+        dedup_key=row["dedup_key"],
+        details=row["details"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_received_at=row["last_received_at"],
+        receive_count=row["receive_count"],
+        acknowledged_at=row["acknowledged_at"],
+        resolved_at=row["resolved_at"],
+        resolution=Resolution(row["resolution"]) if row["resolution"] else None,
+    )
+
+
+def _values(alert: Alert) -> dict[str, Any]:
+    values = {name: getattr(alert, name) for name in _FIELDS}
+    values["status"] = alert.status.value
+    values["resolution"] = alert.resolution.value if alert.resolution else None
+    values["labels"] = dict(alert.labels)
+    values["annotations"] = dict(alert.annotations)
+    return values
+
+
+def load_heads(conn: Connection, fingerprints: Iterable[str]) -> dict[str, Alert]:
+    """The latest alert of each fingerprint that has one."""
+    wanted = list(dict.fromkeys(fingerprints))
+    found: dict[str, Alert] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        rows = conn.execute(select(alerts).where(alerts.c.head_key.in_(chunk))).mappings()
+        for row in rows:
+            found[row["fingerprint"]] = _to_alert(row)
+    return found
+
+
+def insert_alerts(conn: Connection, new: Sequence[tuple[Alert, bool]]) -> list[int]:
+    """Insert alerts (each with whether it is its fingerprint's head); return their ids."""
+    if not new:
+        return []
+    params = [_values(a) | {"head_key": a.fingerprint if head else None} for a, head in new]
+    result = conn.execute(
+        insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True), params
+    )
+    return [row[0] for row in result]
+
+
+def update_alerts(conn: Connection, changed: Sequence[tuple[Alert, bool]]) -> None:
+    """Write back stored alerts (each with whether it is still its fingerprint's head)."""
+    if not changed:
+        return
+    stmt = (
+        update(alerts)
+        .where(alerts.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in [*_FIELDS, "head_key"]})
+    )
+    params = []
+    for alert, head in changed:
+        values = _values(alert)
+        values["_id"] = alert.id
+        values["head_key"] = alert.fingerprint if head else None
+        params.append(values)
+    # Clear superseded heads first so a new head never collides with the unique index.
+    superseded = [p for p in params if p["head_key"] is None]
+    heads = [p for p in params if p["head_key"] is not None]
+    for group in (superseded, heads):
+        if group:
+            conn.execute(stmt, group)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    alert_id: int | None
+    fingerprint: str
+    integration_id: int | None
+    received_at: datetime
+    action: str
+    outcome: str
+    payload: dict[str, Any]
+
+
+def insert_events(conn: Connection, events: Sequence[EventRow]) -> None:
+    if events:
+        conn.execute(
+            insert(alert_events),
+            [
+                {
+                    "alert_id": e.alert_id,
+                    "fingerprint": e.fingerprint,
+                    "integration_id": e.integration_id,
+                    "received_at": e.received_at,
+                    "action": e.action,
+                    "outcome": e.outcome,
+                    "payload": e.payload,
+                }
+                for e in events
+            ],
+        )
+
+
+def count_events(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(alert_events)).scalar_one())
+
+
+def list_heads(
+    conn: Connection,
+    *,
+    statuses: Iterable[AlertStatus] | None = None,
+    open_at: datetime | None = None,
+    limit: int | None = None,
+) -> list[Alert]:
+    """Each fingerprint's latest alert, newest first.
+
+    ``open_at``: only alerts still open at that instant (not resolved, endsAt not passed).
+    """
+    query = select(alerts).where(alerts.c.head_key.is_not(None))
+    if statuses is not None:
+        query = query.where(alerts.c.status.in_([s.value for s in statuses]))
+    if open_at is not None:
+        query = query.where(
+            alerts.c.status != AlertStatus.RESOLVED.value,
+            or_(alerts.c.ends_at.is_(None), alerts.c.ends_at > open_at),
+        )
+    query = query.order_by(alerts.c.starts_at.desc(), alerts.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [_to_alert(row) for row in conn.execute(query).mappings()]
+
+
+def find_by_uid(conn: Connection, uid: str) -> Alert | None:
+    row = conn.execute(select(alerts).where(alerts.c.uid == uid)).mappings().first()
+    return _to_alert(row) if row else None
+
+
+def events_of(conn: Connection, alert_id: int) -> list[RowMapping]:
+    query = select(alert_events).where(alert_events.c.alert_id == alert_id)
+    return list(conn.execute(query.order_by(alert_events.c.id)).mappings())
+
+
+def open_expired(conn: Connection, now: datetime, limit: int) -> list[Alert]:
+    """Open alerts whose endsAt has passed (they resolve by timeout)."""
+    query = (
+        select(alerts)
+        .where(alerts.c.status != AlertStatus.RESOLVED.value, alerts.c.ends_at <= now)
+        .order_by(alerts.c.ends_at)
+        .limit(limit)
+    )
+    return [_to_alert(row) for row in conn.execute(query).mappings()]
+
+
+def delete_resolved_before(conn: Connection, cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` alerts resolved before ``cutoff``, with their events."""
+    ids = list(
+        conn.execute(
+            select(alerts.c.id)
+            .where(alerts.c.status == AlertStatus.RESOLVED.value, alerts.c.resolved_at < cutoff)
+            .limit(limit)
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    conn.execute(delete(alert_events).where(alert_events.c.alert_id.in_(ids)))
+    conn.execute(delete(alerts).where(alerts.c.id.in_(ids)))
+    return len(ids)

@@ -1,0 +1,144 @@
+"""The engine's durable timers: schedule, claim under a lease, finish.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several engines share the table
+without blocking one another; on SQLite (one engine) it is a compare-and-set on the lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from tocsin.store.tables import timers
+
+__all__ = ["Timer", "claim_due", "finish", "next_due_at", "release", "schedule"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    attempts: int
+    payload: Mapping[str, Any]
+
+
+def schedule(
+    conn: Connection,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    replace: bool = True,
+) -> None:
+    """Create the timer (kind, key), or move it to ``due_at`` when ``replace``."""
+    existing = conn.execute(
+        select(timers.c.id).where(timers.c.kind == kind, timers.c.key == key)
+    ).scalar_one_or_none()
+    if existing is None:
+        conn.execute(
+            insert(timers),
+            {
+                "kind": kind,
+                "key": key,
+                "due_at": due_at,
+                "attempts": 0,
+                "payload": dict(payload or {}),
+            },
+        )
+    elif replace:
+        conn.execute(
+            update(timers)
+            .where(timers.c.id == existing)
+            .values(due_at=due_at, payload=dict(payload or {}), attempts=0, last_error=None)
+        )
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        timers.c.due_at <= now,
+        or_(timers.c.lease_until.is_(None), timers.c.lease_until <= now),
+    )
+
+
+def claim_due(
+    conn: Connection, *, now: datetime, owner: str, lease_until: datetime, limit: int
+) -> list[Timer]:
+    """Lease up to ``limit`` due timers to ``owner``; another owner won't get them meanwhile."""
+    query = select(timers).where(_claimable(now)).order_by(timers.c.due_at).limit(limit)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    claimed: list[Timer] = []
+    for row in conn.execute(query).mappings().all():
+        stmt = update(timers).where(timers.c.id == row["id"])
+        if not postgres:
+            stmt = stmt.where(_claimable(now))  # compare-and-set
+        result = conn.execute(stmt.values(lease_owner=owner, lease_until=lease_until))
+        if result.rowcount == 1:
+            claimed.append(
+                Timer(
+                    row["id"],
+                    row["kind"],
+                    row["key"],
+                    row["due_at"],
+                    row["attempts"],
+                    row["payload"],
+                )
+            )
+    return claimed
+
+
+def _owned(timer_id: int, owner: str) -> Any:
+    return and_(timers.c.id == timer_id, timers.c.lease_owner == owner)
+
+
+def finish(conn: Connection, timer: Timer, owner: str) -> bool:
+    """Delete a timer whose work is done. False if the lease was lost meanwhile."""
+    result = conn.execute(delete(timers).where(_owned(timer.id, owner)))
+    return result.rowcount == 1
+
+
+def release(
+    conn: Connection,
+    timer: Timer,
+    owner: str,
+    *,
+    due_at: datetime,
+    attempts: int,
+    error: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> bool:
+    """Give the timer back, due again at ``due_at`` (a repeat, or a retry after failure)."""
+    values: dict[str, Any] = {
+        "due_at": due_at,
+        "attempts": attempts,
+        "last_error": error,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if payload is not None:
+        values["payload"] = dict(payload)
+    result = conn.execute(update(timers).where(_owned(timer.id, owner)).values(values))
+    return result.rowcount == 1
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.min(timers.c.due_at))).scalar_one_or_none()
+
+
+def get(conn: Connection, kind: str, key: str) -> Timer | None:
+    row = (
+        conn.execute(select(timers).where(timers.c.kind == kind, timers.c.key == key))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Timer(row["id"], row["kind"], row["key"], row["due_at"], row["attempts"], row["payload"])
