@@ -199,3 +199,11 @@ def test_any_event_sequence_keeps_the_alert_consistent(
         if head.status is AlertStatus.ACKNOWLEDGED:
             assert head.acknowledged_at is not None
         assert head.ends_at is None or head.ends_at >= head.starts_at or head.resolved_at
+
+
+def test_resolve_keeps_the_labels_the_alert_was_raised_with() -> None:
+    raised = replace(ev(identity=Identity.DEDUP_KEY), labels={"alertname": "X", "severity": "page"})
+    a, _ = step(None, raised, T0)
+    resolving = replace(ev(Action.RESOLVE, identity=Identity.DEDUP_KEY), labels={"alertname": "X"})
+    b, _ = step(a, resolving, T0 + MIN)
+    assert b is not None and dict(b.labels) == {"alertname": "X", "severity": "page"}

@@ -51,7 +51,9 @@ def test_scoped_keys_differ_per_scope() -> None:
     assert scoped_key("1", "disk") == scoped_key("1", "disk")
 
 
-@given(st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), st.text(), max_size=8))
+@given(
+    st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), st.text(), max_size=8)
+)
 def test_fingerprint_is_a_function_of_the_label_set(labels: dict[str, str]) -> None:
     reordered = dict(reversed(list(labels.items())))
     assert fingerprint(labels) == fingerprint(reordered)

@@ -10,7 +10,10 @@ from tocsin.domain.matchers import MatchOp, Matcher, parse_matcher, parse_matche
     [
         ('job="api"', [("job", MatchOp.EQ, "api")]),
         ("job=api", [("job", MatchOp.EQ, "api")]),
-        ('{job!="api", env=~"prod|stage"}', [("job", MatchOp.NE, "api"), ("env", MatchOp.RE, "prod|stage")]),
+        (
+            '{job!="api", env=~"prod|stage"}',
+            [("job", MatchOp.NE, "api"), ("env", MatchOp.RE, "prod|stage")],
+        ),
         ('a!~"x.*",b=""', [("a", MatchOp.NRE, "x.*"), ("b", MatchOp.EQ, "")]),
         (r'msg="say \"hi\""', [("msg", MatchOp.EQ, 'say "hi"')]),
         ('q="a,b"', [("q", MatchOp.EQ, "a,b")]),

@@ -75,7 +75,9 @@ def test_again_reschedules_with_new_payload(db: Database, clock: FakeClock) -> N
     assert seen == [0, 1, 2]
 
 
-def test_failure_rolls_back_effects_and_retries_with_backoff(db: Database, clock: FakeClock) -> None:
+def test_failure_rolls_back_effects_and_retries_with_backoff(
+    db: Database, clock: FakeClock
+) -> None:
     calls = 0
 
     def handler(conn: Connection, timer: Timer, now: datetime) -> None:

@@ -188,8 +188,9 @@ def apply(
         return acked, Outcome.ACKNOWLEDGED
 
     ends_at = event.ends_at if event.ends_at is not None and event.ends_at <= now else now
+    # A resolve names the alert; it does not redefine it (its labels stay as they were).
     resolved = replace(
-        _refresh_fields(head, event, now),
+        _refresh_fields(head, replace(event, labels={}), now),
         status=AlertStatus.RESOLVED,
         ends_at=ends_at,
         ends_at_is_timeout=False,

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tocsin.domain.integrations import IntegrationKind
+from tocsin.services.runtime import Runtime
+
+
+def test_healthz_and_readyz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json()["migration"] == "0001"
+
+
+def test_readyz_fails_when_migrations_are_behind(client: TestClient, runtime: Runtime) -> None:
+    with runtime.db.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    try:
+        r = client.get("/readyz")
+    finally:
+        with runtime.db.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert r.status_code == 503 and "expected 0001" in r.json()["migrations"]
+
+
+def test_metrics_count_alerts_by_integration_and_outcome(client: TestClient, tokens: dict) -> None:
+    h = {"Authorization": f"Bearer {tokens[IntegrationKind.ALERTMANAGER]}"}
+    client.post("/api/v2/alerts", json=[{"labels": {"a": "1"}}, {"labels": {"a": "2"}}], headers=h)
+    client.post("/api/v2/alerts", json=[{"labels": {"a": "1"}}], headers=h)
+    text_ = client.get("/metrics").text
+    assert (
+        'tocsin_alerts_received_total{integration_kind="alertmanager",outcome="created"} 2.0'
+        in text_
+    )
+    assert (
+        'tocsin_alerts_received_total{integration_kind="alertmanager",outcome="unchanged"} 1.0'
+        in text_
+    )
+    assert (
+        'tocsin_http_request_duration_seconds_count{method="POST",route="/api/v2/alerts",status="200"} 2.0'
+        in text_
+    )
+    assert "tocsin_db_commit_duration_seconds_count 2.0" in text_
+
+
+def test_openapi_documents_every_intake(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in (
+        "/api/v2/alerts",
+        "/v2/enqueue",
+        "/v2/alerts",
+        "/integrations/alertmanager",
+        "/integrations/webhook/{token}",
+    ):
+        assert path in spec["paths"], path
+    assert "requestBody" in spec["paths"]["/v2/enqueue"]["post"]
+    assert client.get("/docs").status_code == 200
