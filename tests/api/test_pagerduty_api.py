@@ -78,3 +78,21 @@ def test_unknown_routing_key_is_401(client: TestClient, tokens: dict, stored: St
     for key in ("f" * 32, tokens[IntegrationKind.OPSGENIE]):
         assert send(client, key, "trigger", "x").status_code == 401
     assert stored.events() == []
+
+
+def test_numbers_any_database_can_store(client: TestClient, tokens: dict, stored: Stored) -> None:
+    head = (
+        '{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "s",' % tokens[PD]
+    )
+    big = (
+        head
+        + ' "source": "h", "severity": "info", "custom_details": {"n": 123456789012345678901234567890}}}'
+    )
+    assert client.post("/v2/enqueue", content=big).status_code == 202
+    assert stored.alerts()[0]["details"]["custom_details"] == {
+        "n": "123456789012345678901234567890"
+    }
+    huge = head + ' "source": "h", "severity": "info", "custom_details": {"n": 1e400}}}'
+    r = client.post("/v2/enqueue", content=huge)
+    assert r.status_code == 400 and "payload.custom_details" in r.json()["errors"][0]
+    assert len(stored.alerts()) == 1

@@ -10,7 +10,7 @@ from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import fingerprint
 from tocsin.errors import FieldProblem, InputError
 from tocsin.integrations.json_input import decode
-from tocsin.integrations.labelsets import AnnotationMap, LabelMap, OptionalTime
+from tocsin.integrations.fields import AnnotationMap, LabelMap, OptionalTime
 
 __all__ = ["PostableAlert", "parse_postable_alerts"]
 

@@ -16,7 +16,7 @@ from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import scoped_key
 from tocsin.errors import FieldProblem, InputError
 from tocsin.integrations.json_input import decode
-from tocsin.integrations.labelsets import OptionalTime
+from tocsin.integrations.fields import OptionalTime, StorableJson
 
 __all__ = ["PagerDutyEvent", "parse_event", "routing_key_of"]
 
@@ -34,7 +34,7 @@ class Payload(pydantic.BaseModel):
     group: str | None = None
     # "class" is a Python keyword.
     class_: str | None = pydantic.Field(default=None, alias="class")
-    custom_details: Any = None
+    custom_details: StorableJson = None
 
 
 class Link(pydantic.BaseModel):

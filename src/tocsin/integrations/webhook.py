@@ -24,7 +24,7 @@ from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import fingerprint, label_name_problem, normalise_labels, scoped_key
 from tocsin.errors import FieldProblem, InputError
 from tocsin.integrations.json_input import decode, problems_of
-from tocsin.integrations.labelsets import AnnotationMap, LabelMap, OptionalTime
+from tocsin.integrations.fields import AnnotationMap, JsonObject, LabelMap, OptionalTime
 
 __all__ = ["DefaultPayload", "WebhookMapping", "parse_webhook"]
 
@@ -51,7 +51,7 @@ class DefaultPayload(pydantic.BaseModel):
     description: str | None = None
     url: str | None = None
     starts_at: OptionalTime = None
-    details: dict[str, Any] | None = None
+    details: JsonObject | None = None
 
     @pydantic.field_validator("status")
     @classmethod

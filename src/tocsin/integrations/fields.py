@@ -1,15 +1,17 @@
-"""Pydantic field types for label and annotation maps, with Alertmanager's name rules."""
+"""Pydantic field types shared by the senders' payloads: label and annotation maps with
+Alertmanager's name rules, optional times, and free-form JSON that can be stored as is."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
 from tocsin.domain.labels import label_name_problem, normalise_labels
 
-__all__ = ["AnnotationMap", "LabelMap", "OptionalTime"]
+__all__ = ["AnnotationMap", "JsonObject", "LabelMap", "OptionalTime", "StorableJson"]
 
 
 def _check_names(value: dict[str, str]) -> dict[str, str]:
@@ -42,3 +44,24 @@ def _utc(value: datetime | None) -> datetime | None:
 LabelMap = Annotated[dict[str, str], AfterValidator(_labels)]
 AnnotationMap = Annotated[dict[str, str], AfterValidator(_check_names)]
 OptionalTime = Annotated[datetime | None, BeforeValidator(_time), AfterValidator(_utc)]
+
+
+_INT64 = 2**63
+
+
+def _storable(value: Any) -> Any:
+    """Free-form JSON as every database stores it: non-finite numbers are refused, integers
+    beyond 64 bits are kept exactly, as their decimal string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+StorableJson = Annotated[Any, AfterValidator(_storable)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable)]
