@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import Stored
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.engine.clock import FakeClock
-from tests.api.conftest import Stored
 
 AM = IntegrationKind.ALERTMANAGER
 
@@ -138,7 +138,7 @@ def test_bad_alert_is_400_naming_the_field_and_stores_nothing(
         headers=bearer(tokens[AM]),
     )
     assert r.status_code == 400
-    assert r.json()["errors"][0]["field"] == "[1].labels"
+    assert r.json()["errors"][0]["field"] == "[1].labels.bad-name"
     assert "bad-name" in r.json()["errors"][0]["problem"]
     assert stored.alerts() == []
 

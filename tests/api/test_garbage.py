@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import json
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tocsin.domain.integrations import IntegrationKind
 from tests.api.conftest import Stored
+from tocsin.domain.integrations import IntegrationKind
 
 
 def _dumps(value: Any) -> bytes:

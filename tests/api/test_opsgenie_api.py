@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tocsin.domain.integrations import IntegrationKind
 from tests.api.conftest import Stored
+from tocsin.domain.integrations import IntegrationKind
 
 OG = IntegrationKind.OPSGENIE
 

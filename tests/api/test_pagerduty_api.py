@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tocsin.domain.integrations import IntegrationKind
 from tests.api.conftest import Stored
+from tocsin.domain.integrations import IntegrationKind
 
 PD = IntegrationKind.PAGERDUTY
 
@@ -81,18 +81,21 @@ def test_unknown_routing_key_is_401(client: TestClient, tokens: dict, stored: St
 
 
 def test_numbers_any_database_can_store(client: TestClient, tokens: dict, stored: Stored) -> None:
-    head = (
-        '{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "s",' % tokens[PD]
+    def body(number: str) -> str:
+        # Written by hand: these numbers do not survive a round trip through Python's json.
+        return (
+            f'{{"routing_key": "{tokens[PD]}", "event_action": "trigger", "payload": '
+            f'{{"summary": "s", "source": "h", "severity": "info", '
+            f'"custom_details": {{"n": {number}}}}}}}'
+        )
+
+    assert (
+        client.post("/v2/enqueue", content=body("123456789012345678901234567890")).status_code
+        == 202
     )
-    big = (
-        head
-        + ' "source": "h", "severity": "info", "custom_details": {"n": 123456789012345678901234567890}}}'
-    )
-    assert client.post("/v2/enqueue", content=big).status_code == 202
     assert stored.alerts()[0]["details"]["custom_details"] == {
         "n": "123456789012345678901234567890"
     }
-    huge = head + ' "source": "h", "severity": "info", "custom_details": {"n": 1e400}}}'
-    r = client.post("/v2/enqueue", content=huge)
+    r = client.post("/v2/enqueue", content=body("1e400"))
     assert r.status_code == 400 and "payload.custom_details" in r.json()["errors"][0]
     assert len(stored.alerts()) == 1

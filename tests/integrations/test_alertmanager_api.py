@@ -64,12 +64,22 @@ def test_empty_label_values_are_dropped() -> None:
         ([{"labels": {}}], "[0].labels", "at least one label pair"),
         ([{"labels": {"b": ""}}], "[0].labels", "at least one label pair"),
         ([{"annotations": {}}], "[0].labels", "is required"),
-        ([{"labels": {"1x": "v"}}], "[0].labels", "invalid label name"),
+        ([{"labels": {"1x": "v"}}], "[0].labels.1x", "invalid label name"),
         ([{"labels": {"a": 1}}], "[0].labels.a", "valid string"),
-        ([{"labels": {"a": "1"}, "annotations": {"bad-name": "x"}}], "[0].annotations", "invalid"),
+        (
+            [{"labels": {"a": "1"}, "annotations": {"bad-name": "x"}}],
+            "[0].annotations.bad-name",
+            "invalid",
+        ),
         ([{"labels": {"a": "1"}, "startsAt": "yesterday"}], "[0].startsAt", "datetime"),
         (
-            [{"labels": {"a": "1"}, "startsAt": "2026-03-01T12:00:00Z", "endsAt": "2026-03-01T11:00:00Z"}],
+            [
+                {
+                    "labels": {"a": "1"},
+                    "startsAt": "2026-03-01T12:00:00Z",
+                    "endsAt": "2026-03-01T11:00:00Z",
+                }
+            ],
             "[0].endsAt",
             "before startsAt",
         ),

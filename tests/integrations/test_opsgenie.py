@@ -67,6 +67,9 @@ def test_close_and_acknowledge_bodies_are_optional() -> None:
     e = parse_action(b"", action=Action.RESOLVE, fingerprint="f" * 16, dedup_key="a")
     assert e.action is Action.RESOLVE and e.note is None
     e = parse_action(
-        b'{"note": "on it", "user": "ann"}', action=Action.ACKNOWLEDGE, fingerprint="f", dedup_key="a"
+        b'{"note": "on it", "user": "ann"}',
+        action=Action.ACKNOWLEDGE,
+        fingerprint="f",
+        dedup_key="a",
     )
     assert e.note == "on it"

@@ -34,7 +34,9 @@ def event(**overrides: object) -> dict:
 
 
 def parse(body: dict, integration_id: int = 1):  # type: ignore[no-untyped-def]
-    return parse_event(orjson.dumps(body), integration_id=integration_id, new_dedup_key="gen", now=NOW)
+    return parse_event(
+        orjson.dumps(body), integration_id=integration_id, new_dedup_key="gen", now=NOW
+    )
 
 
 def test_trigger_maps_payload_to_labels_and_details() -> None:
@@ -78,7 +80,10 @@ def test_resolve_needs_only_a_dedup_key() -> None:
         ({"routing_key": "k", "event_action": "trigger"}, "payload"),
         (event(event_action="escalate"), "event_action"),
         (event(dedup_key="x" * 256), "dedup_key"),
-        (event(payload={"summary": "s" * 1025, "source": "a", "severity": "info"}), "payload.summary"),
+        (
+            event(payload={"summary": "s" * 1025, "source": "a", "severity": "info"}),
+            "payload.summary",
+        ),
         (event(payload={"summary": "s", "source": "a", "severity": "fatal"}), "payload.severity"),
         (event(payload={"summary": "s", "severity": "info"}), "payload.source"),
     ],

@@ -26,7 +26,11 @@ def test_default_shape() -> None:
         }
     )
     assert e.action is Action.TRIGGER and e.dedup_key == "synthetic-login"
-    assert dict(e.labels) == {"alertname": "Login check failed", "service": "auth", "severity": "critical"}
+    assert dict(e.labels) == {
+        "alertname": "Login check failed",
+        "service": "auth",
+        "severity": "critical",
+    }
     assert e.annotations == {
         "runbook_url": "http://rb",
         "summary": "Login check failed",

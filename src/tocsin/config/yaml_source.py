@@ -54,8 +54,9 @@ class YamlSource:
         self, exc: pydantic.ValidationError, prefix: Sequence[str] = ()
     ) -> ConfigError:
         first = exc.errors(include_url=False)[0]
-        loc = [*prefix, *first["loc"]]
+        loc = [*prefix, *(p for p in first["loc"] if p != "[key]")]
         message = "is required" if first["type"] == "missing" else first["msg"]
+        message = message.removeprefix("Value error, ")
         return self.error([p for p in loc if isinstance(p, str | int)], message)
 
 

@@ -14,8 +14,8 @@ import pydantic
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import fingerprint
 from tocsin.errors import FieldProblem, InputError
-from tocsin.integrations.json_input import decode
 from tocsin.integrations.fields import AnnotationMap, LabelMap, OptionalTime
+from tocsin.integrations.json_input import decode
 
 __all__ = ["WebhookMessage", "parse_webhook_message"]
 

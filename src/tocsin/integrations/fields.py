@@ -3,27 +3,29 @@ Alertmanager's name rules, optional times, and free-form JSON that can be stored
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
 from tocsin.domain.labels import label_name_problem, normalise_labels
 
-__all__ = ["AnnotationMap", "JsonObject", "LabelMap", "OptionalTime", "StorableJson"]
+__all__ = [
+    "AnnotationMap",
+    "JsonObject",
+    "LabelMap",
+    "LabelName",
+    "OptionalTime",
+    "StorableJson",
+]
 
 
-def _check_names(value: dict[str, str]) -> dict[str, str]:
-    for name in value:
-        problem = label_name_problem(name)
-        if problem:
-            raise ValueError(problem)
-    return value
-
-
-def _labels(value: dict[str, str]) -> dict[str, str]:
-    return normalise_labels(_check_names(value))
+def _check_name(name: str) -> str:
+    problem = label_name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
 
 
 def _time(value: object) -> object:
@@ -41,8 +43,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-LabelMap = Annotated[dict[str, str], AfterValidator(_labels)]
-AnnotationMap = Annotated[dict[str, str], AfterValidator(_check_names)]
+#: A label or annotation name; a bad one is reported at its own key.
+LabelName = Annotated[str, AfterValidator(_check_name)]
+LabelMap = Annotated[dict[LabelName, str], AfterValidator(normalise_labels)]
+AnnotationMap = dict[LabelName, str]
 OptionalTime = Annotated[datetime | None, BeforeValidator(_time), AfterValidator(_utc)]
 
 

@@ -26,7 +26,11 @@ def field_path(loc: tuple[int | str, ...], root: str = "") -> str:
 def problems_of(exc: pydantic.ValidationError, root: str = "") -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        )
         if err["type"] == "json_invalid":
             detail = err.get("ctx", {}).get("error", "")
             problems.append(FieldProblem("body", f"is not valid JSON ({detail})"))

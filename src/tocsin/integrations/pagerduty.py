@@ -15,8 +15,8 @@ import pydantic
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import scoped_key
 from tocsin.errors import FieldProblem, InputError
-from tocsin.integrations.json_input import decode
 from tocsin.integrations.fields import OptionalTime, StorableJson
+from tocsin.integrations.json_input import decode
 
 __all__ = ["PagerDutyEvent", "parse_event", "routing_key_of"]
 

@@ -21,10 +21,16 @@ import orjson
 import pydantic
 
 from tocsin.domain.alerts import Action, AlertEvent, Identity
-from tocsin.domain.labels import fingerprint, label_name_problem, normalise_labels, scoped_key
+from tocsin.domain.labels import fingerprint, normalise_labels, scoped_key
 from tocsin.errors import FieldProblem, InputError
+from tocsin.integrations.fields import (
+    AnnotationMap,
+    JsonObject,
+    LabelMap,
+    LabelName,
+    OptionalTime,
+)
 from tocsin.integrations.json_input import decode, problems_of
-from tocsin.integrations.fields import AnnotationMap, JsonObject, LabelMap, OptionalTime
 
 __all__ = ["DefaultPayload", "WebhookMapping", "parse_webhook"]
 
@@ -73,17 +79,8 @@ class WebhookMapping(pydantic.BaseModel):
     severity: str | None = None
     description: str | None = None
     url: str | None = None
-    labels: dict[str, str] = pydantic.Field(default_factory=dict)
-    annotations: dict[str, str] = pydantic.Field(default_factory=dict)
-
-    @pydantic.field_validator("labels")
-    @classmethod
-    def _label_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            problem = label_name_problem(name)
-            if problem:
-                raise ValueError(problem)
-        return value
+    labels: dict[LabelName, str] = pydantic.Field(default_factory=dict)
+    annotations: dict[LabelName, str] = pydantic.Field(default_factory=dict)
 
     @pydantic.field_validator("status_values")
     @classmethod
