@@ -41,6 +41,7 @@ def _demo_tokens(runtime: Runtime) -> dict[str, str]:
 def demo(
     port: Annotated[int, typer.Option(envvar="TOCSIN_PORT")] = 8080,
     stream: Annotated[bool, typer.Option(help="Send a simulated alert stream.")] = True,
+    period: Annotated[float, typer.Option(help="Seconds between bursts of the stream.")] = 3.0,
 ) -> None:
     """Start Tocsin with demo integrations and a simulated alert stream."""
     settings = settings_with(port=port)
@@ -75,7 +76,8 @@ def demo(
     )
     console.rule()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    sender = DemoStream(base, tokens) if stream else None
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo sender's own requests
+    sender = DemoStream(base, tokens, period=period) if stream else None
     app = create_app(Runtime.build(settings))
     config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False)
     server = uvicorn.Server(config)

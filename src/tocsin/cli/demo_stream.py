@@ -113,6 +113,8 @@ class DemoStream:
                     f"{self.base}/v2/alerts/cert-api/close?identifierType=alias", headers=genie
                 )
         if rnd.random() < 0.2:
+            self._alertmanager_notification(client, now)
+        if rnd.random() < 0.2:
             client.post(
                 f"{self.base}/integrations/webhook/{self.tokens['webhook']}",
                 json={
@@ -123,3 +125,39 @@ class DemoStream:
                     "labels": {"service": "auth"},
                 },
             )
+
+    def _alertmanager_notification(self, client: httpx.Client, now: datetime) -> None:
+        """What an Alertmanager webhook receiver gets: a group, each alert with its status."""
+        status = self.random.choice(["firing", "firing", "resolved"])
+        alerts = [
+            {
+                "status": status,
+                "labels": {
+                    "alertname": "KubePodCrashLooping",
+                    "pod": f"api-{i}",
+                    "severity": "warning",
+                },
+                "annotations": {"summary": f"pod api-{i} is crash looping"},
+                "startsAt": (now - timedelta(minutes=10)).isoformat(),
+                "endsAt": now.isoformat() if status == "resolved" else "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus.example.com/graph",
+                "fingerprint": "",
+            }
+            for i in range(2)
+        ]
+        client.post(
+            f"{self.base}/integrations/alertmanager",
+            json={
+                "version": "4",
+                "groupKey": '{}:{alertname="KubePodCrashLooping"}',
+                "truncatedAlerts": 0,
+                "status": status,
+                "receiver": "tocsin",
+                "groupLabels": {"alertname": "KubePodCrashLooping"},
+                "commonLabels": {"alertname": "KubePodCrashLooping", "severity": "warning"},
+                "commonAnnotations": {},
+                "externalURL": "http://alertmanager.example.com",
+                "alerts": alerts,
+            },
+            headers={"Authorization": f"Bearer {self.tokens['alertmanager-webhook']}"},
+        )

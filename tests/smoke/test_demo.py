@@ -1,0 +1,50 @@
+"""`make demo` runs `tocsin demo`: Tocsin on SQLite, demo integrations, a live alert stream."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.live_server import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tocsin", "demo", "--port", str(port), "--period", "0.05"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    kinds: set[str] = set()
+    try:
+        deadline = time.monotonic() + 40
+        wanted = {"alertmanager", "alertmanager-webhook", "pagerduty", "opsgenie", "webhook"}
+        while time.monotonic() < deadline and kinds != wanted:
+            time.sleep(0.3)
+            try:
+                metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.HTTPError:
+                continue
+            kinds = set(
+                re.findall(r'tocsin_alerts_received_total\{integration_kind="([^"]+)"', metrics)
+            )
+        assert kinds == wanted
+        assert (tmp_path / "tocsin-data" / "tocsin.db").exists()  # the default SQLite file
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/docs" in out
+    assert len(re.findall(r"\b[0-9a-f]{32}\b", out)) >= 5  # the tokens to try
