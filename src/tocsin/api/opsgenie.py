@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -48,10 +49,23 @@ class _Request:
         )
 
 
-def _authenticate(runtime: Runtime, request: Request) -> Integration:
-    return runtime.integrations.authenticate(
-        token_from_headers(request, ("geniekey", "bearer", "basic")), {IntegrationKind.OPSGENIE}
-    )
+Work = Callable[[Runtime, Integration, _Request], Awaitable[Response]]
+
+
+async def _as_opsgenie(request: Request, work: Work) -> Response:
+    """Authenticate the GenieKey, run ``work``, and answer errors in Opsgenie's shape."""
+    runtime = runtime_of(request)
+    envelope = _Request()
+    try:
+        integration = runtime.integrations.authenticate(
+            token_from_headers(request, ("geniekey", "bearer", "basic")), {IntegrationKind.OPSGENIE}
+        )
+    except Unauthorized:
+        return envelope.answer(401, message="Could not authenticate")
+    try:
+        return await work(runtime, integration, envelope)
+    except InputError as exc:
+        return envelope.invalid(exc)
 
 
 @router.post(
@@ -66,43 +80,31 @@ def _authenticate(runtime: Runtime, request: Request) -> Integration:
     },
 )
 async def create_alert(request: Request) -> Response:
-    runtime = runtime_of(request)
-    envelope = _Request()
-    try:
-        integration = _authenticate(runtime, request)
-    except Unauthorized:
-        return envelope.answer(401, message="Could not authenticate")
-    try:
+    async def create(runtime: Runtime, integration: Integration, envelope: _Request) -> Response:
         body = await read_body(request)
         event = parse_create(body, integration_id=integration.id, new_alias=envelope.id)
-    except InputError as exc:
-        return envelope.invalid(exc)
-    await runtime.intake.submit(integration, [event])
-    return envelope.answer(202, result="Request will be processed")
+        await runtime.intake.submit(integration, [event])
+        return envelope.answer(202, result="Request will be processed")
+
+    return await _as_opsgenie(request, create)
 
 
 async def _act(request: Request, identifier: str, identifier_type: str, action: Action) -> Response:
-    runtime = runtime_of(request)
-    envelope = _Request()
-    try:
-        integration = _authenticate(runtime, request)
-    except Unauthorized:
-        return envelope.answer(401, message="Could not authenticate")
-    dedup_key: str | None = identifier
-    if identifier_type == "alias":
-        fingerprint = alias_fingerprint(integration.id, identifier)
-    else:
-        alert = runtime.alerts.by_uid(identifier)
-        if alert is None or alert.integration_id != integration.id:
-            return envelope.answer(404, message=f"Alert with id [{identifier}] does not exist")
-        fingerprint, dedup_key = alert.fingerprint, alert.dedup_key
-    try:
+    async def act(runtime: Runtime, integration: Integration, envelope: _Request) -> Response:
+        dedup_key: str | None = identifier
+        if identifier_type == "alias":
+            fingerprint = alias_fingerprint(integration.id, identifier)
+        else:
+            alert = runtime.alerts.by_uid(identifier)
+            if alert is None or alert.integration_id != integration.id:
+                return envelope.answer(404, message=f"Alert with id [{identifier}] does not exist")
+            fingerprint, dedup_key = alert.fingerprint, alert.dedup_key
         body = await read_body(request)
         event = parse_action(body, action=action, fingerprint=fingerprint, dedup_key=dedup_key)
-    except InputError as exc:
-        return envelope.invalid(exc)
-    await runtime.intake.submit(integration, [event])
-    return envelope.answer(202, result="Request will be processed")
+        await runtime.intake.submit(integration, [event])
+        return envelope.answer(202, result="Request will be processed")
+
+    return await _as_opsgenie(request, act)
 
 
 IdentifierType = Literal["id", "alias", "tiny"]
