@@ -57,3 +57,15 @@ def test_scoped_keys_differ_per_scope() -> None:
 def test_fingerprint_is_a_function_of_the_label_set(labels: dict[str, str]) -> None:
     reordered = dict(reversed(list(labels.items())))
     assert fingerprint(labels) == fingerprint(reordered)
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # Read off a real Alertmanager 0.25 (GET /api/v2/alerts) for the same label sets.
+        ({"alertname": "X", "job": "a"}, "73d97ba8ea3585d2"),
+        ({"alertname": "Ünï", "zone": "ap-south-1", "a": 'b"c'}, "c62063b83166d30a"),
+    ],
+)
+def test_fingerprint_equals_alertmanagers(labels: dict[str, str], expected: str) -> None:
+    assert fingerprint(labels) == expected

@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from tocsin import __version__
 from tocsin.api import alertmanager, health, opsgenie, pagerduty, webhooks
 from tocsin.api.errors import install_error_handlers
+from tocsin.api.fast_path import FastPath
 from tocsin.api.timing import LatencyMiddleware
 from tocsin.services.runtime import Runtime
 
@@ -24,7 +26,7 @@ Opsgenie Alert API, and generic JSON webhooks. A 2xx answer means the alert is d
 """
 
 
-def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
+def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     """Build the app around ``runtime``; it is started and stopped with the app's lifespan
     unless ``manage_runtime`` is False (the caller runs it)."""
 
@@ -49,4 +51,12 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     for module in (alertmanager, pagerduty, opsgenie, webhooks, health):
         app.include_router(module.router)
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
-    return app
+    return FastPath(
+        app,
+        {
+            "/api/v2/alerts": alertmanager.post_alerts,
+            "/v2/enqueue": pagerduty.enqueue,
+            "/integrations/alertmanager": webhooks.alertmanager_webhook,
+        },
+        runtime.metrics,
+    )

@@ -6,45 +6,48 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from tocsin.api.responses import error_body, json_response
+from tocsin.config.validation import field_path
 from tocsin.errors import (
     Conflict,
     FieldProblem,
     InputError,
     NotFound,
     PayloadTooLarge,
+    TocsinError,
     Unauthorized,
 )
-from tocsin.integrations.json_input import field_path
 
-__all__ = ["install_error_handlers"]
+__all__ = ["install_error_handlers", "response_for"]
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(PayloadTooLarge)
-    async def _too_large(_: Request, exc: PayloadTooLarge) -> Response:
+def response_for(exc: TocsinError) -> Response | None:
+    """The HTTP answer for one of Tocsin's errors; None for errors that are bugs (500)."""
+    if isinstance(exc, PayloadTooLarge):
         return json_response(error_body(exc), 413)
-
-    @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> Response:
+    if isinstance(exc, InputError):
         return json_response(error_body(exc), 400)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> Response:
-        problems = [FieldProblem(field_path(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
-        return json_response(error_body(InputError(problems)), 400)
-
-    @app.exception_handler(Unauthorized)
-    async def _unauthorized(_: Request, exc: Unauthorized) -> Response:
+    if isinstance(exc, Unauthorized):
         return json_response(
             {"message": "unauthorized: a valid integration token is required", "errors": []},
             401,
             headers={"WWW-Authenticate": 'Bearer realm="tocsin"'},
         )
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> Response:
+    if isinstance(exc, NotFound):
         return json_response({"message": str(exc), "errors": []}, 404)
-
-    @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> Response:
+    if isinstance(exc, Conflict):
         return json_response({"message": str(exc), "errors": []}, 409)
+    return None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TocsinError)
+    async def _tocsin(_: Request, exc: TocsinError) -> Response:
+        response = response_for(exc)
+        if response is None:
+            raise exc
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
+        problems = [FieldProblem(field_path(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+        return json_response(error_body(InputError(problems)), 400)

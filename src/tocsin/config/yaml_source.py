@@ -10,6 +10,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from tocsin.config.validation import describe
 from tocsin.errors import ConfigError
 
 __all__ = ["YamlSource", "load_yaml"]
@@ -55,9 +56,7 @@ class YamlSource:
     ) -> ConfigError:
         first = exc.errors(include_url=False)[0]
         loc = [*prefix, *(p for p in first["loc"] if p != "[key]")]
-        message = "is required" if first["type"] == "missing" else first["msg"]
-        message = message.removeprefix("Value error, ")
-        return self.error([p for p in loc if isinstance(p, str | int)], message)
+        return self.error([p for p in loc if isinstance(p, str | int)], describe(first))
 
 
 def load_yaml(path: str | Path) -> YamlSource:

@@ -31,11 +31,10 @@ def normalise_labels(labels: Mapping[str, str]) -> dict[str, str]:
 
 
 def _fnv(parts: list[str]) -> str:
+    # Every part followed by the 0xff separator, hashed as one byte string (one loop).
     h = _FNV_OFFSET
-    for part in parts:
-        for byte in part.encode():
-            h = ((h ^ byte) * _FNV_PRIME) & _MASK
-        h = ((h ^ _SEPARATOR) * _FNV_PRIME) & _MASK
+    for byte in b"\xff".join([p.encode() for p in parts]) + b"\xff":
+        h = ((h ^ byte) * _FNV_PRIME) & _MASK
     return f"{h:016x}"
 
 

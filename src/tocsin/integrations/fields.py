@@ -7,9 +7,9 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, StringConstraints
 
-from tocsin.domain.labels import label_name_problem, normalise_labels
+from tocsin.domain.labels import LABEL_NAME, normalise_labels
 
 __all__ = [
     "AnnotationMap",
@@ -21,33 +21,21 @@ __all__ = [
 ]
 
 
-def _check_name(name: str) -> str:
-    problem = label_name_problem(name)
-    if problem:
-        raise ValueError(problem)
-    return name
-
-
-def _time(value: object) -> object:
-    # Go's zero time means "not set" in Alertmanager payloads.
-    if isinstance(value, str) and value.startswith("0001-01-01T00:00:00"):
-        return None
-    return value
-
-
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
+    # Go's zero time (0001-01-01T00:00:00Z) means "not set" in Alertmanager payloads.
+    if value is None or value.year == 1:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 
-#: A label or annotation name; a bad one is reported at its own key.
-LabelName = Annotated[str, AfterValidator(_check_name)]
+#: A label or annotation name, checked in pydantic's core (this runs for every label of
+#: every alert); a bad one is reported at its own key.
+LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME.pattern)]
 LabelMap = Annotated[dict[LabelName, str], AfterValidator(normalise_labels)]
 AnnotationMap = dict[LabelName, str]
-OptionalTime = Annotated[datetime | None, BeforeValidator(_time), AfterValidator(_utc)]
+OptionalTime = Annotated[datetime | None, AfterValidator(_utc)]
 
 
 _INT64 = 2**63

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import pydantic
 
+from tocsin.config.validation import problems_of
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import fingerprint, normalise_labels, scoped_key
 from tocsin.errors import FieldProblem, InputError
@@ -30,7 +31,7 @@ from tocsin.integrations.fields import (
     LabelName,
     OptionalTime,
 )
-from tocsin.integrations.json_input import decode, problems_of
+from tocsin.integrations.json_input import decode
 
 __all__ = ["DefaultPayload", "WebhookMapping", "parse_webhook"]
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pydantic
 
+from tocsin.config.validation import problems_of
 from tocsin.domain.integrations import Integration, IntegrationKind
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
-from tocsin.integrations.json_input import problems_of
 from tocsin.integrations.webhook import WebhookMapping
 from tocsin.store import integrations as store
 from tocsin.store.database import Database

@@ -13,13 +13,12 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     or_,
     select,
-    update,
 )
 
 from tocsin.domain.alerts import Alert, AlertStatus, Resolution
+from tocsin.store.bulk import Bulk
 from tocsin.store.tables import alert_events, alerts
 
 __all__ = [
@@ -37,6 +36,10 @@ __all__ = [
 
 _CHUNK = 500
 _FIELDS = [c.name for c in alerts.columns if c.name not in ("id", "head_key")]
+_INSERT = Bulk(alerts, ["id", "head_key", *_FIELDS])
+_UPDATE = Bulk(alerts, ["head_key", *_FIELDS], where="id")
+_EVENT_COLUMNS = [c.name for c in alert_events.columns if c.name != "id"]
+_INSERT_EVENTS = Bulk(alert_events, _EVENT_COLUMNS)
 
 
 def _to_alert(row: RowMapping) -> Alert:
@@ -73,50 +76,62 @@ def _values(alert: Alert) -> dict[str, Any]:
     return values
 
 
+_HEADS = select(alerts).where(alerts.c.head_key.in_(bindparam("keys", expanding=True)))
+
+
 def load_heads(conn: Connection, fingerprints: Iterable[str]) -> dict[str, Alert]:
     """The latest alert of each fingerprint that has one."""
     wanted = list(dict.fromkeys(fingerprints))
     found: dict[str, Alert] = {}
     for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
-        rows = conn.execute(select(alerts).where(alerts.c.head_key.in_(chunk))).mappings()
-        for row in rows:
+        for row in conn.execute(_HEADS, {"keys": wanted[i : i + _CHUNK]}).mappings():
             found[row["fingerprint"]] = _to_alert(row)
     return found
 
 
+_MAX_ID = select(func.coalesce(func.max(alerts.c.id), 0))
+
+
+def reserve_ids(conn: Connection, count: int) -> list[int]:
+    """``count`` fresh alert ids, so that inserts need no RETURNING (one round trip per row
+    on SQLite). On SQLite the caller's write transaction is the only writer (BEGIN
+    IMMEDIATE); on PostgreSQL the ids come from the column's sequence."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        )
+        return [int(r[0]) for r in rows]
+    top = conn.execute(_MAX_ID).scalar_one()
+    return list(range(top + 1, top + 1 + count))
+
+
 def insert_alerts(conn: Connection, new: Sequence[tuple[Alert, bool]]) -> list[int]:
     """Insert alerts (each with whether it is its fingerprint's head); return their ids."""
-    if not new:
-        return []
-    params = [_values(a) | {"head_key": a.fingerprint if head else None} for a, head in new]
-    result = conn.execute(
-        insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True), params
+    ids = reserve_ids(conn, len(new))
+    _INSERT.execute(
+        conn,
+        (
+            _values(a) | {"id": i, "head_key": a.fingerprint if head else None}
+            for (a, head), i in zip(new, ids, strict=True)
+        ),
     )
-    return [row[0] for row in result]
+    return ids
 
 
 def update_alerts(conn: Connection, changed: Sequence[tuple[Alert, bool]]) -> None:
     """Write back stored alerts (each with whether it is still its fingerprint's head)."""
-    if not changed:
-        return
-    stmt = (
-        update(alerts)
-        .where(alerts.c.id == bindparam("_id"))
-        .values({name: bindparam(name) for name in [*_FIELDS, "head_key"]})
-    )
     params = []
     for alert, head in changed:
         values = _values(alert)
-        values["_id"] = alert.id
+        values["id"] = alert.id
         values["head_key"] = alert.fingerprint if head else None
         params.append(values)
     # Clear superseded heads first so a new head never collides with the unique index.
-    superseded = [p for p in params if p["head_key"] is None]
-    heads = [p for p in params if p["head_key"] is not None]
-    for group in (superseded, heads):
-        if group:
-            conn.execute(stmt, group)
+    _UPDATE.execute(conn, [p for p in params if p["head_key"] is None])
+    _UPDATE.execute(conn, [p for p in params if p["head_key"] is not None])
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +146,9 @@ class EventRow:
 
 
 def insert_events(conn: Connection, events: Sequence[EventRow]) -> None:
-    if events:
-        conn.execute(
-            insert(alert_events),
-            [
-                {
-                    "alert_id": e.alert_id,
-                    "fingerprint": e.fingerprint,
-                    "integration_id": e.integration_id,
-                    "received_at": e.received_at,
-                    "action": e.action,
-                    "outcome": e.outcome,
-                    "payload": e.payload,
-                }
-                for e in events
-            ],
-        )
+    _INSERT_EVENTS.execute(
+        conn, ({name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events)
+    )
 
 
 def count_events(conn: Connection) -> int:

@@ -1,0 +1,53 @@
+"""Pydantic validation errors as ``FieldProblem``s: a field path and a problem a person can act
+on. Shared by HTTP intake (4xx bodies) and configuration files (file:line: key: problem)."""
+
+from __future__ import annotations
+
+import pydantic
+from pydantic_core import ErrorDetails
+
+from tocsin.domain.labels import LABEL_NAME
+from tocsin.errors import FieldProblem
+
+__all__ = ["describe", "field_path", "problems_of"]
+
+
+def field_path(loc: tuple[int | str, ...], root: str = "") -> str:
+    out = root
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
+def describe(err: ErrorDetails) -> str:
+    """One validation error in words a sender can act on."""
+    kind = err["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if (
+        kind == "string_pattern_mismatch"
+        and err.get("ctx", {}).get("pattern") == LABEL_NAME.pattern
+    ):
+        return "invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]*"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def problems_of(exc: pydantic.ValidationError, root: str = "") -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        )
+        if err["type"] == "json_invalid":
+            detail = err.get("ctx", {}).get("error", "")
+            problems.append(FieldProblem("body", f"is not valid JSON ({detail})"))
+            continue
+        problems.append(FieldProblem(field_path(loc, root), describe(err)))
+    return problems
