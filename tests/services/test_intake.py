@@ -127,3 +127,41 @@ def test_a_failing_item_fails_alone(runtime: Runtime) -> None:
     finally:
         commit.stop()
     assert results == [20, 22, 24, None, 28, 30, 32, 34, 36, 38]
+
+
+def test_a_timed_out_head_is_stored_resolved_when_its_successor_arrives(
+    runtime: Runtime, integration: Integration
+) -> None:
+    now = runtime.clock.now()
+    labels = {"alertname": "Flappy"}
+    first = AlertEvent(
+        fingerprint=fingerprint(labels),
+        identity=Identity.LABELS,
+        action=Action.TRIGGER,
+        labels=labels,
+        starts_at=now,
+        ends_at=now + 5 * 60 * SEC,
+        ends_at_is_timeout=True,
+    )
+    later = now + 10 * 60 * SEC  # housekeeping has not run
+    second = AlertEvent(
+        fingerprint=first.fingerprint,
+        identity=Identity.LABELS,
+        action=Action.TRIGGER,
+        labels=labels,
+        starts_at=later,
+        ends_at=later + 5 * 60 * SEC,
+        ends_at_is_timeout=True,
+    )
+    with runtime.db.write() as conn:
+        apply_batch(conn, [Submission(integration, [first], now)])
+    with runtime.db.write() as conn:
+        [receipt] = apply_batch(conn, [Submission(integration, [second], later)])
+    assert receipt.outcomes == [Outcome.CREATED]
+    with runtime.db.read() as conn:
+        old, new = conn.execute(select(alerts).order_by(alerts.c.id)).mappings().all()
+    assert (
+        old["status"] == "resolved" and old["resolution"] == "timeout" and old["head_key"] is None
+    )
+    assert old["resolved_at"] == now + 5 * 60 * SEC
+    assert new["status"] == "firing" and new["head_key"] == new["fingerprint"]

@@ -16,7 +16,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tocsin.domain.alerts import Alert, AlertEvent, Outcome, apply
+from tocsin.domain.alerts import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    Outcome,
+    apply,
+    effective_status,
+    expire,
+)
 from tocsin.domain.integrations import Integration
 from tocsin.engine.clock import Clock
 from tocsin.metrics import Metrics
@@ -87,6 +95,15 @@ def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Rec
         for event in sub.events:
             slot = current.get(event.fingerprint)
             head = slot.alert if slot else None
+            if (
+                slot is not None
+                and head is not None
+                and head.is_open
+                and effective_status(head, sub.received_at) is AlertStatus.RESOLVED
+            ):
+                # Its endsAt passed before housekeeping got to it: store it resolved.
+                head = slot.alert = expire(head, sub.received_at)
+                slot.dirty = True
             result, outcome = apply(
                 head,
                 event,
