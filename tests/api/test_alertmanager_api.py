@@ -157,3 +157,24 @@ def test_status_is_shaped_like_alertmanagers(client: TestClient) -> None:
     assert set(body["versionInfo"]) >= {"version", "revision", "branch", "goVersion"}
     assert body["uptime"] == "2026-03-01T12:00:00.000Z"
     assert "original" in body["config"]
+
+
+def test_nul_in_label_values_is_stored_but_not_in_text_fields(
+    client: TestClient, tokens: dict, stored: Stored
+) -> None:
+    # Alertmanager accepts any UTF-8 label value, NUL included; PostgreSQL's jsonb would not.
+    h = bearer(tokens[AM])
+    r = client.post(
+        "/api/v2/alerts", json=[{"labels": {"alertname": "N", "v": "a\x00b"}}], headers=h
+    )
+    assert r.status_code == 200
+    assert stored.alerts()[0]["labels"]["v"] == "a\x00b"
+    r = client.post(
+        "/api/v2/alerts", json=[{"labels": {"alertname": "M"}, "generatorURL": "x\x00"}], headers=h
+    )
+    assert r.status_code == 400
+    assert r.json()["errors"][0] == {
+        "field": "[0].generatorURL",
+        "problem": "must not contain NUL characters",
+    }
+    assert len(stored.alerts()) == 1

@@ -48,7 +48,7 @@ def _time(value: datetime | None) -> str:
 
 
 def _gettable(alert: Alert) -> dict[str, Any]:
-    return {
+    gettable = {
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
         "startsAt": _time(alert.starts_at),
@@ -59,6 +59,9 @@ def _gettable(alert: Alert) -> dict[str, Any]:
         "receivers": [],
         "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], "mutedBy": []},
     }
+    if not alert.generator_url:
+        del gettable["generatorURL"]  # Alertmanager leaves it out rather than send ""
+    return gettable
 
 
 def _authenticate(request: Request) -> None:

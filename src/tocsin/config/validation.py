@@ -6,7 +6,7 @@ from __future__ import annotations
 import pydantic
 from pydantic_core import ErrorDetails
 
-from tocsin.domain.labels import LABEL_NAME
+from tocsin.domain.labels import LABEL_NAME, NO_NUL
 from tocsin.errors import FieldProblem
 
 __all__ = ["describe", "field_path", "problems_of"]
@@ -29,11 +29,12 @@ def describe(err: ErrorDetails) -> str:
         return "is required"
     if kind == "extra_forbidden":
         return "is not a known field"
-    if (
-        kind == "string_pattern_mismatch"
-        and err.get("ctx", {}).get("pattern") == LABEL_NAME.pattern
-    ):
-        return "invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]*"
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern")
+        if pattern == LABEL_NAME.pattern:
+            return "invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]*"
+        if pattern == NO_NUL:
+            return "must not contain NUL characters"
     return err["msg"].removeprefix("Value error, ")
 
 

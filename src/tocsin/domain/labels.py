@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["LABEL_NAME", "fingerprint", "label_name_problem", "normalise_labels", "scoped_key"]
+__all__ = [
+    "LABEL_NAME",
+    "NO_NUL",
+    "fingerprint",
+    "label_name_problem",
+    "normalise_labels",
+    "scoped_key",
+]
 
 #: Alertmanager's (classic) label-name rule.
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+#: Strings kept in text columns must not hold NUL (PostgreSQL's text cannot).
+NO_NUL = r"^[^\x00]*$"
 
 _FNV_OFFSET = 14695981039346656037
 _FNV_PRIME = 1099511628211

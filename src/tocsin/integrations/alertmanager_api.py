@@ -9,7 +9,7 @@ import pydantic
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import fingerprint
 from tocsin.errors import FieldProblem, InputError
-from tocsin.integrations.fields import AnnotationMap, LabelMap, OptionalTime
+from tocsin.integrations.fields import AnnotationMap, LabelMap, OptionalTime, Text
 from tocsin.integrations.json_input import decode
 
 __all__ = ["PostableAlert", "parse_postable_alerts"]
@@ -22,7 +22,7 @@ class PostableAlert(pydantic.BaseModel):
     annotations: AnnotationMap = pydantic.Field(default_factory=dict)
     startsAt: OptionalTime = None
     endsAt: OptionalTime = None
-    generatorURL: str = ""
+    generatorURL: Text = ""
 
 
 _ADAPTER = pydantic.TypeAdapter(list[PostableAlert])

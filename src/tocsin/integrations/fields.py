@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints
 
-from tocsin.domain.labels import LABEL_NAME, normalise_labels
+from tocsin.domain.labels import LABEL_NAME, NO_NUL, normalise_labels
 
 __all__ = [
     "AnnotationMap",
@@ -18,6 +18,7 @@ __all__ = [
     "LabelName",
     "OptionalTime",
     "StorableJson",
+    "Text",
 ]
 
 
@@ -36,6 +37,8 @@ LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME.pattern)]
 LabelMap = Annotated[dict[LabelName, str], AfterValidator(normalise_labels)]
 AnnotationMap = dict[LabelName, str]
 OptionalTime = Annotated[datetime | None, AfterValidator(_utc)]
+#: Text stored in a column of its own: PostgreSQL text cannot hold a NUL character.
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 _INT64 = 2**63

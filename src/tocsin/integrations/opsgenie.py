@@ -13,6 +13,7 @@ import pydantic
 
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import scoped_key
+from tocsin.integrations.fields import Text
 from tocsin.integrations.json_input import decode
 
 __all__ = ["CreateAlert", "parse_action", "parse_create"]
@@ -30,7 +31,7 @@ class CreateAlert(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="ignore")
 
     message: str = pydantic.Field(min_length=1, max_length=130)
-    alias: str | None = pydantic.Field(default=None, min_length=1, max_length=512)
+    alias: Text | None = pydantic.Field(default=None, min_length=1, max_length=512)
     description: str | None = pydantic.Field(default=None, max_length=15000)
     responders: list[Any] = pydantic.Field(default_factory=list)
     visibleTo: list[Any] = pydantic.Field(default_factory=list)

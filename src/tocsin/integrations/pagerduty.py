@@ -15,7 +15,7 @@ import pydantic
 from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.labels import scoped_key
 from tocsin.errors import FieldProblem, InputError
-from tocsin.integrations.fields import OptionalTime, StorableJson
+from tocsin.integrations.fields import OptionalTime, StorableJson, Text
 from tocsin.integrations.json_input import decode
 
 __all__ = ["PagerDutyEvent", "parse_event", "routing_key_of"]
@@ -53,10 +53,10 @@ class PagerDutyEvent(pydantic.BaseModel):
 
     routing_key: str = pydantic.Field(min_length=1)
     event_action: Literal["trigger", "acknowledge", "resolve"]
-    dedup_key: str | None = pydantic.Field(default=None, min_length=1, max_length=255)
+    dedup_key: Text | None = pydantic.Field(default=None, min_length=1, max_length=255)
     payload: Payload | None = None
     client: str | None = None
-    client_url: str | None = None
+    client_url: Text | None = None
     links: list[Link] = pydantic.Field(default_factory=list)
     images: list[Image] = pydantic.Field(default_factory=list)
 

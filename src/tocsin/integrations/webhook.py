@@ -30,6 +30,7 @@ from tocsin.integrations.fields import (
     LabelMap,
     LabelName,
     OptionalTime,
+    Text,
 )
 from tocsin.integrations.json_input import decode
 
@@ -51,12 +52,12 @@ class DefaultPayload(pydantic.BaseModel):
 
     title: str = pydantic.Field(min_length=1, max_length=1024)
     status: str = "firing"
-    dedup_key: str | None = pydantic.Field(default=None, min_length=1, max_length=255)
+    dedup_key: Text | None = pydantic.Field(default=None, min_length=1, max_length=255)
     severity: str | None = None
     labels: LabelMap = pydantic.Field(default_factory=dict)
     annotations: AnnotationMap = pydantic.Field(default_factory=dict)
     description: str | None = None
-    url: str | None = None
+    url: Text | None = None
     starts_at: OptionalTime = None
     details: JsonObject | None = None
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["JSONMap", "UTCDateTime"]
@@ -74,4 +73,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return self.result_processor(dialect, None)(value)
 
 
-JSONMap = JSON().with_variant(JSONB(), "postgresql")
+#: JSON documents. PostgreSQL's ``json`` (not ``jsonb``): it keeps the text exactly, and
+#: jsonb cannot hold a NUL character (``\u0000``), which label values may contain.
+JSONMap = JSON()
