@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tocsin.domain.matchers import MatchOp, Matcher, parse_matcher, parse_matchers
+from tocsin.domain.matchers import Matcher, MatchOp, parse_matcher, parse_matchers
 
 
 @pytest.mark.parametrize(
