@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -36,10 +37,13 @@ __all__ = [
 
 _CHUNK = 500
 _FIELDS = [c.name for c in alerts.columns if c.name not in ("id", "head_key")]
-_INSERT = Bulk(alerts, ["id", "head_key", *_FIELDS])
-_UPDATE = Bulk(alerts, ["head_key", *_FIELDS], where="id")
+_INSERT = Bulk(alerts, [*_FIELDS, "head_key", "id"])
+_UPDATE = Bulk(alerts, [*_FIELDS, "head_key"], where="id")
 _EVENT_COLUMNS = [c.name for c in alert_events.columns if c.name != "id"]
 _INSERT_EVENTS = Bulk(alert_events, _EVENT_COLUMNS)
+_ALERT_FIELDS = attrgetter(*_FIELDS)
+_STATUS, _RESOLUTION = _FIELDS.index("status"), _FIELDS.index("resolution")
+_EVENT_FIELDS = attrgetter(*_EVENT_COLUMNS)
 
 
 def _to_alert(row: RowMapping) -> Alert:
@@ -67,13 +71,14 @@ def _to_alert(row: RowMapping) -> Alert:
     )
 
 
-def _values(alert: Alert) -> dict[str, Any]:
-    values = {name: getattr(alert, name) for name in _FIELDS}
-    values["status"] = alert.status.value
-    values["resolution"] = alert.resolution.value if alert.resolution else None
-    values["labels"] = dict(alert.labels)
-    values["annotations"] = dict(alert.annotations)
-    return values
+def _row(alert: Alert, head: bool, alert_id: int | None) -> list[Any]:
+    """The alert as a row of ``_FIELDS``, then head_key and id."""
+    row = list(_ALERT_FIELDS(alert))
+    row[_STATUS] = alert.status.value
+    row[_RESOLUTION] = alert.resolution.value if alert.resolution else None
+    row.append(alert.fingerprint if head else None)
+    row.append(alert_id)
+    return row
 
 
 _HEADS = select(alerts).where(alerts.c.head_key.in_(bindparam("keys", expanding=True)))
@@ -111,27 +116,15 @@ def reserve_ids(conn: Connection, count: int) -> list[int]:
 def insert_alerts(conn: Connection, new: Sequence[tuple[Alert, bool]]) -> list[int]:
     """Insert alerts (each with whether it is its fingerprint's head); return their ids."""
     ids = reserve_ids(conn, len(new))
-    _INSERT.execute(
-        conn,
-        (
-            _values(a) | {"id": i, "head_key": a.fingerprint if head else None}
-            for (a, head), i in zip(new, ids, strict=True)
-        ),
-    )
+    _INSERT.execute(conn, (_row(a, head, i) for (a, head), i in zip(new, ids, strict=True)))
     return ids
 
 
 def update_alerts(conn: Connection, changed: Sequence[tuple[Alert, bool]]) -> None:
     """Write back stored alerts (each with whether it is still its fingerprint's head)."""
-    params = []
-    for alert, head in changed:
-        values = _values(alert)
-        values["id"] = alert.id
-        values["head_key"] = alert.fingerprint if head else None
-        params.append(values)
     # Clear superseded heads first so a new head never collides with the unique index.
-    _UPDATE.execute(conn, [p for p in params if p["head_key"] is None])
-    _UPDATE.execute(conn, [p for p in params if p["head_key"] is not None])
+    _UPDATE.execute(conn, [_row(a, head, a.id) for a, head in changed if not head])
+    _UPDATE.execute(conn, [_row(a, head, a.id) for a, head in changed if head])
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +139,7 @@ class EventRow:
 
 
 def insert_events(conn: Connection, events: Sequence[EventRow]) -> None:
-    _INSERT_EVENTS.execute(
-        conn, ({name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events)
-    )
+    _INSERT_EVENTS.execute(conn, (list(_EVENT_FIELDS(e)) for e in events))
 
 
 def count_events(conn: Connection) -> int:

@@ -8,58 +8,68 @@ SQLAlchemy would store them), and hands the driver plain tuples.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+import orjson
+from sqlalchemy import JSON, Connection, Table
 
 __all__ = ["Bulk"]
 
-Processor = Callable[[Any], Any] | None
+Processor = Callable[[Any], Any]
 
 
 class Bulk:
-    """``INSERT`` or ``UPDATE ... WHERE key = ?`` of the named columns of ``table``."""
+    """``INSERT`` of ``columns``, or ``UPDATE`` of ``columns`` ``WHERE where = ?``.
+
+    Rows are sequences in the order of ``columns`` (then ``where``).
+    """
 
     def __init__(self, table: Table, columns: Sequence[str], *, where: str | None = None) -> None:
         self.table = table
         self.columns = list(columns)
         self.where = where
-        self._plans: dict[str, tuple[str, list[Processor]]] = {}
+        self.names = [*self.columns, *([where] if where else [])]
+        self._plans: dict[str, tuple[str, list[tuple[int, Processor]]]] = {}
 
-    def _plan(self, conn: Connection) -> tuple[str, list[Processor]]:
+    def _plan(self, conn: Connection) -> tuple[str, list[tuple[int, Processor]]]:
         dialect = conn.dialect
-        plan = self._plans.get(dialect.name)
-        if plan is None:
+        known = self._plans.get(dialect.name)
+        if known is None:
             mark = "?" if dialect.paramstyle == "qmark" else "%s"
             quote = dialect.identifier_preparer.quote
-            names = [*self.columns, *([self.where] if self.where else [])]
-            processors: list[Processor] = [
-                self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                for name in names
-            ]
+            processors: list[tuple[int, Processor]] = []
+            for i, name in enumerate(self.names):
+                column_type = self.table.c[name].type
+                if isinstance(column_type, JSON):
+                    processors.append((i, _json_dumps))  # orjson, as the engine is configured
+                    continue
+                processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    processors.append((i, processor))
             if self.where is None:
                 cols = ", ".join(quote(c) for c in self.columns)
                 marks = ", ".join(mark for _ in self.columns)
                 sql = f"INSERT INTO {quote(self.table.name)} ({cols}) VALUES ({marks})"
             else:
                 sets = ", ".join(f"{quote(c)} = {mark}" for c in self.columns)
-                sql = (
-                    f"UPDATE {quote(self.table.name)} SET {sets} WHERE {quote(self.where)} = {mark}"
-                )
-            plan = (sql, processors)
-            self._plans[dialect.name] = plan
-        return plan
+                table, key = quote(self.table.name), quote(self.where)
+                sql = f"UPDATE {table} SET {sets} WHERE {key} = {mark}"
+            known = (sql, processors)
+            self._plans[dialect.name] = known
+        return known
 
-    def execute(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    def execute(self, conn: Connection, rows: Iterable[list[Any]]) -> None:
+        """Write ``rows`` (lists, converted in place) in one driver call."""
         sql, processors = self._plan(conn)
-        names = [*self.columns, *([self.where] if self.where else [])]
-        params = [
-            tuple(
-                p(row[name]) if p is not None else row[name]
-                for name, p in zip(names, processors, strict=True)
-            )
-            for row in rows
-        ]
+        params = []
+        for row in rows:
+            for i, process in processors:
+                row[i] = process(row[i])
+            params.append(tuple(row))
         if params:
             conn.exec_driver_sql(sql, params)
+
+
+def _json_dumps(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
