@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     resolve_timeout: timedelta = timedelta(minutes=5)
     #: Resolved alerts (and their events) are deleted this long after they resolved.
     alert_retention: timedelta = timedelta(days=30)
+    #: Events that changed nothing (repeated re-sends) are deleted after this long.
+    unchanged_event_retention: timedelta = timedelta(days=1)
     housekeeping_interval: timedelta = timedelta(seconds=30)
     #: FULL: a 2xx survives power loss. NORMAL: survives a crash of Tocsin, not of the OS.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"

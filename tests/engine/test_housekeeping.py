@@ -53,3 +53,28 @@ def test_expired_alerts_resolve_then_are_deleted_after_retention(
         left_events = conn.execute(select(alert_events.c.alert_id)).scalars().all()
     assert left == ["firing"]
     assert set(left_events) == {stays["id"]}
+
+
+def test_unchanged_resends_are_logged_compactly_and_trimmed_after_a_day(
+    client: TestClient, runtime: Runtime, clock: FakeClock, tokens: dict
+) -> None:
+    h = {"Authorization": f"Bearer {tokens[IntegrationKind.ALERTMANAGER]}"}
+    alert = {"labels": {"alertname": "Resent"}, "endsAt": "2026-03-09T00:00:00Z"}
+    client.post("/api/v2/alerts", json=[alert], headers=h)
+    clock.advance(timedelta(hours=1))
+    client.post("/api/v2/alerts", json=[alert], headers=h)
+    with runtime.db.read() as conn:
+        rows = conn.execute(select(alert_events.c.outcome, alert_events.c.payload)).all()
+    assert [r[0] for r in rows] == ["created", "unchanged"]
+    assert rows[1][1] == {"ends_at": "2026-03-09T00:00:00+00:00"}
+    assert rows[0][1]["labels"] == {"alertname": "Resent"}
+
+    clock.advance(timedelta(hours=23, minutes=59))
+    runtime.runner.run_due()
+    with runtime.db.read() as conn:
+        assert len(conn.execute(select(alert_events.c.id)).all()) == 2
+    clock.advance(timedelta(hours=1, minutes=2))
+    runtime.runner.run_due()
+    with runtime.db.read() as conn:
+        left = conn.execute(select(alert_events.c.outcome)).scalars().all()
+    assert left == ["created"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -53,13 +54,16 @@ def fingerprint(labels: Mapping[str, str]) -> str:
     Identical to ``model.LabelSet.Fingerprint()`` in prometheus/common, so Tocsin and a real
     Alertmanager name the same alert with the same 16 hex digits.
     """
-    parts: list[str] = []
-    for name in sorted(labels):
-        parts.append(name)
-        parts.append(labels[name])
-    if not parts:
+    if not labels:
         return f"{_FNV_OFFSET:016x}"
-    return _fnv(parts)
+    return _fnv_cached(tuple(part for name in sorted(labels) for part in (name, labels[name])))
+
+
+@functools.lru_cache(maxsize=65536)
+def _fnv_cached(parts: tuple[str, ...]) -> str:
+    # Senders repeat the same label sets all day (Prometheus re-sends every firing alert each
+    # evaluation interval); the byte loop in _fnv is the costliest step of parsing an alert.
+    return _fnv(list(parts))
 
 
 def scoped_key(scope: str, key: str) -> str:

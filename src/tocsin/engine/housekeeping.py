@@ -1,4 +1,5 @@
-"""Housekeeping: resolve alerts whose endsAt passed, and forget old resolved alerts.
+"""Housekeeping: resolve alerts whose endsAt passed, forget old resolved alerts, and trim
+the log of re-sends that changed nothing.
 
 One recurring timer (kind ``housekeeping``). Expiry is also applied at read time
 (``domain.alerts.effective_status``), so what this does is make it durable and visible in the
@@ -29,6 +30,9 @@ _BATCH = 1000
 class Housekeeping:
     interval: timedelta
     retention: timedelta
+    #: How long the log keeps re-sends that changed nothing (Prometheus repeats every firing
+    #: alert each evaluation interval; kept forever they would outgrow everything else).
+    unchanged_retention: timedelta = timedelta(days=1)
 
     def ensure_scheduled(self, conn: Connection, now: datetime) -> None:
         timer_store.schedule(conn, KIND, "main", now, replace=False)
@@ -36,6 +40,9 @@ class Housekeeping:
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again:
         expire_alerts(conn, now)
         alert_store.delete_resolved_before(conn, now - self.retention, limit=_BATCH * 10)
+        alert_store.delete_events_before(
+            conn, Outcome.UNCHANGED.value, now - self.unchanged_retention, limit=_BATCH * 10
+        )
         return Again(now + self.interval)
 
 

@@ -62,7 +62,11 @@ class _Slot:
         self.dirty = False
 
 
-def _payload(event: AlertEvent) -> dict[str, Any]:
+def _payload(event: AlertEvent, outcome: Outcome) -> dict[str, Any]:
+    """What the event carried. A re-send that changed nothing (Prometheus repeats every
+    firing alert each evaluation) is logged compactly: only its new endsAt."""
+    if outcome is Outcome.UNCHANGED:
+        return {"ends_at": event.ends_at.isoformat()} if event.ends_at is not None else {}
     payload: dict[str, Any] = {"labels": dict(event.labels)}
     if event.annotations:
         payload["annotations"] = dict(event.annotations)
@@ -144,7 +148,7 @@ def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Rec
                 received_at=sub.received_at,
                 action=event.action.value,
                 outcome=outcome.value,
-                payload=_payload(event),
+                payload=_payload(event, outcome),
             )
             for slot, event, sub, outcome in pending
         ],

@@ -43,7 +43,9 @@ class Runtime:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         metrics = Metrics()
         housekeeping = Housekeeping(
-            interval=settings.housekeeping_interval, retention=settings.alert_retention
+            interval=settings.housekeeping_interval,
+            retention=settings.alert_retention,
+            unchanged_retention=settings.unchanged_event_retention,
         )
         return cls(
             settings=settings,

@@ -192,6 +192,20 @@ def open_expired(conn: Connection, now: datetime, limit: int) -> list[Alert]:
     return [_to_alert(row) for row in conn.execute(query).mappings()]
 
 
+def delete_events_before(conn: Connection, outcome: str, cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` events with ``outcome`` received before ``cutoff``."""
+    ids = list(
+        conn.execute(
+            select(alert_events.c.id)
+            .where(alert_events.c.outcome == outcome, alert_events.c.received_at < cutoff)
+            .limit(limit)
+        ).scalars()
+    )
+    if ids:
+        conn.execute(delete(alert_events).where(alert_events.c.id.in_(ids)))
+    return len(ids)
+
+
 def delete_resolved_before(conn: Connection, cutoff: datetime, limit: int) -> int:
     """Delete up to ``limit`` alerts resolved before ``cutoff``, with their events."""
     ids = list(
