@@ -178,3 +178,14 @@ def test_nul_in_label_values_is_stored_but_not_in_text_fields(
         "problem": "must not contain NUL characters",
     }
     assert len(stored.alerts()) == 1
+
+
+def test_resend_moves_ends_at_and_counts(client: TestClient, tokens: dict, stored: Stored) -> None:
+    h = bearer(tokens[AM])
+    client.post("/api/v2/alerts", json=[prom_alert()], headers=h)
+    later = prom_alert() | {"endsAt": "2026-03-01T12:09:00Z"}
+    client.post("/api/v2/alerts", json=[later], headers=h)
+    [row] = stored.alerts()
+    assert row["receive_count"] == 2 and row["status"] == "firing"
+    assert row["ends_at"].isoformat() == "2026-03-01T12:09:00+00:00"
+    assert [e["outcome"] for e in stored.events()] == ["created", "unchanged"]

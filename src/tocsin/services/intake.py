@@ -52,14 +52,19 @@ class Receipt:
 
 
 class _Slot:
-    """One alert being worked on in a batch; ``alert.id`` is None until inserted."""
+    """One alert being worked on in a batch; ``alert.id`` is None until inserted.
 
-    __slots__ = ("alert", "dirty", "id")
+    ``touched``: only receive bookkeeping changed (an unchanged re-send), written narrowly;
+    ``dirty``: anything else changed, the whole row is written.
+    """
+
+    __slots__ = ("alert", "dirty", "id", "touched")
 
     def __init__(self, alert: Alert) -> None:
         self.alert = alert
         self.id = alert.id
         self.dirty = False
+        self.touched = False
 
 
 def _payload(event: AlertEvent, outcome: Outcome) -> dict[str, Any]:
@@ -118,7 +123,10 @@ def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Rec
             if result is not None:
                 if slot is not None and result.uid == slot.alert.uid:
                     slot.alert = result
-                    slot.dirty = True
+                    if outcome is Outcome.UNCHANGED:
+                        slot.touched = True
+                    else:
+                        slot.dirty = True
                 else:
                     if slot is not None:
                         slot.dirty = True  # superseded: no longer the head
@@ -135,6 +143,7 @@ def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Rec
 
     # Updates first: a superseded head must give up its head_key before the new head is in.
     alert_store.update_alerts(conn, [(s.alert, is_head(s)) for s in stored if s.dirty])
+    alert_store.touch_alerts(conn, [s.alert for s in stored if s.touched and not s.dirty])
     ids = alert_store.insert_alerts(conn, [(s.alert, is_head(s)) for s in new_slots])
     for s, new_id in zip(new_slots, ids, strict=True):
         s.id = new_id

@@ -32,6 +32,7 @@ __all__ = [
     "list_heads",
     "load_heads",
     "open_expired",
+    "touch_alerts",
     "update_alerts",
 ]
 
@@ -39,6 +40,9 @@ _CHUNK = 500
 _FIELDS = [c.name for c in alerts.columns if c.name not in ("id", "head_key")]
 _INSERT = Bulk(alerts, [*_FIELDS, "head_key", "id"])
 _UPDATE = Bulk(alerts, [*_FIELDS, "head_key"], where="id")
+_TOUCHED = ["ends_at", "ends_at_is_timeout", "last_received_at", "receive_count"]
+_TOUCH = Bulk(alerts, _TOUCHED, where="id")
+_TOUCH_FIELDS = attrgetter(*_TOUCHED, "id")
 _EVENT_COLUMNS = [c.name for c in alert_events.columns if c.name != "id"]
 _INSERT_EVENTS = Bulk(alert_events, _EVENT_COLUMNS)
 _ALERT_FIELDS = attrgetter(*_FIELDS)
@@ -125,6 +129,11 @@ def update_alerts(conn: Connection, changed: Sequence[tuple[Alert, bool]]) -> No
     # Clear superseded heads first so a new head never collides with the unique index.
     _UPDATE.execute(conn, [_row(a, head, a.id) for a, head in changed if not head])
     _UPDATE.execute(conn, [_row(a, head, a.id) for a, head in changed if head])
+
+
+def touch_alerts(conn: Connection, alerts_: Sequence[Alert]) -> None:
+    """Write back only what a re-send changes: endsAt and the receive bookkeeping."""
+    _TOUCH.execute(conn, (list(_TOUCH_FIELDS(a)) for a in alerts_))
 
 
 @dataclass(frozen=True, slots=True)
