@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -53,4 +56,11 @@ def test_openapi_documents_every_intake(client: TestClient) -> None:
     ):
         assert path in spec["paths"], path
     assert "requestBody" in spec["paths"]["/v2/enqueue"]["post"]
+    # Every $ref points into the document itself (no pydantic "#/$defs/..." left dangling).
+    refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(spec))
+    assert refs
+    for ref in refs:
+        node = spec
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
     assert client.get("/docs").status_code == 200

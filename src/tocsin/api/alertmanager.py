@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from tocsin import __version__
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
+from tocsin.api.openapi import json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.alerts import Alert
@@ -73,12 +74,7 @@ def _authenticate(request: Request) -> None:
 @router.post(
     "/alerts",
     summary="Post alerts (what Prometheus sends)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _POSTABLE_ALERTS_SCHEMA}},
-        }
-    },
+    openapi_extra=json_body(_POSTABLE_ALERTS_SCHEMA),
     responses={200: {"description": "Stored durably"}, 400: {"description": "Invalid alerts"}},
 )
 async def post_alerts(request: Request) -> Response:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
+from tocsin.api.openapi import json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.alerts import Action
@@ -72,12 +73,7 @@ async def _as_opsgenie(request: Request, work: Work) -> Response:
     "",
     summary="Create an Opsgenie alert (alias = dedup key)",
     status_code=202,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": CreateAlert.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(CreateAlert),
 )
 async def create_alert(request: Request) -> Response:
     async def create(runtime: Runtime, integration: Integration, envelope: _Request) -> Response:

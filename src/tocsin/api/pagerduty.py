@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from tocsin.api.body import read_body
+from tocsin.api.openapi import json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.integrations import IntegrationKind
@@ -34,12 +35,7 @@ def _invalid(exc: InputError, status: int = 400) -> Response:
     "/v2/enqueue",
     summary="Send a PagerDuty Events API v2 event (routing_key = integration token)",
     status_code=202,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": PagerDutyEvent.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(PagerDutyEvent),
 )
 async def enqueue(request: Request) -> Response:
     runtime = runtime_of(request)

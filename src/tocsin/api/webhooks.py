@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
+from tocsin.api.openapi import json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.integrations import IntegrationKind
@@ -20,12 +21,7 @@ router = APIRouter(prefix="/integrations", tags=["Webhooks"])
 @router.post(
     "/alertmanager",
     summary="Alertmanager webhook receiver (payload version 4; bearer or basic auth)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": WebhookMessage.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(WebhookMessage),
 )
 async def alertmanager_webhook(request: Request) -> Response:
     runtime = runtime_of(request)
@@ -41,12 +37,7 @@ async def alertmanager_webhook(request: Request) -> Response:
     "/webhook/{token}",
     summary="Generic JSON webhook (the token is in the path)",
     status_code=202,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": DefaultPayload.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(DefaultPayload),
 )
 async def generic_webhook(request: Request, token: str) -> Response:
     runtime = runtime_of(request)
