@@ -24,7 +24,7 @@ from tocsin.store.tables import alert_events, alerts
 
 __all__ = [
     "EventRow",
-    "count_events",
+    "delete_events_before",
     "delete_resolved_before",
     "find_by_uid",
     "insert_alerts",
@@ -32,6 +32,7 @@ __all__ = [
     "list_heads",
     "load_heads",
     "open_expired",
+    "reserve_ids",
     "touch_alerts",
     "update_alerts",
 ]
@@ -151,10 +152,6 @@ def insert_events(conn: Connection, events: Sequence[EventRow]) -> None:
     _INSERT_EVENTS.execute(conn, (list(_EVENT_FIELDS(e)) for e in events))
 
 
-def count_events(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(alert_events)).scalar_one())
-
-
 def list_heads(
     conn: Connection,
     *,
@@ -183,11 +180,6 @@ def list_heads(
 def find_by_uid(conn: Connection, uid: str) -> Alert | None:
     row = conn.execute(select(alerts).where(alerts.c.uid == uid)).mappings().first()
     return _to_alert(row) if row else None
-
-
-def events_of(conn: Connection, alert_id: int) -> list[RowMapping]:
-    query = select(alert_events).where(alert_events.c.alert_id == alert_id)
-    return list(conn.execute(query.order_by(alert_events.c.id)).mappings())
 
 
 def open_expired(conn: Connection, now: datetime, limit: int) -> list[Alert]:

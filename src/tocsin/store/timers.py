@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from tocsin.store.tables import timers
 
-__all__ = ["Timer", "claim_due", "finish", "next_due_at", "release", "schedule"]
+__all__ = ["Timer", "claim_due", "finish", "release", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,18 +127,3 @@ def release(
         values["payload"] = dict(payload)
     result = conn.execute(update(timers).where(_owned(timer.id, owner)).values(values))
     return result.rowcount == 1
-
-
-def next_due_at(conn: Connection) -> datetime | None:
-    return conn.execute(select(func.min(timers.c.due_at))).scalar_one_or_none()
-
-
-def get(conn: Connection, kind: str, key: str) -> Timer | None:
-    row = (
-        conn.execute(select(timers).where(timers.c.kind == kind, timers.c.key == key))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        return None
-    return Timer(row["id"], row["kind"], row["key"], row["due_at"], row["attempts"], row["payload"])
