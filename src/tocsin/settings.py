@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     #: FULL: a 2xx survives power loss. NORMAL: survives a crash of Tocsin, not of the OS.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     log_level: str = "info"
+    #: Routing configuration (Alertmanager's format: route, receivers, inhibit_rules ...).
+    config: str | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any
 
 import pydantic
 import yaml
+from pydantic_core import ErrorDetails
 
 from tocsin.config.validation import describe
 from tocsin.errors import ConfigError
@@ -54,9 +55,12 @@ class YamlSource:
     def validation_error(
         self, exc: pydantic.ValidationError, prefix: Sequence[str] = ()
     ) -> ConfigError:
-        first = exc.errors(include_url=False)[0]
-        loc = [*prefix, *(p for p in first["loc"] if p != "[key]")]
-        return self.error([p for p in loc if isinstance(p, str | int)], describe(first))
+        """Every problem pydantic found, one line each, with its file:line: key."""
+        return ConfigError("\n".join(self.describe(err, prefix) for err in exc.errors()))
+
+    def describe(self, err: ErrorDetails, prefix: Sequence[str] = ()) -> str:
+        loc = [*prefix, *(p for p in err["loc"] if p != "[key]")]
+        return str(self.error([p for p in loc if isinstance(p, str | int)], describe(err)))
 
 
 def load_yaml(path: str | Path) -> YamlSource:

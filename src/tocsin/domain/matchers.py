@@ -34,7 +34,7 @@ class Matcher:
             try:
                 regex = re.compile(f"(?:{value})", re.ASCII)
             except re.error as exc:
-                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+                raise ValueError(f"invalid regular expression {value!r}: {exc.msg}") from None
         return cls(name, op, value, regex)
 
     def matches(self, labels: Mapping[str, str]) -> bool:

@@ -1,0 +1,98 @@
+"""``tocsin config check``, ``tocsin route test`` and ``tocsin route show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.tree import Tree
+
+from tocsin.cli.context import console, tocsin_errors
+from tocsin.config.compile import RoutingConfig, load_config
+from tocsin.domain.labels import label_name_problem
+from tocsin.domain.routing import Route, match_routes
+from tocsin.errors import ConfigError, InputError
+
+__all__ = ["config_app", "route_app"]
+
+config_app = typer.Typer(help="Configuration files.", no_args_is_help=True)
+route_app = typer.Typer(help="The routing tree.", no_args_is_help=True)
+
+ConfigFile = Annotated[
+    str | None,
+    typer.Option("--config", envvar="TOCSIN_CONFIG", help="Default: ./tocsin.yaml"),
+]
+
+
+def _load(path: str | None) -> RoutingConfig:
+    path = path or "tocsin.yaml"
+    if not Path(path).exists():
+        raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
+    return load_config(path)
+
+
+@config_app.command("check")
+@tocsin_errors
+def check(
+    file: Annotated[str | None, typer.Argument(help="Default: --config / TOCSIN_CONFIG")] = None,
+    config: ConfigFile = None,
+) -> None:
+    """Validate a configuration; print every problem with file, line and key."""
+    loaded = _load(file or config)
+    routes = sum(1 for _ in _walk(loaded.route))
+    console.print(
+        f"{loaded.source}: OK: {routes} route(s), {len(loaded.receivers)} receiver(s), "
+        f"{len(loaded.inhibit_rules)} inhibit rule(s), "
+        f"{len(loaded.time_intervals)} time interval(s)",
+        soft_wrap=True,
+    )
+
+
+def _walk(route: Route) -> list[Route]:
+    return [route, *(r for child in route.routes for r in _walk(child))]
+
+
+@route_app.command("test")
+@tocsin_errors
+def test(
+    labels: Annotated[list[str], typer.Argument(help="The alert's labels as name=value.")],
+    config: ConfigFile = None,
+) -> None:
+    """Print the receivers an alert with these labels reaches, in order (like amtool)."""
+    label_set: dict[str, str] = {}
+    for item in labels:
+        name, sep, value = item.partition("=")
+        problem = label_name_problem(name) if sep else "expected name=value"
+        if problem:
+            raise InputError(f"label {item!r}: {problem}")
+        label_set[name] = value.strip('"')
+    matched = match_routes(_load(config).route, label_set)
+    console.print(",".join(r.receiver for r in matched), highlight=False)
+
+
+@route_app.command("show")
+@tocsin_errors
+def show(config: ConfigFile = None) -> None:
+    """Print the routing tree."""
+    root = _load(config).route
+    tree = Tree(_describe(root, root=True))
+
+    def add(node: Tree, route: Route) -> None:
+        for child in route.routes:
+            add(node.add(_describe(child)), child)
+
+    add(tree, root)
+    console.print(tree, highlight=False)
+
+
+def _describe(route: Route, *, root: bool = False) -> str:
+    parts = ["default-route" if root else "{" + ",".join(str(m) for m in route.matchers) + "}"]
+    if route.continue_:
+        parts.append("continue: true")
+    parts.append(f"receiver: {route.receiver}")
+    if route.group_by.everything:
+        parts.append("group_by: [...]")
+    elif route.group_by.labels:
+        parts.append(f"group_by: [{', '.join(route.group_by.labels)}]")
+    return "  ".join(parts).replace("[", "\\[")

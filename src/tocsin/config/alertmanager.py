@@ -1,0 +1,70 @@
+"""The Alertmanager configuration format, as Tocsin reads it (``tocsin.yaml`` or an existing
+``alertmanager.yml``): the shapes only. Meaning and cross-references are checked in
+``compile.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+__all__ = ["AlertmanagerConfig", "InhibitRuleConfig", "ReceiverConfig", "RouteConfig"]
+
+
+class _Strict(pydantic.BaseModel):
+    # Alertmanager rejects unknown keys (yaml.UnmarshalStrict); so do we, naming them.
+    model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class RouteConfig(_Strict):
+    receiver: str | None = None
+    group_by: list[str] | None = None
+    continue_: bool = pydantic.Field(default=False, alias="continue")
+    match: dict[str, str] = pydantic.Field(default_factory=dict)
+    match_re: dict[str, str] = pydantic.Field(default_factory=dict)
+    matchers: list[str] = pydantic.Field(default_factory=list)
+    group_wait: str | None = None
+    group_interval: str | None = None
+    repeat_interval: str | None = None
+    mute_time_intervals: list[str] = pydantic.Field(default_factory=list)
+    active_time_intervals: list[str] = pydantic.Field(default_factory=list)
+    routes: list[RouteConfig] = pydantic.Field(default_factory=list)
+
+
+class ReceiverConfig(pydantic.BaseModel):
+    # Receiver kinds are many (webhook_configs, slack_configs, ...); each is kept as given
+    # and checked by the notifier that owns it.
+    model_config = pydantic.ConfigDict(extra="allow")
+
+    name: str = pydantic.Field(min_length=1)
+
+    def integrations(self) -> dict[str, list[Any]]:
+        extra = self.model_extra or {}
+        return {k: v for k, v in extra.items() if k.endswith("_configs")}
+
+
+class InhibitRuleConfig(_Strict):
+    source_matchers: list[str] = pydantic.Field(default_factory=list)
+    target_matchers: list[str] = pydantic.Field(default_factory=list)
+    source_match: dict[str, str] = pydantic.Field(default_factory=dict)
+    source_match_re: dict[str, str] = pydantic.Field(default_factory=dict)
+    target_match: dict[str, str] = pydantic.Field(default_factory=dict)
+    target_match_re: dict[str, str] = pydantic.Field(default_factory=dict)
+    equal: list[str] = pydantic.Field(default_factory=list)
+
+
+class TimeIntervalConfig(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    name: str = pydantic.Field(min_length=1)
+    time_intervals: list[dict[str, Any]] = pydantic.Field(default_factory=list)
+
+
+class AlertmanagerConfig(_Strict):
+    global_: dict[str, Any] = pydantic.Field(default_factory=dict, alias="global")
+    route: RouteConfig | None = None
+    receivers: list[ReceiverConfig] = pydantic.Field(default_factory=list)
+    inhibit_rules: list[InhibitRuleConfig] = pydantic.Field(default_factory=list)
+    time_intervals: list[TimeIntervalConfig] = pydantic.Field(default_factory=list)
+    mute_time_intervals: list[TimeIntervalConfig] = pydantic.Field(default_factory=list)
+    templates: list[str] = pydantic.Field(default_factory=list)

@@ -1,0 +1,240 @@
+"""Compile a validated Alertmanager-format configuration into frozen domain objects.
+
+Every problem is collected with where it is (file:line: key: problem) and raised together, so
+``tocsin config check`` shows them all at once. The checks are Alertmanager's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pydantic
+
+from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
+from tocsin.config.durations import parse_duration
+from tocsin.config.yaml_source import YamlSource, load_yaml
+from tocsin.domain.labels import label_name_problem
+from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
+from tocsin.domain.routing import GroupBy, Route
+from tocsin.errors import ConfigError
+
+__all__ = ["InhibitRule", "RoutingConfig", "compile_config", "load_config"]
+
+DEFAULT_GROUP_WAIT = timedelta(seconds=30)
+DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
+DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
+
+Keys = list[str | int]
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    route: Route
+    receivers: tuple[str, ...]
+    inhibit_rules: tuple[InhibitRule, ...] = ()
+    time_intervals: tuple[str, ...] = ()
+    source: str = ""
+    #: Receiver integrations by receiver name, e.g. {"team-a": ["webhook_configs"]}.
+    integrations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class _Compiler:
+    def __init__(self, source: YamlSource) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def problem(self, keys: Keys, text: str) -> None:
+        self.problems.append(str(self.source.error(keys, text)))
+
+    def duration(self, value: str | None, keys: Keys, inherited: timedelta) -> timedelta:
+        if value is None:
+            return inherited
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.problem(keys, str(exc))
+            return inherited
+
+    def matchers(
+        self,
+        equal: dict[str, str],
+        regex: dict[str, str],
+        texts: Sequence[str],
+        keys: Keys,
+        names: tuple[str, str, str] = ("match", "match_re", "matchers"),
+    ) -> tuple[Matcher, ...]:
+        found: list[Matcher] = []
+        for kind, op, pairs in ((names[0], MatchOp.EQ, equal), (names[1], MatchOp.RE, regex)):
+            for name, value in pairs.items():
+                problem = label_name_problem(name)
+                if problem:
+                    self.problem([*keys, kind, name], problem)
+                    continue
+                try:
+                    found.append(Matcher.of(name, op, value))
+                except ValueError as exc:
+                    self.problem([*keys, kind, name], str(exc))
+        for i, text in enumerate(texts):
+            try:
+                found.extend(parse_matchers(text))
+            except ValueError as exc:
+                self.problem([*keys, names[2], i], str(exc))
+        return tuple(found)
+
+    def group_by(self, labels: list[str] | None, keys: Keys, inherited: GroupBy) -> GroupBy:
+        if not labels:  # absent or [] inherits, as in Alertmanager
+            return inherited
+        if "..." in labels:
+            if len(labels) > 1:
+                self.problem(
+                    [*keys, "group_by"],
+                    "cannot have wildcard group_by (`...`) and other labels at the same time",
+                )
+            return GroupBy(everything=True)
+        seen: set[str] = set()
+        for i, name in enumerate(labels):
+            problem = label_name_problem(name)
+            if problem:
+                self.problem([*keys, "group_by", i], problem)
+            if name in seen:
+                self.problem([*keys, "group_by", i], f"duplicated label {name!r} in group_by")
+            seen.add(name)
+        return GroupBy(labels=tuple(labels))
+
+    def route(
+        self,
+        cfg: RouteConfig,
+        keys: Keys,
+        parent: Route | None,
+        path: tuple[int, ...],
+        receivers: set[str],
+        intervals: set[str],
+    ) -> Route:
+        matchers = self.matchers(cfg.match, cfg.match_re, cfg.matchers, keys)
+        receiver = cfg.receiver or (parent.receiver if parent else "")
+        if cfg.receiver is not None and cfg.receiver not in receivers:
+            self.problem([*keys, "receiver"], f"undefined receiver {cfg.receiver!r} used in route")
+        for kind in ("mute_time_intervals", "active_time_intervals"):
+            for i, name in enumerate(getattr(cfg, kind)):
+                if name not in intervals:
+                    self.problem(
+                        [*keys, kind, i], f"undefined time interval {name!r} used in route"
+                    )
+        group_interval = self.duration(
+            cfg.group_interval,
+            [*keys, "group_interval"],
+            parent.group_interval if parent else DEFAULT_GROUP_INTERVAL,
+        )
+        repeat_interval = self.duration(
+            cfg.repeat_interval,
+            [*keys, "repeat_interval"],
+            parent.repeat_interval if parent else DEFAULT_REPEAT_INTERVAL,
+        )
+        if group_interval == timedelta(0):
+            self.problem([*keys, "group_interval"], "group_interval cannot be zero")
+        if repeat_interval == timedelta(0):
+            self.problem([*keys, "repeat_interval"], "repeat_interval cannot be zero")
+        own = "{" + ",".join(str(m) for m in sorted(matchers, key=str)) + "}"
+        route = Route(
+            receiver=receiver,
+            group_by=self.group_by(cfg.group_by, keys, parent.group_by if parent else GroupBy()),
+            group_wait=self.duration(
+                cfg.group_wait,
+                [*keys, "group_wait"],
+                parent.group_wait if parent else DEFAULT_GROUP_WAIT,
+            ),
+            group_interval=group_interval,
+            repeat_interval=repeat_interval,
+            matchers=matchers,
+            continue_=cfg.continue_,
+            mute_time_intervals=tuple(cfg.mute_time_intervals),
+            active_time_intervals=tuple(cfg.active_time_intervals),
+            key=f"{parent.key}/{own}" if parent else "{}",
+        )
+        children = tuple(
+            self.route(child, [*keys, "routes", i], route, (*path, i), receivers, intervals)
+            for i, child in enumerate(cfg.routes)
+        )
+        return Route(**{**route.__dict__, "routes": children})
+
+    def inhibit_rule(self, cfg: InhibitRuleConfig, keys: Keys) -> InhibitRule:
+        source = self.matchers(
+            cfg.source_match,
+            cfg.source_match_re,
+            cfg.source_matchers,
+            keys,
+            ("source_match", "source_match_re", "source_matchers"),
+        )
+        target = self.matchers(
+            cfg.target_match,
+            cfg.target_match_re,
+            cfg.target_matchers,
+            keys,
+            ("target_match", "target_match_re", "target_matchers"),
+        )
+        for i, name in enumerate(cfg.equal):
+            problem = label_name_problem(name)
+            if problem:
+                self.problem([*keys, "equal", i], problem)
+        return InhibitRule(source, target, tuple(cfg.equal))
+
+
+def compile_config(source: YamlSource) -> RoutingConfig:
+    """Validate and compile; ConfigError listing every problem with file:line: key."""
+    if not isinstance(source.data, dict):
+        raise source.error([], "must be a mapping with route and receivers")
+    try:
+        cfg = AlertmanagerConfig.model_validate(source.data)
+    except pydantic.ValidationError as exc:
+        raise source.validation_error(exc) from None
+    c = _Compiler(source)
+    receivers: set[str] = set()
+    for i, receiver in enumerate(cfg.receivers):
+        if receiver.name in receivers:
+            c.problem(
+                ["receivers", i, "name"],
+                f"notification config name {receiver.name!r} is not unique",
+            )
+        receivers.add(receiver.name)
+    intervals: set[str] = set()
+    for kind in ("time_intervals", "mute_time_intervals"):
+        for i, interval in enumerate(getattr(cfg, kind)):
+            if interval.name in intervals:
+                c.problem([kind, i, "name"], f"time interval {interval.name!r} is not unique")
+            intervals.add(interval.name)
+    if cfg.route is None:
+        raise source.error(["route"], "no route provided in config")
+    root = cfg.route
+    if not root.receiver:
+        c.problem(["route", "receiver"], "root route must specify a default receiver")
+    if root.match or root.match_re or root.matchers:
+        c.problem(["route"], "root route must not have any matchers")
+    if root.continue_:
+        c.problem(["route", "continue"], "cannot have continue in root route")
+    if root.mute_time_intervals or root.active_time_intervals:
+        c.problem(["route"], "root route must not have any mute or active time intervals")
+    route = c.route(root, ["route"], None, (), receivers, intervals)
+    rules = tuple(c.inhibit_rule(r, ["inhibit_rules", i]) for i, r in enumerate(cfg.inhibit_rules))
+    if c.problems:
+        raise ConfigError("\n".join(c.problems))
+    return RoutingConfig(
+        route=route,
+        receivers=tuple(r.name for r in cfg.receivers),
+        inhibit_rules=rules,
+        time_intervals=tuple(sorted(intervals)),
+        source=source.path,
+        integrations={r.name: tuple(r.integrations()) for r in cfg.receivers},
+    )
+
+
+def load_config(path: str) -> RoutingConfig:
+    return compile_config(load_yaml(path))

@@ -1,0 +1,61 @@
+"""Alertmanager's routing tree: which routes (and so receivers) an alert reaches.
+
+Same semantics as Alertmanager's ``dispatch/route.go`` ``Route.Match``: depth-first,
+children in order, the walk stops at the first matching child unless it has
+``continue: true``, a route none of whose children match is itself the match, and the root
+matches everything. Settings inherit from the parent when compiled (``config/compile.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tocsin.domain.matchers import Matcher, matches_all
+
+__all__ = ["GroupBy", "Route", "match_routes"]
+
+
+@dataclass(frozen=True)
+class GroupBy:
+    """The labels a route groups by; ``everything`` is Alertmanager's ``group_by: ['...']``."""
+
+    labels: tuple[str, ...] = ()
+    everything: bool = False
+
+    def key_of(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """The group labels present on an alert (absent and empty ones are left out)."""
+        if self.everything:
+            return {k: v for k, v in sorted(labels.items()) if v != ""}
+        return {k: labels[k] for k in sorted(self.labels) if labels.get(k, "") != ""}
+
+
+@dataclass(frozen=True)
+class Route:
+    receiver: str
+    group_by: GroupBy
+    group_wait: timedelta
+    group_interval: timedelta
+    repeat_interval: timedelta
+    matchers: tuple[Matcher, ...] = ()
+    continue_: bool = False
+    mute_time_intervals: tuple[str, ...] = ()
+    active_time_intervals: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+    #: Alertmanager's route key: the matcher sets from the root down, e.g.
+    #: ``{}/{severity="critical"}``; part of every group key.
+    key: str = "{}"
+
+
+def match_routes(route: Route, labels: Mapping[str, str]) -> list[Route]:
+    """Every route the alert with ``labels`` reaches, in tree order."""
+    if not matches_all(route.matchers, labels):
+        return []
+    found: list[Route] = []
+    for child in route.routes:
+        matched = match_routes(child, labels)
+        found.extend(matched)
+        if matched and not child.continue_:
+            break
+    return found or [route]
