@@ -15,25 +15,19 @@ import pydantic
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
 from tocsin.config.durations import parse_duration
 from tocsin.config.yaml_source import YamlSource, load_yaml
+from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.routing import GroupBy, Route
 from tocsin.errors import ConfigError
 
-__all__ = ["InhibitRule", "RoutingConfig", "compile_config", "load_config"]
+__all__ = ["RoutingConfig", "compile_config", "load_config"]
 
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
 DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
 
 Keys = list[str | int]
-
-
-@dataclass(frozen=True)
-class InhibitRule:
-    source: tuple[Matcher, ...]
-    target: tuple[Matcher, ...]
-    equal: tuple[str, ...]
 
 
 @dataclass(frozen=True)

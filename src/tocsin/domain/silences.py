@@ -1,0 +1,65 @@
+"""Silences: matchers and a time window that mute matching alerts (Alertmanager's model)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from tocsin.domain.matchers import Matcher, matches_all
+
+__all__ = ["Silence", "SilenceState", "Silencer", "silence_problems"]
+
+
+class SilenceState(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Silence:
+    id: str
+    matchers: tuple[Matcher, ...]
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+
+    def state(self, now: datetime) -> SilenceState:
+        """Pending before startsAt, active on [startsAt, endsAt), expired from endsAt."""
+        if now < self.starts_at:
+            return SilenceState.PENDING
+        if now < self.ends_at:
+            return SilenceState.ACTIVE
+        return SilenceState.EXPIRED
+
+    def mutes(self, labels: Mapping[str, str], now: datetime) -> bool:
+        return self.state(now) is SilenceState.ACTIVE and matches_all(self.matchers, labels)
+
+
+def silence_problems(
+    matchers: tuple[Matcher, ...], starts_at: datetime, ends_at: datetime
+) -> list[tuple[str, str]]:
+    """(field, problem) pairs that make a silence invalid, as Alertmanager checks them."""
+    problems: list[tuple[str, str]] = []
+    if not matchers:
+        problems.append(("matchers", "at least one matcher is required"))
+    elif all(m.matches({}) for m in matchers):
+        problems.append(("matchers", "at least one matcher must not match the empty string"))
+    if ends_at < starts_at:
+        problems.append(("endsAt", "must not be before startsAt"))
+    return problems
+
+
+class Silencer:
+    def __init__(self, silences: Iterable[Silence]) -> None:
+        self.silences = tuple(silences)
+
+    def silenced_by(self, labels: Mapping[str, str], now: datetime) -> list[str]:
+        """Ids of the active silences that mute an alert with ``labels``."""
+        return [s.id for s in self.silences if s.mutes(labels, now)]
+
+    def mutes(self, labels: Mapping[str, str], now: datetime) -> bool:
+        return bool(self.silenced_by(labels, now))
