@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,3 +104,23 @@ def test_unknown_keys_are_refused_by_name(tmp_path: Path) -> None:
 )
 def test_root_route_rules(tmp_path: Path, text: str, error: str) -> None:
     assert errors_of(tmp_path, text)[0].startswith(error)
+
+
+def test_time_intervals_compile_and_bad_ones_name_their_line(tmp_path: Path) -> None:
+    good = tmp_path / "good.yml"
+    good.write_text(
+        "route: {receiver: r, routes: [{matchers: ['a=\"1\"'], mute_time_intervals: [night]}]}\n"
+        "receivers: [{name: r}]\n"
+        "time_intervals:\n"
+        "  - name: night\n"
+        "    time_intervals:\n"
+        "      - times: [{start_time: '22:00', end_time: '24:00'}]\n"
+    )
+    config = load_config(str(good))
+    assert config.time_intervals["night"].contains(datetime(2026, 3, 1, 23, tzinfo=UTC))
+    errors = errors_of(
+        tmp_path,
+        "route: {receiver: r}\nreceivers: [{name: r}]\nmute_time_intervals:\n  - name: x\n"
+        "    time_intervals:\n      - weekdays: [funday]\n",
+    )
+    assert errors == ["6: mute_time_intervals.0.time_intervals.0.weekdays.0: unknown name 'funday'"]

@@ -14,11 +14,13 @@ import pydantic
 
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
 from tocsin.config.durations import parse_duration
+from tocsin.config.time_intervals import SpecError, parse_spec
 from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.routing import GroupBy, Route
+from tocsin.domain.time_intervals import TimeInterval
 from tocsin.errors import ConfigError
 
 __all__ = ["RoutingConfig", "compile_config", "load_config"]
@@ -35,7 +37,7 @@ class RoutingConfig:
     route: Route
     receivers: tuple[str, ...]
     inhibit_rules: tuple[InhibitRule, ...] = ()
-    time_intervals: tuple[str, ...] = ()
+    time_intervals: dict[str, TimeInterval] = field(default_factory=dict)
     source: str = ""
     #: Receiver integrations by receiver name, e.g. {"team-a": ["webhook_configs"]}.
     integrations: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -199,12 +201,18 @@ def compile_config(source: YamlSource) -> RoutingConfig:
                 f"notification config name {receiver.name!r} is not unique",
             )
         receivers.add(receiver.name)
-    intervals: set[str] = set()
+    intervals: dict[str, TimeInterval] = {}
     for kind in ("time_intervals", "mute_time_intervals"):
         for i, interval in enumerate(getattr(cfg, kind)):
             if interval.name in intervals:
                 c.problem([kind, i, "name"], f"time interval {interval.name!r} is not unique")
-            intervals.add(interval.name)
+            specs = []
+            for j, raw in enumerate(interval.time_intervals):
+                try:
+                    specs.append(parse_spec(raw))
+                except SpecError as exc:
+                    c.problem([kind, i, "time_intervals", j, *exc.keys], str(exc))
+            intervals[interval.name] = TimeInterval(interval.name, tuple(specs))
     if cfg.route is None:
         raise source.error(["route"], "no route provided in config")
     root = cfg.route
@@ -216,7 +224,7 @@ def compile_config(source: YamlSource) -> RoutingConfig:
         c.problem(["route", "continue"], "cannot have continue in root route")
     if root.mute_time_intervals or root.active_time_intervals:
         c.problem(["route"], "root route must not have any mute or active time intervals")
-    route = c.route(root, ["route"], None, (), receivers, intervals)
+    route = c.route(root, ["route"], None, (), receivers, set(intervals))
     rules = tuple(c.inhibit_rule(r, ["inhibit_rules", i]) for i, r in enumerate(cfg.inhibit_rules))
     if c.problems:
         raise ConfigError("\n".join(c.problems))
@@ -224,7 +232,7 @@ def compile_config(source: YamlSource) -> RoutingConfig:
         route=route,
         receivers=tuple(r.name for r in cfg.receivers),
         inhibit_rules=rules,
-        time_intervals=tuple(sorted(intervals)),
+        time_intervals=intervals,
         source=source.path,
         integrations={r.name: tuple(r.integrations()) for r in cfg.receivers},
     )
