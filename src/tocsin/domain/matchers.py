@@ -9,7 +9,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["MatchOp", "Matcher", "matches_all", "parse_matcher", "parse_matchers"]
+__all__ = [
+    "MatchOp",
+    "Matcher",
+    "matches_all",
+    "parse_matcher",
+    "parse_matchers",
+    "quote_value",
+]
 
 
 class MatchOp(enum.StrEnum):
@@ -48,8 +55,12 @@ class Matcher:
         return hit if self.op is MatchOp.RE else not hit
 
     def __str__(self) -> str:
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'{self.name}{self.op.value}"{escaped}"'
+        return f"{self.name}{self.op.value}{quote_value(self.value)}"
+
+
+def quote_value(value: str) -> str:
+    """A label value as Alertmanager prints it: double-quoted, with \\ \" and \n escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def matches_all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
