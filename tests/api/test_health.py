@@ -8,12 +8,13 @@ from sqlalchemy import text
 
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.services.runtime import Runtime
+from tocsin.store import migrate
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json()["migration"] == "0001"
+    assert r.status_code == 200 and r.json()["migration"] == migrate.head_revision()
 
 
 def test_readyz_fails_when_migrations_are_behind(client: TestClient, runtime: Runtime) -> None:
@@ -23,8 +24,11 @@ def test_readyz_fails_when_migrations_are_behind(client: TestClient, runtime: Ru
         r = client.get("/readyz")
     finally:
         with runtime.db.write() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    assert r.status_code == 503 and "expected 0001" in r.json()["migrations"]
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :head"),
+                {"head": migrate.head_revision()},
+            )
+    assert r.status_code == 503 and f"expected {migrate.head_revision()}" in r.json()["migrations"]
 
 
 def test_metrics_count_alerts_by_integration_and_outcome(client: TestClient, tokens: dict) -> None:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from tests.live_server import LiveServer
 from tocsin import __version__
 from tocsin.cli.main import app
+from tocsin.store import migrate
 
 runner = CliRunner()
 
@@ -33,7 +34,7 @@ def test_version() -> None:
 
 def test_db_upgrade(db: str) -> None:
     code, out = run("db", "upgrade", db=db)
-    assert code == 0 and "revision 0001" in out
+    assert code == 0 and f"revision {migrate.head_revision()}" in out
 
 
 def test_integration_lifecycle(db: str) -> None:
@@ -107,3 +108,26 @@ def test_send_and_list_against_a_live_server(db: str, tmp_path: Path) -> None:
         assert code == 1 and "401" in out
     finally:
         server.stop()
+
+
+def test_silence_add_list_expire(db: str) -> None:
+    code, out = run(
+        "silence", "add", 'job="api"', 'instance=~"web-.*"', "-c", "deploy", "-a", "ann",
+        "-d", "2h", db=db,
+    )  # fmt: skip
+    assert code == 0
+    silence_id = out.strip()
+    code, out = run("silence", "list", db=db)
+    assert code == 0 and silence_id[:8] in out and "active" in out and "deploy" in out
+    code, out = run("silence", "expire", silence_id, db=db)
+    assert code == 0 and f"expired {silence_id}" in out
+    code, out = run("silence", "list", db=db)
+    assert silence_id[:8] not in out
+    code, out = run("silence", "list", "--expired", db=db)
+    assert silence_id[:8] in out and "expired" in out
+    code, out = run("silence", "expire", silence_id, db=db)
+    assert code == 1 and "already expired" in out
+    code, out = run("silence", "add", 'job=~".*"', "-c", "x", "-a", "ann", db=db)
+    assert code == 1 and "must not match the empty string" in out
+    code, out = run("silence", "add", 'job="a"', "-c", "x", "-a", "ann", "-d", "soon", db=db)
+    assert code == 1 and "not a valid duration" in out

@@ -12,7 +12,7 @@ H = timedelta(hours=1)
 
 
 def silence(sid: str, matchers: str, start: datetime = T0, end: datetime = T0 + H) -> Silence:
-    return Silence(sid, tuple(parse_matchers(matchers)), start, end, "ann", "deploy")
+    return Silence(sid, tuple(parse_matchers(matchers)), start, end, "ann", "deploy", T0)
 
 
 @pytest.mark.parametrize(

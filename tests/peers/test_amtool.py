@@ -179,3 +179,28 @@ def test_amtool_with_a_wrong_token_fails(amtool: Amtool, tocsin: Tocsin) -> None
     assert done.returncode != 0
     assert "401" in done.stderr, done.stderr
     assert [a for a in tocsin.stored() if a["labels"].get("test") == test] == []
+
+
+def test_amtool_silence_add_query_expire(amtool: Amtool, posted: dict[str, Any]) -> None:
+    test = posted["test"]
+    silence_id = _ok(
+        amtool(
+            "silence",
+            "add",
+            f"test={test}",
+            'alertname=~"PeerAmtool.*"',
+            "--duration=1h",
+            "--author=ann",
+            "--comment=maintenance",
+        )
+    ).strip()
+    assert len(silence_id) == 36
+    queried = json.loads(_ok(amtool("silence", "query", "-o", "json", f"test={test}")))
+    assert [s["id"] for s in queried] == [silence_id]
+    assert queried[0]["createdBy"] == "ann" and queried[0]["status"]["state"] == "active"
+    silenced = json.loads(_ok(amtool("alert", "query", "-o", "json", "--silenced", f"test={test}")))
+    assert silenced and all(a["status"]["silencedBy"] == [silence_id] for a in silenced)
+    _ok(amtool("silence", "expire", silence_id))
+    expired = json.loads(_ok(amtool("silence", "query", "-o", "json", "--expired", f"test={test}")))
+    assert [s["status"]["state"] for s in expired] == ["expired"]
+    assert json.loads(_ok(amtool("silence", "query", "-o", "json", f"test={test}"))) == []

@@ -48,7 +48,7 @@ def _time(value: datetime | None) -> str:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _gettable(alert: Alert) -> dict[str, Any]:
+def _gettable(alert: Alert, silenced_by: list[str]) -> dict[str, Any]:
     gettable = {
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
@@ -58,14 +58,20 @@ def _gettable(alert: Alert) -> dict[str, Any]:
         "generatorURL": alert.generator_url,
         "fingerprint": alert.fingerprint,
         "receivers": [],
-        "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], "mutedBy": []},
+        "status": {
+            "state": "suppressed" if silenced_by else "active",
+            "silencedBy": silenced_by,
+            "inhibitedBy": [],
+            "mutedBy": [],
+        },
     }
     if not alert.generator_url:
         del gettable["generatorURL"]  # Alertmanager leaves it out rather than send ""
     return gettable
 
 
-def _authenticate(request: Request) -> None:
+def authenticate(request: Request) -> None:
+    """Reading and silencing take the token of any Alertmanager-kind integration."""
     runtime_of(request).integrations.authenticate(
         token_from_headers(request), {IntegrationKind.ALERTMANAGER}
     )
@@ -91,7 +97,7 @@ async def post_alerts(request: Request) -> Response:
     return Response(status_code=200)
 
 
-def _filters(filter: list[str]) -> list[Matcher]:
+def matchers_from(filter: list[str]) -> list[Matcher]:
     matchers: list[Matcher] = []
     for i, text in enumerate(filter):
         try:
@@ -112,8 +118,8 @@ async def get_alerts(
     receiver: str | None = None,
 ) -> Response:
     runtime = runtime_of(request)
-    _authenticate(request)
-    matchers = _filters(filter)
+    authenticate(request)
+    matchers = matchers_from(filter)
     receiver_re = None
     if receiver:
         try:
@@ -123,13 +129,15 @@ async def get_alerts(
                 FieldProblem("receiver", f"invalid regular expression: {exc}")
             ) from None
     found = runtime.alerts.list(AlertQuery(matchers=matchers, open_only=True))
+    silencer = runtime.silences.silencer()
+    now = runtime.clock.now()
     result = []
     for alert, _status in found:
-        # Until routing exists every alert is active (not silenced, inhibited or unprocessed)
-        # and has no receivers, so a receiver filter matches nothing.
-        if not active or receiver_re is not None:
+        silenced_by = silencer.silenced_by(alert.labels, now)
+        # Until routing lands no alert has receivers, so a receiver filter matches nothing.
+        if receiver_re is not None or not (silenced if silenced_by else active):
             continue
-        result.append(_gettable(alert))
+        result.append(_gettable(alert, silenced_by))
     return json_response(result)
 
 
@@ -155,5 +163,5 @@ async def get_status(request: Request) -> Response:
 
 @router.get("/receivers", summary="Receivers (none until routing is configured)")
 async def get_receivers(request: Request) -> Response:
-    _authenticate(request)
+    authenticate(request)
     return json_response([])

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tocsin import __version__
-from tocsin.cli import alerts, demo, integrations, routing
+from tocsin.cli import alerts, demo, integrations, routing, silences
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.store import migrate
 
@@ -31,6 +31,7 @@ app.add_typer(alert_app, name="alert")
 app.command("demo")(demo.demo)
 app.add_typer(routing.config_app, name="config")
 app.add_typer(routing.route_app, name="route")
+app.add_typer(silences.app, name="silence")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)

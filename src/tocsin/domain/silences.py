@@ -26,6 +26,7 @@ class Silence:
     ends_at: datetime
     created_by: str
     comment: str
+    updated_at: datetime
 
     def state(self, now: datetime) -> SilenceState:
         """Pending before startsAt, active on [startsAt, endsAt), expired from endsAt."""

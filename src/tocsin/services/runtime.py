@@ -14,6 +14,7 @@ from tocsin.metrics import Metrics
 from tocsin.services.alerts import AlertService
 from tocsin.services.intake import Intake
 from tocsin.services.integrations import IntegrationService
+from tocsin.services.silences import SilenceService
 from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
@@ -30,6 +31,7 @@ class Runtime:
     integrations: IntegrationService
     intake: Intake
     alerts: AlertService
+    silences: SilenceService
     runner: Runner
     housekeeping: Housekeeping
     started_at: datetime = field(init=False)
@@ -55,6 +57,7 @@ class Runtime:
             integrations=IntegrationService(db, clock),
             intake=Intake(db, clock, metrics),
             alerts=AlertService(db, clock),
+            silences=SilenceService(db, clock),
             runner=Runner(db, clock, {HOUSEKEEPING: housekeeping}),
             housekeeping=housekeeping,
             run_engine=run_engine,

@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from tocsin.store.types import JSONMap, UTCDateTime
 
-__all__ = ["alert_events", "alerts", "integrations", "metadata", "timers"]
+__all__ = ["alert_events", "alerts", "integrations", "metadata", "silences", "timers"]
 
 metadata = MetaData(
     naming_convention={
@@ -83,6 +83,19 @@ alert_events = Table(
     Column("action", String(16), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("payload", JSONMap, nullable=False),
+)
+
+# Silences (Alertmanager's model); expiring one sets its ends_at, nothing is deleted.
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("matchers", JSONMap, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False, index=True),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 # The engine's durable timers: every deferred action is a row.

@@ -1,0 +1,89 @@
+"""Silence rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from tocsin.domain.matchers import Matcher, MatchOp
+from tocsin.domain.silences import Silence
+from tocsin.store.tables import silences
+
+__all__ = ["active_or_pending", "all_silences", "by_id", "insert_silence", "set_ends_at"]
+
+_OPS = {
+    (False, True): MatchOp.EQ,
+    (False, False): MatchOp.NE,
+    (True, True): MatchOp.RE,
+    (True, False): MatchOp.NRE,
+}
+
+
+def _matchers_json(matchers: tuple[Matcher, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": m.name,
+            "value": m.value,
+            "isRegex": m.op in (MatchOp.RE, MatchOp.NRE),
+            "isEqual": m.op in (MatchOp.EQ, MatchOp.RE),
+        }
+        for m in matchers
+    ]
+
+
+def _to_silence(row: RowMapping) -> Silence:
+    matchers = tuple(
+        Matcher.of(m["name"], _OPS[(m["isRegex"], m["isEqual"])], m["value"])
+        for m in row["matchers"]
+    )
+    return Silence(
+        id=row["id"],
+        matchers=matchers,
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        created_by=row["created_by"],
+        comment=row["comment"],
+        updated_at=row["updated_at"],
+    )
+
+
+def insert_silence(conn: Connection, silence: Silence) -> None:
+    conn.execute(
+        insert(silences),
+        {
+            "id": silence.id,
+            "matchers": _matchers_json(silence.matchers),
+            "starts_at": silence.starts_at,
+            "ends_at": silence.ends_at,
+            "created_by": silence.created_by,
+            "comment": silence.comment,
+            "updated_at": silence.updated_at,
+        },
+    )
+
+
+def set_ends_at(
+    conn: Connection, silence_id: str, ends_at: datetime, now: datetime, **fields: Any
+) -> None:
+    conn.execute(
+        update(silences)
+        .where(silences.c.id == silence_id)
+        .values(ends_at=ends_at, updated_at=now, **fields)
+    )
+
+
+def by_id(conn: Connection, silence_id: str) -> Silence | None:
+    row = conn.execute(select(silences).where(silences.c.id == silence_id)).mappings().first()
+    return _to_silence(row) if row else None
+
+
+def all_silences(conn: Connection) -> list[Silence]:
+    rows = conn.execute(select(silences).order_by(silences.c.starts_at, silences.c.id))
+    return [_to_silence(r) for r in rows.mappings()]
+
+
+def active_or_pending(conn: Connection, now: datetime) -> list[Silence]:
+    rows = conn.execute(select(silences).where(silences.c.ends_at > now)).mappings()
+    return [_to_silence(r) for r in rows]
