@@ -14,12 +14,11 @@ from tocsin.api.body import read_body
 from tocsin.api.openapi import json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.domain.alerts import Alert
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.domain.matchers import Matcher, parse_matchers
 from tocsin.errors import FieldProblem, InputError
 from tocsin.integrations.alertmanager_api import parse_postable_alerts
-from tocsin.services.alerts import AlertQuery
+from tocsin.services.alert_views import AlertView
 
 __all__ = ["router"]
 
@@ -48,7 +47,8 @@ def _time(value: datetime | None) -> str:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _gettable(alert: Alert, silenced_by: list[str]) -> dict[str, Any]:
+def _gettable(view: AlertView) -> dict[str, Any]:
+    alert = view.alert
     gettable = {
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
@@ -57,11 +57,11 @@ def _gettable(alert: Alert, silenced_by: list[str]) -> dict[str, Any]:
         "updatedAt": _time(alert.updated_at),
         "generatorURL": alert.generator_url,
         "fingerprint": alert.fingerprint,
-        "receivers": [],
+        "receivers": [{"name": name} for name in view.receivers],
         "status": {
-            "state": "suppressed" if silenced_by else "active",
-            "silencedBy": silenced_by,
-            "inhibitedBy": [],
+            "state": "suppressed" if view.suppressed else "active",
+            "silencedBy": list(view.silenced_by),
+            "inhibitedBy": list(view.inhibited_by),
             "mutedBy": [],
         },
     }
@@ -128,16 +128,16 @@ async def get_alerts(
             raise InputError(
                 FieldProblem("receiver", f"invalid regular expression: {exc}")
             ) from None
-    found = runtime.alerts.list(AlertQuery(matchers=matchers, open_only=True))
-    silencer = runtime.silences.silencer()
-    now = runtime.clock.now()
     result = []
-    for alert, _status in found:
-        silenced_by = silencer.silenced_by(alert.labels, now)
-        # Until routing lands no alert has receivers, so a receiver filter matches nothing.
-        if receiver_re is not None or not (silenced if silenced_by else active):
+    for view in runtime.views.open(matchers):
+        if receiver_re is not None and not any(receiver_re.fullmatch(r) for r in view.receivers):
             continue
-        result.append(_gettable(alert, silenced_by))
+        if view.suppressed:
+            if (view.silenced_by and not silenced) or (view.inhibited_by and not inhibited):
+                continue
+        elif not active:
+            continue
+        result.append(_gettable(view))
     return json_response(result)
 
 
@@ -155,7 +155,7 @@ async def get_status(request: Request) -> Response:
                 "buildDate": "",
                 "goVersion": "python",
             },
-            "config": {"original": ""},
+            "config": {"original": runtime.routing_text},
             "uptime": _time(runtime.started_at),
         }
     )
@@ -164,4 +164,5 @@ async def get_status(request: Request) -> Response:
 @router.get("/receivers", summary="Receivers (none until routing is configured)")
 async def get_receivers(request: Request) -> Response:
     authenticate(request)
-    return json_response([])
+    routing = runtime_of(request).routing
+    return json_response([{"name": name} for name in routing.receivers] if routing else [])

@@ -61,6 +61,10 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(envvar="TOCSIN_PORT", show_default="8080")] = None,
     database_url: DatabaseUrl = None,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", envvar="TOCSIN_CONFIG", help="Routing configuration file."),
+    ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Run the Tocsin server (API, intake and engine) until interrupted."""
@@ -69,7 +73,7 @@ def serve(
     from tocsin.api.app import create_app
     from tocsin.services.runtime import Runtime
 
-    settings = settings_with(database_url, host=host, port=port)
+    settings = settings_with(database_url, host=host, port=port, config=config)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

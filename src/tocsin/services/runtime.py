@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from tocsin.config.compile import RoutingConfig, load_config
 from tocsin.engine.clock import Clock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
 from tocsin.engine.runner import Runner
 from tocsin.metrics import Metrics
+from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.intake import Intake
 from tocsin.services.integrations import IntegrationService
@@ -32,8 +35,12 @@ class Runtime:
     intake: Intake
     alerts: AlertService
     silences: SilenceService
+    views: AlertViews
     runner: Runner
     housekeeping: Housekeeping
+    #: The routing configuration (``--config``), and its text as given.
+    routing: RoutingConfig | None
+    routing_text: str
     started_at: datetime = field(init=False)
     run_engine: bool = True
 
@@ -42,6 +49,10 @@ class Runtime:
         cls, settings: Settings, *, clock: Clock | None = None, run_engine: bool = True
     ) -> Runtime:
         clock = clock or SystemClock()
+        routing, routing_text = None, ""
+        if settings.config:
+            routing = load_config(settings.config)  # ConfigError: refuse to start
+            routing_text = Path(settings.config).read_text()
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         metrics = Metrics()
         housekeeping = Housekeeping(
@@ -49,6 +60,8 @@ class Runtime:
             retention=settings.alert_retention,
             unchanged_retention=settings.unchanged_event_retention,
         )
+        alerts = AlertService(db, clock)
+        silences = SilenceService(db, clock)
         return cls(
             settings=settings,
             db=db,
@@ -56,10 +69,13 @@ class Runtime:
             metrics=metrics,
             integrations=IntegrationService(db, clock),
             intake=Intake(db, clock, metrics),
-            alerts=AlertService(db, clock),
-            silences=SilenceService(db, clock),
+            alerts=alerts,
+            silences=silences,
+            views=AlertViews(alerts, silences, routing, clock),
             runner=Runner(db, clock, {HOUSEKEEPING: housekeeping}),
             housekeeping=housekeeping,
+            routing=routing,
+            routing_text=routing_text,
             run_engine=run_engine,
         )
 

@@ -1,0 +1,71 @@
+"""Open alerts as Alertmanager's API shows them: receivers, silences, inhibitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.alerts import Alert
+from tocsin.domain.inhibition import Inhibitor, SourceAlert
+from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.domain.routing import match_routes
+from tocsin.engine.clock import Clock
+from tocsin.services.alerts import AlertQuery, AlertService
+from tocsin.services.silences import SilenceService
+
+__all__ = ["AlertView", "AlertViews"]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    receivers: tuple[str, ...]
+    silenced_by: tuple[str, ...]
+    inhibited_by: tuple[str, ...]
+
+    @property
+    def suppressed(self) -> bool:
+        return bool(self.silenced_by or self.inhibited_by)
+
+
+class AlertViews:
+    def __init__(
+        self,
+        alerts: AlertService,
+        silences: SilenceService,
+        routing: RoutingConfig | None,
+        clock: Clock,
+    ) -> None:
+        self.alerts = alerts
+        self.silences = silences
+        self.routing = routing
+        self.clock = clock
+
+    def open(self, matchers: Sequence[Matcher] = ()) -> list[AlertView]:
+        """Every open alert matching ``matchers``, with where it goes and what mutes it."""
+        now = self.clock.now()
+        every = [a for a, _ in self.alerts.list(AlertQuery(open_only=True))]
+        silencer = self.silences.silencer()
+        inhibitor = Inhibitor(
+            self.routing.inhibit_rules if self.routing else (),
+            (SourceAlert(a.fingerprint, a.labels, a.ends_at) for a in every),
+        )
+        views = []
+        for alert in every:
+            if not matches_all(matchers, alert.labels):
+                continue
+            receivers: tuple[str, ...] = ()
+            if self.routing is not None:
+                names = [r.receiver for r in match_routes(self.routing.route, alert.labels)]
+                receivers = tuple(dict.fromkeys(names))
+            inhibited_by = inhibitor.inhibited_by(alert.labels, now)
+            views.append(
+                AlertView(
+                    alert,
+                    receivers,
+                    tuple(silencer.silenced_by(alert.labels, now)),
+                    (inhibited_by,) if inhibited_by else (),
+                )
+            )
+        return views
