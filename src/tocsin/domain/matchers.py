@@ -25,6 +25,21 @@ class MatchOp(enum.StrEnum):
     RE = "=~"
     NRE = "!~"
 
+    @classmethod
+    def from_flags(cls, is_regex: bool, is_equal: bool) -> MatchOp:
+        """From Alertmanager's API form ``{isRegex, isEqual}``."""
+        if is_regex:
+            return cls.RE if is_equal else cls.NRE
+        return cls.EQ if is_equal else cls.NE
+
+    @property
+    def is_regex(self) -> bool:
+        return self in (MatchOp.RE, MatchOp.NRE)
+
+    @property
+    def is_equal(self) -> bool:
+        return self in (MatchOp.EQ, MatchOp.RE)
+
 
 @dataclass(frozen=True)
 class Matcher:
@@ -56,6 +71,15 @@ class Matcher:
 
     def __str__(self) -> str:
         return f"{self.name}{self.op.value}{quote_value(self.value)}"
+
+    def as_api(self) -> dict[str, object]:
+        """Alertmanager's API form, as silences carry their matchers."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "isRegex": self.op.is_regex,
+            "isEqual": self.op.is_equal,
+        }
 
 
 def quote_value(value: str) -> str:

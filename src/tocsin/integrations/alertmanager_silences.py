@@ -37,12 +37,6 @@ class PostableSilence(pydantic.BaseModel):
 
 
 _ADAPTER = pydantic.TypeAdapter(PostableSilence)
-_OPS = {
-    (False, True): MatchOp.EQ,
-    (False, False): MatchOp.NE,
-    (True, True): MatchOp.RE,
-    (True, False): MatchOp.NRE,
-}
 
 
 def parse_postable_silence(body: bytes) -> tuple[PostableSilence, tuple[Matcher, ...]]:
@@ -51,7 +45,7 @@ def parse_postable_silence(body: bytes) -> tuple[PostableSilence, tuple[Matcher,
     problems = []
     for i, m in enumerate(silence.matchers):
         try:
-            matchers.append(Matcher.of(m.name, _OPS[(m.isRegex, m.isEqual)], m.value))
+            matchers.append(Matcher.of(m.name, MatchOp.from_flags(m.isRegex, m.isEqual), m.value))
         except ValueError as exc:
             problems.append(FieldProblem(f"matchers[{i}].value", str(exc)))
     for field in ("startsAt", "endsAt"):
@@ -71,15 +65,7 @@ def gettable_silence(silence: Silence, state: SilenceState) -> dict[str, Any]:
         "id": silence.id,
         "status": {"state": state.value},
         "updatedAt": _time(silence.updated_at),
-        "matchers": [
-            {
-                "name": m.name,
-                "value": m.value,
-                "isRegex": m.op in (MatchOp.RE, MatchOp.NRE),
-                "isEqual": m.op in (MatchOp.EQ, MatchOp.RE),
-            }
-            for m in silence.matchers
-        ],
+        "matchers": [m.as_api() for m in silence.matchers],
         "startsAt": _time(silence.starts_at),
         "endsAt": _time(silence.ends_at),
         "createdBy": silence.created_by,

@@ -13,29 +13,10 @@ from tocsin.store.tables import silences
 
 __all__ = ["active_or_pending", "all_silences", "by_id", "insert_silence", "set_ends_at"]
 
-_OPS = {
-    (False, True): MatchOp.EQ,
-    (False, False): MatchOp.NE,
-    (True, True): MatchOp.RE,
-    (True, False): MatchOp.NRE,
-}
-
-
-def _matchers_json(matchers: tuple[Matcher, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": m.name,
-            "value": m.value,
-            "isRegex": m.op in (MatchOp.RE, MatchOp.NRE),
-            "isEqual": m.op in (MatchOp.EQ, MatchOp.RE),
-        }
-        for m in matchers
-    ]
-
 
 def _to_silence(row: RowMapping) -> Silence:
     matchers = tuple(
-        Matcher.of(m["name"], _OPS[(m["isRegex"], m["isEqual"])], m["value"])
+        Matcher.of(m["name"], MatchOp.from_flags(m["isRegex"], m["isEqual"]), m["value"])
         for m in row["matchers"]
     )
     return Silence(
@@ -54,7 +35,7 @@ def insert_silence(conn: Connection, silence: Silence) -> None:
         insert(silences),
         {
             "id": silence.id,
-            "matchers": _matchers_json(silence.matchers),
+            "matchers": [m.as_api() for m in silence.matchers],
             "starts_at": silence.starts_at,
             "ends_at": silence.ends_at,
             "created_by": silence.created_by,
