@@ -22,7 +22,7 @@ def test_group_key_is_route_path_and_group_labels() -> None:
     key = group_key('{}/{severity="critical"}', {"alertname": "ReplicationLag"})
     assert key == '{}/{severity="critical"}:{alertname="ReplicationLag"}'
     assert group_key("{}", {}) == "{}:{}"
-    assert group_key("{}", {"b": "2", "a": 'q"x'}) == '{}:{a="q\\"x",b="2"}'
+    assert group_key("{}", {"b": "2", "a": 'q"x'}) == '{}:{a="q\\"x", b="2"}'
 
 
 @pytest.mark.parametrize(

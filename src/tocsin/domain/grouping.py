@@ -19,7 +19,8 @@ __all__ = ["SentRecord", "first_flush_at", "group_key", "needs_update", "next_ti
 
 
 def _label_set(labels: Mapping[str, str]) -> str:
-    return "{" + ",".join(f"{k}={quote_value(v)}" for k, v in sorted(labels.items())) + "}"
+    # Prometheus's LabelSet.String(): ", " between pairs (route keys use "," between matchers).
+    return "{" + ", ".join(f"{k}={quote_value(v)}" for k, v in sorted(labels.items())) + "}"
 
 
 def group_key(route_key: str, group_labels: Mapping[str, str]) -> str:
