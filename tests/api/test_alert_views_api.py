@@ -99,3 +99,29 @@ def test_an_invalid_configuration_refuses_to_start(db_url: str, tmp_path: Path) 
     path.write_text(CONFIG.replace("receiver: pager", "receiver: nobody"))
     with pytest.raises(ConfigError, match="undefined receiver 'nobody'"):
         Runtime.build(Settings(database_url=db_url, config=str(path)))
+
+
+def test_reload_swaps_the_configuration_and_keeps_it_when_the_new_one_is_bad(
+    routed: tuple[TestClient, str], tmp_path: Path
+) -> None:
+    client, token = routed
+    h = {"Authorization": f"Bearer {token}"}
+    client.post("/api/v2/alerts", json=[alert("Latency", severity="warning")], headers=h)
+
+    def receivers() -> list[str]:
+        [view] = client.get("/api/v2/alerts", headers=h).json()
+        return [r["name"] for r in view["receivers"]]
+
+    assert receivers() == ["default"]
+    path = tmp_path / "tocsin.yaml"
+    path.write_text(CONFIG.replace("receiver: default\n  routes", "receiver: dba\n  routes"))
+    r = client.post("/-/reload")
+    assert r.status_code == 200 and r.json()["status"] == "success"
+    assert receivers() == ["dba"]
+
+    path.write_text(CONFIG.replace("receiver: pager", "receiver: nobody"))
+    r = client.post("/-/reload")
+    assert r.status_code == 500
+    assert "undefined receiver 'nobody'" in r.json()["message"]
+    assert receivers() == ["dba"]  # the last good configuration keeps running
+    assert "receiver: dba" in client.get("/api/v2/status").json()["config"]["original"]

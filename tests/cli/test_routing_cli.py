@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
+import httpx
+import pytest
 from typer.testing import CliRunner
 
+from tests.live_server import LiveServer
 from tocsin.cli.main import app
 
 runner = CliRunner()
@@ -79,3 +84,32 @@ def test_route_show_and_default_file(tmp_path: Path) -> None:
     assert '{team="a"}  continue: true  receiver: team-a' in result.output
     result = runner.invoke(app, ["route", "show", "--config", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+@pytest.mark.slow
+def test_serve_reloads_on_sighup(tmp_path: Path) -> None:
+    config = write(tmp_path, CONFIG)
+    server = LiveServer(f"sqlite:///{tmp_path}/t.db", tmp_path, env={"TOCSIN_CONFIG": str(config)})
+    server.start()
+    try:
+        assert httpx.get(f"{server.url}/api/v2/status").json()["config"]["original"] == CONFIG
+        changed = CONFIG.replace("receiver: team-a", "receiver: default")
+        config.write_text(changed)
+        assert server.process is not None
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if httpx.get(f"{server.url}/api/v2/status").json()["config"]["original"] == changed:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("SIGHUP did not reload the configuration")
+        config.write_text("route: [broken\n")
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "configuration not reloaded" not in server.log.read_text():
+            assert time.monotonic() < deadline, "a bad file on SIGHUP was not reported"
+            time.sleep(0.1)
+        assert httpx.get(f"{server.url}/api/v2/status").json()["config"]["original"] == changed
+    finally:
+        server.stop()

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
+from tocsin.errors import ConfigError
 from tocsin.store import migrate
 
 __all__ = ["router"]
@@ -35,6 +36,18 @@ def readyz(request: Request) -> Response:
             {"status": "unavailable", "migrations": f"at {current}, expected {head}"}, 503
         )
     return json_response({"status": "ok", "database": "reachable", "migration": current})
+
+
+@router.post("/-/reload", summary="Reload the configuration file (as Alertmanager's)")
+def reload(request: Request) -> Response:
+    try:
+        routing = runtime_of(request).reload()
+    except ConfigError as exc:
+        # As Alertmanager: a 500, and the last good configuration keeps running.
+        problems = str(exc).splitlines()
+        message = f"failed to reload config: {problems[0]}"
+        return json_response({"message": message, "errors": problems}, 500)
+    return json_response({"status": "success", "receivers": len(routing.receivers)})
 
 
 @router.get("/metrics", summary="Prometheus metrics")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -10,6 +11,8 @@ import typer
 from tocsin import __version__
 from tocsin.cli import alerts, demo, integrations, routing, silences
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.errors import TocsinError
+from tocsin.services.runtime import Runtime
 from tocsin.store import migrate
 
 __all__ = ["app", "main"]
@@ -71,13 +74,15 @@ def serve(
     import uvicorn
 
     from tocsin.api.app import create_app
-    from tocsin.services.runtime import Runtime
 
     settings = settings_with(database_url, host=host, port=port, config=config)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    app_ = create_app(Runtime.build(settings))
+    runtime = Runtime.build(settings)
+    app_ = create_app(runtime)
+    if settings.config:
+        _reload_on_sighup(runtime)
     console.print(f"Tocsin {__version__} on {settings.public_url} (database: {_safe(settings)})")
     uvicorn.run(
         app_,
@@ -87,6 +92,21 @@ def serve(
         access_log=access_log,
         timeout_graceful_shutdown=10,
     )
+
+
+def _reload_on_sighup(runtime: Runtime) -> None:
+    """SIGHUP reloads the configuration, as for Alertmanager; a bad file is logged and the
+    running configuration stays."""
+    log = logging.getLogger("tocsin.config")
+
+    def reload(signum: int, frame: object) -> None:
+        try:
+            runtime.reload()
+            log.info("configuration reloaded from %s", runtime.settings.config)
+        except TocsinError as exc:
+            log.error("configuration not reloaded, keeping the last good one: %s", exc)
+
+    signal.signal(signal.SIGHUP, reload)
 
 
 def _safe(settings: object) -> str:

@@ -12,6 +12,7 @@ from tocsin.engine.clock import Clock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
 from tocsin.engine.runner import Runner
+from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
@@ -78,6 +79,17 @@ class Runtime:
             routing_text=routing_text,
             run_engine=run_engine,
         )
+
+    def reload(self) -> RoutingConfig:
+        """Load the configuration file again. On any error the running configuration stays
+        and the ConfigError says why."""
+        if not self.settings.config:
+            raise ConfigError("no configuration file to reload: start with --config")
+        routing = load_config(self.settings.config)
+        text = Path(self.settings.config).read_text()
+        self.routing, self.routing_text = routing, text
+        self.views.routing = routing
+        return routing
 
     def start(self) -> None:
         """Migrate the database, then start intake and the engine."""
