@@ -9,10 +9,11 @@ import typer
 from rich.tree import Tree
 
 from tocsin.cli.context import console, tocsin_errors
-from tocsin.config.compile import RoutingConfig, load_config
+from tocsin.config.compile import RoutingConfig
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.routing import Route, match_routes
 from tocsin.errors import ConfigError, InputError
+from tocsin.services.configuration import load_configuration
 
 __all__ = ["config_app", "route_app"]
 
@@ -29,7 +30,7 @@ def _load(path: str | None) -> RoutingConfig:
     path = path or "tocsin.yaml"
     if not Path(path).exists():
         raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
-    return load_config(path)
+    return load_configuration(path)
 
 
 @config_app.command("check")
@@ -41,6 +42,8 @@ def check(
     """Validate a configuration; print every problem with file, line and key."""
     loaded = _load(file or config)
     routes = sum(1 for _ in _walk(loaded.route))
+    for warning in loaded.warnings:
+        console.print(f"warning: {warning}", style="yellow", soft_wrap=True, highlight=False)
     console.print(
         f"{loaded.source}: OK: {routes} route(s), {len(loaded.receivers)} receiver(s), "
         f"{len(loaded.inhibit_rules)} inhibit rule(s), "

@@ -6,9 +6,10 @@ Every problem is collected with where it is (file:line: key: problem) and raised
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pydantic
 
@@ -41,6 +42,21 @@ class RoutingConfig:
     source: str = ""
     #: Receiver integrations by receiver name, e.g. {"team-a": ["webhook_configs"]}.
     integrations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What the receivers hook built for each receiver (``channels.registry``: its
+    #: ChannelSpecs); empty when compiled without one (routing only).
+    channels: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: Things that load but deserve attention (file:line: key: text).
+    warnings: tuple[str, ...] = ()
+    #: The ``global`` section as given.
+    globals: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Builds receivers' channels from the raw ``receivers`` list and ``global`` section; reports
+#: problems through the callback and returns (channels by receiver, warnings as (keys, text)).
+ReceiversHook = Callable[
+    [Sequence[Any], Mapping[str, Any], Callable[[list[str | int], str], None]],
+    tuple[Mapping[str, tuple[Any, ...]], list[tuple[list[str | int], str]]],
+]
 
 
 class _Compiler:
@@ -184,7 +200,9 @@ class _Compiler:
         return InhibitRule(source, target, tuple(cfg.equal))
 
 
-def compile_config(source: YamlSource) -> RoutingConfig:
+def compile_config(
+    source: YamlSource, *, receivers_hook: ReceiversHook | None = None
+) -> RoutingConfig:
     """Validate and compile; ConfigError listing every problem with file:line: key."""
     if not isinstance(source.data, dict):
         raise source.error([], "must be a mapping with route and receivers")
@@ -226,6 +244,13 @@ def compile_config(source: YamlSource) -> RoutingConfig:
         c.problem(["route"], "root route must not have any mute or active time intervals")
     route = c.route(root, ["route"], None, (), receivers, set(intervals))
     rules = tuple(c.inhibit_rule(r, ["inhibit_rules", i]) for i, r in enumerate(cfg.inhibit_rules))
+    channels: Mapping[str, tuple[Any, ...]] = {}
+    warnings: list[str] = []
+    if receivers_hook is not None:
+        channels, raw_warnings = receivers_hook(
+            source.data.get("receivers") or [], cfg.global_, c.problem
+        )
+        warnings = [str(source.error(keys, text)) for keys, text in raw_warnings]
     if c.problems:
         raise ConfigError("\n".join(c.problems))
     return RoutingConfig(
@@ -235,8 +260,11 @@ def compile_config(source: YamlSource) -> RoutingConfig:
         time_intervals=intervals,
         source=source.path,
         integrations={r.name: tuple(r.integrations()) for r in cfg.receivers},
+        channels=channels,
+        warnings=tuple(warnings),
+        globals=dict(cfg.global_),
     )
 
 
-def load_config(path: str) -> RoutingConfig:
-    return compile_config(load_yaml(path))
+def load_config(path: str, *, receivers_hook: ReceiversHook | None = None) -> RoutingConfig:
+    return compile_config(load_yaml(path), receivers_hook=receivers_hook)

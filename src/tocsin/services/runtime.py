@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tocsin.config.compile import RoutingConfig, load_config
+from tocsin.config.compile import RoutingConfig
 from tocsin.engine.clock import Clock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
@@ -16,6 +16,7 @@ from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
+from tocsin.services.configuration import load_configuration
 from tocsin.services.intake import Intake
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.silences import SilenceService
@@ -52,7 +53,7 @@ class Runtime:
         clock = clock or SystemClock()
         routing, routing_text = None, ""
         if settings.config:
-            routing = load_config(settings.config)  # ConfigError: refuse to start
+            routing = load_configuration(settings.config)  # ConfigError: refuse to start
             routing_text = Path(settings.config).read_text()
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         metrics = Metrics()
@@ -85,7 +86,7 @@ class Runtime:
         and the ConfigError says why."""
         if not self.settings.config:
             raise ConfigError("no configuration file to reload: start with --config")
-        routing = load_config(self.settings.config)
+        routing = load_configuration(self.settings.config)
         text = Path(self.settings.config).read_text()
         self.routing, self.routing_text = routing, text
         self.views.routing = routing

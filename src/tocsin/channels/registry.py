@@ -1,0 +1,139 @@
+"""Which receiver types Tocsin can send to, and building them from a configuration.
+
+A receiver type Tocsin does not support yet (Alertmanager has many) is not an error, since an
+existing alertmanager.yml must load unchanged, and it is never silently dropped: the
+configuration check warns with its name and line, and every notification for it is recorded
+as a failed delivery saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+import pydantic
+
+from tocsin.channels.notification import Channel, ChannelSpec, Notification, SendResult
+from tocsin.channels.templates import TemplateError
+from tocsin.channels.webhook import WebhookChannel, WebhookConfig
+from tocsin.config.validation import describe
+
+__all__ = ["KINDS", "ChannelKind", "Receivers", "UnsupportedChannel", "build_receivers"]
+
+Keys = list[str | int]
+Problem = Callable[[Keys, str], None]
+Receivers = dict[str, tuple[ChannelSpec, ...]]
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    key: str
+    model: type[pydantic.BaseModel]
+    build: Callable[[Any, Mapping[str, Any]], Channel]
+
+    @property
+    def name(self) -> str:
+        return self.key.removesuffix("_configs")
+
+
+KINDS: dict[str, ChannelKind] = {}
+
+
+def register(key: str, model: type[pydantic.BaseModel], build: Callable[..., Channel]) -> None:
+    KINDS[key] = ChannelKind(key, model, build)
+
+
+register("webhook_configs", WebhookConfig, WebhookChannel.build)
+
+
+@dataclass
+class UnsupportedChannel:
+    """Stands in for a receiver type Tocsin cannot send to yet; every send fails visibly."""
+
+    kind: ClassVar[str] = "unsupported"
+    key: str
+    send_resolved: bool = True
+
+    def send(self, notification: Notification, client: httpx.Client) -> SendResult:
+        return SendResult.failure(
+            f"receiver type {self.key} is not supported by Tocsin yet", retryable=False
+        )
+
+
+def _load_optional_kinds() -> None:
+    # Channels that live in their own modules register themselves on import.
+    import importlib
+
+    for module in ("slack", "email", "msteams", "telegram"):
+        try:
+            importlib.import_module(f"tocsin.channels.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tocsin.channels.{module}":
+                raise
+
+
+def build_receivers(
+    raw_receivers: Sequence[Any], globals_: Mapping[str, Any], problem: Problem
+) -> tuple[Receivers, list[tuple[Keys, str]]]:
+    """Every receiver's channels, by receiver name; and warnings (keys, text) for the
+    receiver types that are kept but cannot send yet. Problems go to ``problem``."""
+    _load_optional_kinds()
+    receivers: Receivers = {}
+    warnings: list[tuple[Keys, str]] = []
+    for i, raw in enumerate(raw_receivers):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            continue  # the schema check reports it
+        specs: list[ChannelSpec] = []
+        for key, configs in raw.items():
+            if key == "name":
+                continue
+            keys: Keys = ["receivers", i, key]
+            if not key.endswith("_configs"):
+                problem(keys, "is not a known field")
+                continue
+            if not isinstance(configs, list):
+                problem(keys, "must be a list")
+                continue
+            kind = KINDS.get(key)
+            for j, cfg in enumerate(configs):
+                if kind is None:
+                    warnings.append(
+                        (
+                            [*keys, j],
+                            f"receiver type {key} is not supported yet: "
+                            "notifications to it are recorded as failed deliveries",
+                        )
+                    )
+                    specs.append(
+                        ChannelSpec(
+                            raw["name"],
+                            f"{key.removesuffix('_configs')}[{j}]",
+                            UnsupportedChannel(key),
+                        )
+                    )
+                    continue
+                channel = _build(kind, cfg, globals_, [*keys, j], problem)
+                if channel is not None:
+                    specs.append(ChannelSpec(raw["name"], f"{kind.name}[{j}]", channel))
+        receivers[raw["name"]] = tuple(specs)
+    return receivers, warnings
+
+
+def _build(
+    kind: ChannelKind, cfg: Any, globals_: Mapping[str, Any], keys: Keys, problem: Problem
+) -> Channel | None:
+    try:
+        model = kind.model.model_validate(cfg if cfg is not None else {})
+    except pydantic.ValidationError as exc:
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if isinstance(p, str | int) and p != "[key]"]
+            problem([*keys, *loc], describe(err))
+        return None
+    try:
+        return kind.build(model, globals_)
+    except (TemplateError, ValueError) as exc:
+        field = getattr(exc, "field", None)
+        problem([*keys, field] if field else keys, str(exc))
+        return None
