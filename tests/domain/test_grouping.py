@@ -68,7 +68,9 @@ def rec(firing: set[str], resolved: set[str] = frozenset(), at: datetime = T0) -
         (rec({"a"}), set(), {"a"}, False, T0 + S, True, "all resolved (log cleared)"),
         (rec(set(), {"a"}), set(), set(), True, T0 + S, False, "nothing then, nothing now"),
         (rec({"a"}), {"a"}, set(), True, T0 + 4 * 3600 * S - S, False, "before repeat"),
-        (rec({"a"}), {"a"}, set(), True, T0 + 4 * 3600 * S, True, "repeat_interval reached"),
+        # Alertmanager: the last notification must be strictly older than repeat_interval.
+        (rec({"a"}), {"a"}, set(), True, T0 + 4 * 3600 * S, False, "repeat_interval just reached"),
+        (rec({"a"}), {"a"}, set(), True, T0 + 4 * 3600 * S + S, True, "repeat_interval passed"),
         (rec({"a", "b"}), {"a"}, set(), True, T0 + S, False, "silenced alert leaves"),
     ],
 )

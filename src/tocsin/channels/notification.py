@@ -27,6 +27,8 @@ class Notification:
     alerts: Sequence[PayloadAlert]
     #: Tocsin's own address (Alertmanager's ``ExternalURL``), for links back.
     external_url: str
+    #: Why it is sent: Alertmanager's ``notification_reason`` ("first notification", ...).
+    reason: str = ""
 
     @property
     def firing(self) -> list[PayloadAlert]:

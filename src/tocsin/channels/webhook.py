@@ -64,6 +64,7 @@ class WebhookChannel:
             alerts=notification.alerts,
             external_url=notification.external_url,
             max_alerts=self.max_alerts,
+            reason=notification.reason or None,
         )
         return post_json(
             self.own_client or client, self.url, body, headers=self.headers, timeout=self.timeout

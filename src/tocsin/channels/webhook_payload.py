@@ -88,13 +88,16 @@ def build_payload(
     alerts: Sequence[PayloadAlert],
     external_url: str,
     max_alerts: int = 0,
+    reason: str | None = None,
 ) -> dict[str, Any]:
+    """The payload; ``reason`` is Alertmanager 0.32's ``notification_reason`` (left out
+    when None, as older Alertmanagers do)."""
     ordered = sorted(alerts, key=functools.cmp_to_key(_compare))
     truncated = 0
     if max_alerts and len(ordered) > max_alerts:
         truncated = len(ordered) - max_alerts
         ordered = ordered[:max_alerts]
-    return {
+    payload = {
         "receiver": receiver,
         "status": "firing" if any(a.firing for a in ordered) else "resolved",
         "alerts": [
@@ -117,3 +120,6 @@ def build_payload(
         "groupKey": group_key,
         "truncatedAlerts": truncated,
     }
+    if reason is not None:
+        payload["notification_reason"] = reason
+    return payload

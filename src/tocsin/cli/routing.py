@@ -11,7 +11,7 @@ from rich.tree import Tree
 from tocsin.cli.context import console, tocsin_errors
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.labels import label_name_problem
-from tocsin.domain.routing import Route, match_routes
+from tocsin.domain.routing import Route, match_routes, walk
 from tocsin.errors import ConfigError, InputError
 from tocsin.services.configuration import load_configuration
 
@@ -41,7 +41,7 @@ def check(
 ) -> None:
     """Validate a configuration; print every problem with file, line and key."""
     loaded = _load(file or config)
-    routes = sum(1 for _ in _walk(loaded.route))
+    routes = sum(1 for _ in walk(loaded.route))
     for warning in loaded.warnings:
         console.print(f"warning: {warning}", style="yellow", soft_wrap=True, highlight=False)
     console.print(
@@ -50,10 +50,6 @@ def check(
         f"{len(loaded.time_intervals)} time interval(s)",
         soft_wrap=True,
     )
-
-
-def _walk(route: Route) -> list[Route]:
-    return [route, *(r for child in route.routes for r in _walk(child))]
 
 
 @route_app.command("test")

@@ -6,6 +6,7 @@ Every problem is collected with where it is (file:line: key: problem) and raised
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,7 +21,7 @@ from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
-from tocsin.domain.routing import GroupBy, Route
+from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.errors import ConfigError
 
@@ -49,6 +50,10 @@ class RoutingConfig:
     warnings: tuple[str, ...] = ()
     #: The ``global`` section as given.
     globals: Mapping[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def routes_by_id(self) -> dict[str, Route]:
+        return {r.id: r for r in walk(self.route)}
 
 
 #: Builds receivers' channels from the raw ``receivers`` list and ``global`` section; reports
@@ -171,6 +176,7 @@ class _Compiler:
             mute_time_intervals=tuple(cfg.mute_time_intervals),
             active_time_intervals=tuple(cfg.active_time_intervals),
             key=f"{parent.key}/{own}" if parent else "{}",
+            id=f"{parent.id}/{own}{path[-1]}" if parent else "{}",
         )
         children = tuple(
             self.route(child, [*keys, "routes", i], route, (*path, i), receivers, intervals)

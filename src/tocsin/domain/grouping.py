@@ -9,13 +9,22 @@ sent (Alertmanager's ``DedupStage.needsUpdate``).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tocsin.domain.matchers import quote_value
 
-__all__ = ["SentRecord", "first_flush_at", "group_key", "needs_update", "next_tick_at"]
+__all__ = [
+    "NotifyReason",
+    "SentRecord",
+    "first_flush_at",
+    "group_key",
+    "needs_update",
+    "next_tick_at",
+    "notify_reason",
+]
 
 
 def _label_set(labels: Mapping[str, str]) -> str:
@@ -54,6 +63,44 @@ class SentRecord:
     sent_at: datetime
 
 
+class NotifyReason(enum.StrEnum):
+    """Why a group notifies: Alertmanager's ``notification_reason`` (0.32+) values."""
+
+    NONE = "none"
+    FIRST = "first notification"
+    NEW_ALERTS = "new alerts added"
+    NEW_RESOLVED = "some alerts resolved"
+    ALL_RESOLVED = "all alerts resolved"
+    REPEAT = "repeat interval elapsed"
+
+
+def notify_reason(
+    last: SentRecord | None,
+    firing: Set[str],
+    resolved: Set[str],
+    *,
+    send_resolved: bool,
+    repeat_interval: timedelta,
+    now: datetime,
+) -> NotifyReason:
+    """Whether, and why, a group whose unmuted alerts are ``firing`` and ``resolved``
+    (fingerprints) notifies at this tick (Alertmanager's ``DedupStage.needsUpdate``)."""
+    if last is None:
+        return NotifyReason.FIRST if firing else NotifyReason.NONE
+    if not firing <= last.firing:
+        # After a notification that resolved everything, this starts over.
+        return NotifyReason.NEW_ALERTS if last.firing else NotifyReason.FIRST
+    if not firing:
+        # Everything resolved. Sent even without send_resolved, so that the log forgets the
+        # firing alerts (the resolved ones are then filtered out and nothing goes out).
+        return NotifyReason.ALL_RESOLVED if last.firing else NotifyReason.NONE
+    if send_resolved and not resolved <= last.resolved:
+        return NotifyReason.NEW_RESOLVED
+    if now > last.sent_at + repeat_interval:
+        return NotifyReason.REPEAT
+    return NotifyReason.NONE
+
+
 def needs_update(
     last: SentRecord | None,
     firing: Set[str],
@@ -63,16 +110,13 @@ def needs_update(
     repeat_interval: timedelta,
     now: datetime,
 ) -> bool:
-    """Whether a group whose unmuted alerts are ``firing`` and ``resolved`` (fingerprints)
-    notifies at this tick."""
-    if last is None:
-        return bool(firing)  # never notified: only for something firing
-    if not firing <= last.firing:
-        return True  # a new, re-fired or unmuted alert
-    if not firing:
-        # Everything resolved. Sent even without send_resolved, so that the log forgets the
-        # firing alerts (the resolved ones are then filtered out and nothing goes out).
-        return bool(last.firing)
-    if send_resolved and not resolved <= last.resolved:
-        return True
-    return now >= last.sent_at + repeat_interval
+    """Whether the group notifies at this tick (see ``notify_reason``)."""
+    reason = notify_reason(
+        last,
+        firing,
+        resolved,
+        send_resolved=send_resolved,
+        repeat_interval=repeat_interval,
+        now=now,
+    )
+    return reason is not NotifyReason.NONE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-__all__ = ["backoff"]
+__all__ = ["backoff", "jittered"]
 
 
 def backoff(
@@ -17,3 +17,9 @@ def backoff(
     if attempts < 1:
         return timedelta(0)
     return min(cap, base * (2 ** min(attempts - 1, 30)))
+
+
+def jittered(delay: timedelta, random: float, *, spread: float = 0.2) -> timedelta:
+    """``delay`` moved by up to ``spread`` either way, ``random`` in [0, 1) choosing where, so
+    that many senders failing together do not retry in step."""
+    return delay * (1 - spread + 2 * spread * random)

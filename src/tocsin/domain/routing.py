@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from tocsin.domain.matchers import Matcher, matches_all
 
-__all__ = ["GroupBy", "Route", "match_routes"]
+__all__ = ["GroupBy", "Route", "match_routes", "walk"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class Route:
     #: Alertmanager's route key: the matcher sets from the root down, e.g.
     #: ``{}/{severity="critical"}``; part of every group key.
     key: str = "{}"
+    #: Unique in the tree: the key and each route's position among its siblings, like
+    #: Alertmanager's ``Route.ID()``. Aggregation groups belong to a route by id.
+    id: str = "{}"
 
 
 def match_routes(route: Route, labels: Mapping[str, str]) -> list[Route]:
@@ -59,3 +62,8 @@ def match_routes(route: Route, labels: Mapping[str, str]) -> list[Route]:
         if matched and not child.continue_:
             break
     return found or [route]
+
+
+def walk(route: Route) -> list[Route]:
+    """The route and all its descendants, depth-first."""
+    return [route, *(r for child in route.routes for r in walk(child))]

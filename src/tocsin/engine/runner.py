@@ -1,8 +1,12 @@
 """The timer runner: claim due timers, run their handlers, record the result.
 
-A handler runs inside the transaction that also finishes or re-arms its timer, so its
-effects and the timer's fate commit together. A claimed timer whose engine dies stays leased
-until ``lease`` passes; then any engine claims it again. Failures are retried with backoff.
+Two kinds of work. A ``Handler`` runs inside the transaction that also finishes or re-arms
+its timer, so its effects and the timer's fate commit together; due handlers of one pass
+share one transaction. A ``Job`` does IO (sending a notification): it is prepared in a
+read, performed outside any transaction on a worker thread, so a slow receiver never holds
+the database or delays the others, and completed in a write. A claimed timer whose engine
+dies stays leased until ``lease`` passes; then any engine claims it again. Failures are
+retried with backoff.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -23,7 +28,7 @@ from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
 from tocsin.store.timers import Timer
 
-__all__ = ["Again", "Handler", "Runner"]
+__all__ = ["Again", "Handler", "Job", "Runner"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,20 @@ class Again:
 Handler = Callable[[Connection, Timer, datetime], Again | None]
 
 
+class Job(Protocol):
+    """Work with IO in the middle. ``prepare`` (in a read transaction) returns the work, or
+    None when there is nothing to do; ``perform`` runs with no transaction open and must
+    return within the lease; ``complete`` records the result in a write transaction."""
+
+    def prepare(self, conn: Connection, timer: Timer, now: datetime) -> Any | None: ...
+
+    def perform(self, work: Any) -> Any: ...
+
+    def complete(
+        self, conn: Connection, timer: Timer, work: Any, result: Any, now: datetime
+    ) -> Again | None: ...
+
+
 class Runner:
     def __init__(
         self,
@@ -47,36 +66,98 @@ class Runner:
         clock: Clock,
         handlers: Mapping[str, Handler],
         *,
+        jobs: Mapping[str, Job] | None = None,
         owner: str | None = None,
         lease: timedelta = timedelta(minutes=1),
         batch: int = 50,
         max_attempts: int = 20,
+        workers: int = 8,
     ) -> None:
         self.db = db
         self.clock = clock
         self.handlers = dict(handlers)
+        self.jobs = dict(jobs or {})
         self.owner = owner or f"engine-{uuid.uuid4().hex[:12]}"
         self.lease = lease
         self.batch = batch
         self.max_attempts = max_attempts
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-io")
+        self._in_flight: set[Future[None]] = set()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_due(self) -> int:
-        """Run every timer due now (in batches); return how many ran."""
+    def register(self, kind: str, work: Handler | Job) -> None:
+        if callable(work):
+            self.handlers[kind] = work
+        else:
+            self.jobs[kind] = work
+
+    def run_due(self, *, wait_io: bool = True) -> int:
+        """Run every timer due now; return how many ran. With ``wait_io`` (tests), also wait
+        for the jobs started and anything they made due."""
         ran = 0
         while True:
+            started: list[Future[None]] = []
             now = self.clock.now()
             with self.db.write() as conn:
                 claimed = timer_store.claim_due(
-                    conn, now=now, owner=self.owner, lease_until=now + self.lease, limit=self.batch
+                    conn,
+                    now=now,
+                    owner=self.owner,
+                    lease_until=now + self.lease,
+                    limit=self.batch,
+                    exclude=list(self.jobs),
                 )
-            for timer in claimed:
-                self._run_one(timer)
-            ran += len(claimed)
-            if len(claimed) < self.batch:
+                free = self.workers - len(self._in_flight)
+                io = (
+                    timer_store.claim_due(
+                        conn,
+                        now=now,
+                        owner=self.owner,
+                        lease_until=now + self.lease,
+                        limit=free,
+                        kinds=list(self.jobs),
+                    )
+                    if self.jobs
+                    else []
+                )
+            if claimed:
+                self._run_handlers(claimed)
+            for timer in io:
+                started.append(self._start_job(timer))
+            ran += len(claimed) + len(io)
+            if wait_io and started:
+                wait(started)
+                continue
+            if not claimed and not io:
                 return ran
+            if len(claimed) < self.batch and not io and not wait_io:
+                return ran
+
+    def _run_handlers(self, claimed: list[Timer]) -> None:
+        """All in one transaction; if any fails, each on its own so one failure stays one."""
+        now = self.clock.now()
+        if len(claimed) > 1 and all(t.kind in self.handlers for t in claimed):
+            try:
+                with self.db.write() as conn:
+                    for timer in claimed:
+                        self._settle(conn, timer, self.handlers[timer.kind](conn, timer, now))
+                return
+            except Exception:
+                log.debug("batch of %d timers failed; running them one by one", len(claimed))
+        for timer in claimed:
+            self._run_one(timer)
+
+    def _settle(self, conn: Connection, timer: Timer, again: Again | None) -> None:
+        if again is None:
+            timer_store.finish(conn, timer, self.owner)
+        else:
+            timer_store.release(
+                conn, timer, self.owner, due_at=again.due_at, attempts=0, payload=again.payload
+            )
 
     def _run_one(self, timer: Timer) -> None:
         handler = self.handlers.get(timer.kind)
@@ -85,33 +166,54 @@ class Runner:
             if handler is None:
                 raise LookupError(f"no handler for timer kind {timer.kind!r}")
             with self.db.write() as conn:
-                again = handler(conn, timer, now)
-                if again is None:
-                    timer_store.finish(conn, timer, self.owner)
-                else:
-                    timer_store.release(
-                        conn,
-                        timer,
-                        self.owner,
-                        due_at=again.due_at,
-                        attempts=0,
-                        payload=again.payload,
-                    )
+                self._settle(conn, timer, handler(conn, timer, now))
         except Exception as exc:
-            attempts = timer.attempts + 1
-            log.exception("timer %s/%s failed (attempt %d)", timer.kind, timer.key, attempts)
+            self._failed(timer, exc, now)
+
+    def _start_job(self, timer: Timer) -> Future[None]:
+        future = self._pool.submit(self._run_job, timer)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._job_done)
+        return future
+
+    def _job_done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+        self._wake.set()  # a slot is free; what it made due may run now
+
+    def _run_job(self, timer: Timer) -> None:
+        job = self.jobs[timer.kind]
+        now = self.clock.now()
+        try:
+            with self.db.read() as conn:
+                work = job.prepare(conn, timer, now)
+            if work is None:
+                with self.db.write() as conn:
+                    timer_store.finish(conn, timer, self.owner)
+                return
+            result = job.perform(work)
+            now = self.clock.now()
             with self.db.write() as conn:
-                if attempts >= self.max_attempts:
-                    # Never dropped: it keeps retrying at the backoff cap, and says so.
-                    log.error("timer %s/%s has failed %d times", timer.kind, timer.key, attempts)
-                timer_store.release(
-                    conn,
-                    timer,
-                    self.owner,
-                    due_at=now + backoff(attempts),
-                    attempts=attempts,
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                )
+                self._settle(conn, timer, job.complete(conn, timer, work, result, now))
+        except Exception as exc:
+            self._failed(timer, exc, self.clock.now())
+
+    def _failed(self, timer: Timer, exc: Exception, now: datetime) -> None:
+        attempts = timer.attempts + 1
+        log.exception("timer %s/%s failed (attempt %d)", timer.kind, timer.key, attempts)
+        if attempts >= self.max_attempts:
+            # Never dropped: it keeps retrying at the backoff cap, and says so.
+            log.error("timer %s/%s has failed %d times", timer.kind, timer.key, attempts)
+        with self.db.write() as conn:
+            timer_store.release(
+                conn,
+                timer,
+                self.owner,
+                due_at=now + backoff(attempts),
+                attempts=attempts,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
 
     # -- running in the background ------------------------------------------------------
 
@@ -130,12 +232,19 @@ class Runner:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._pool.shutdown(wait=True)
 
     def _loop(self, poll: float) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
+            timeout = poll
             try:
-                self.run_due()
+                self.run_due(wait_io=False)
+                with self.db.read() as conn:
+                    due = timer_store.next_due_at(conn)
+                busy = len(self._in_flight) >= self.workers  # a finishing job wakes us
+                if due is not None and not busy:
+                    timeout = min(poll, max(0.0, (due - self.clock.now()).total_seconds()))
             except Exception:
                 log.exception("engine pass failed")
-            self._wake.wait(poll)
-            self._wake.clear()
+            self._wake.wait(timeout)

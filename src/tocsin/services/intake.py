@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -88,8 +88,13 @@ def _payload(event: AlertEvent, outcome: Outcome) -> dict[str, Any]:
     return payload
 
 
-def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Receipt]:
-    """Apply every submission's events in order, in one transaction; one receipt each."""
+def apply_batch(
+    conn: Connection,
+    submissions: Sequence[Submission],
+    changed: list[Alert] | None = None,
+) -> list[Receipt]:
+    """Apply every submission's events in order, in one transaction; one receipt each.
+    ``changed`` collects the alerts (current heads) whose state changed."""
     heads = alert_store.load_heads(conn, (e.fingerprint for s in submissions for e in s.events))
     current: dict[str, _Slot] = {fp: _Slot(alert) for fp, alert in heads.items()}
     stored = list(current.values())
@@ -162,19 +167,54 @@ def apply_batch(conn: Connection, submissions: Sequence[Submission]) -> list[Rec
             for slot, event, sub, outcome in pending
         ],
     )
+    if changed is not None:
+        changed.extend(replace(s.alert, id=s.id) for s in stored if s.dirty and is_head(s))
+        changed.extend(replace(s.alert, id=s.id) for s in new_slots if is_head(s))
     return receipts
 
 
+#: Called in the intake's transaction with the alerts that changed and the time; returns
+#: True when that made something due at once (the engine is then woken after the commit).
+OnStored = Callable[[Connection, list[Alert], datetime], bool]
+
+
 class Intake:
-    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        metrics: Metrics | None = None,
+        *,
+        on_stored: OnStored | None = None,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.clock = clock
         self.metrics = metrics
+        self.on_stored = on_stored
+        self.wake = wake
         self._commit: GroupCommit[Submission, Receipt] = GroupCommit(
             db,
-            apply_batch,
-            on_commit=metrics.observe_commit if metrics else None,
+            self._apply,
+            on_commit=self._committed,
             name="intake",
         )
+        self._due = False
+
+    def _apply(self, conn: Connection, submissions: Sequence[Submission]) -> list[Receipt]:
+        if self.on_stored is None:
+            return apply_batch(conn, submissions)
+        changed: list[Alert] = []
+        receipts = apply_batch(conn, submissions, changed)
+        if changed:
+            self._due = self.on_stored(conn, changed, submissions[-1].received_at) or self._due
+        return receipts
+
+    def _committed(self, seconds: float, size: int) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_commit(seconds, size)
+        if self._due and self.wake is not None:
+            self._due = False
+            self.wake()
 
     def start(self) -> None:
         self._commit.start()

@@ -14,6 +14,10 @@ from tocsin.engine.housekeeping import Housekeeping
 from tocsin.engine.runner import Runner
 from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
+from tocsin.notify.deliver import DeliveryJob
+from tocsin.notify.dispatch import FLUSH, Dispatcher
+from tocsin.notify.flush import DELIVERY, FlushHandler
+from tocsin.notify.muting import MutingLoader
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
@@ -24,7 +28,17 @@ from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
 
-__all__ = ["Runtime"]
+__all__ = ["Current", "Runtime"]
+
+
+class Current:
+    """The routing configuration in force; a reload swaps it in one assignment."""
+
+    def __init__(self, routing: RoutingConfig | None) -> None:
+        self.routing = routing
+
+    def __call__(self) -> RoutingConfig | None:
+        return self.routing
 
 
 @dataclass
@@ -40,6 +54,9 @@ class Runtime:
     views: AlertViews
     runner: Runner
     housekeeping: Housekeeping
+    current: Current
+    dispatcher: Dispatcher
+    delivery: DeliveryJob
     #: The routing configuration (``--config``), and its text as given.
     routing: RoutingConfig | None
     routing_text: str
@@ -64,18 +81,32 @@ class Runtime:
         )
         alerts = AlertService(db, clock)
         silences = SilenceService(db, clock)
+        current = Current(routing)
+        dispatcher = Dispatcher(current)
+        delivery = DeliveryJob(
+            current, settings.external_url or f"http://{settings.host}:{settings.port}"
+        )
+        runner = Runner(
+            db,
+            clock,
+            {HOUSEKEEPING: housekeeping, FLUSH: FlushHandler(current, MutingLoader(current))},
+            jobs={DELIVERY: delivery},
+        )
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             metrics=metrics,
             integrations=IntegrationService(db, clock),
-            intake=Intake(db, clock, metrics),
+            intake=Intake(db, clock, metrics, on_stored=dispatcher.assign, wake=runner.wake),
             alerts=alerts,
             silences=silences,
             views=AlertViews(alerts, silences, routing, clock),
-            runner=Runner(db, clock, {HOUSEKEEPING: housekeeping}),
+            runner=runner,
             housekeeping=housekeeping,
+            current=current,
+            dispatcher=dispatcher,
+            delivery=delivery,
             routing=routing,
             routing_text=routing_text,
             run_engine=run_engine,
@@ -90,7 +121,16 @@ class Runtime:
         text = Path(self.settings.config).read_text()
         self.routing, self.routing_text = routing, text
         self.views.routing = routing
+        self.current.routing = routing
+        self.resync()
         return routing
+
+    def resync(self) -> None:
+        """Put every open alert in its groups under the configuration in force."""
+        with self.db.write() as conn:
+            due = self.dispatcher.resync(conn, self.clock.now())
+        if due:
+            self.runner.wake()
 
     def start(self) -> None:
         """Migrate the database, then start intake and the engine."""
@@ -98,12 +138,13 @@ class Runtime:
         migrate.upgrade(self.db)
         with self.db.write() as conn:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
+        self.resync()
         self.intake.start()
         if self.run_engine:
             self.runner.start()
 
     def stop(self) -> None:
-        if self.run_engine:
-            self.runner.stop()
+        self.runner.stop()
         self.intake.stop()
+        self.delivery.close()
         self.db.dispose()

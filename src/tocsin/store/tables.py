@@ -17,7 +17,19 @@ from sqlalchemy import (
 
 from tocsin.store.types import JSONMap, UTCDateTime
 
-__all__ = ["alert_events", "alerts", "integrations", "metadata", "silences", "timers"]
+__all__ = [
+    "alert_events",
+    "alerts",
+    "deliveries",
+    "delivery_attempts",
+    "group_alerts",
+    "integrations",
+    "metadata",
+    "notification_groups",
+    "notification_log",
+    "silences",
+    "timers",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -96,6 +108,102 @@ silences = Table(
     Column("created_by", String(200), nullable=False),
     Column("comment", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Tocsin: mute only while this time interval holds ({"name": ...} or {"specs": [...]}).
+    Column("recurrence", JSONMap, nullable=True),
+    # Tocsin: when the creator was reminded that it is about to expire.
+    Column("reminded_at", UTCDateTime, nullable=True),
+)
+
+# Aggregation groups (Alertmanager's aggrGroup): a route and the values of its group_by
+# labels. Its ticks are a timer ("group.flush", id); its alerts are ``group_alerts``.
+notification_groups = Table(
+    "notification_groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # SHA-256 of (route id, group labels): one group per route and label values.
+    Column("ident", String(64), nullable=False, unique=True),
+    Column("route_id", Text, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("labels", JSONMap, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("first_flush_at", UTCDateTime, nullable=False),
+    Column("flushed_at", UTCDateTime, nullable=True),
+)
+
+group_alerts = Table(
+    "group_alerts",
+    metadata,
+    Column(
+        "group_id",
+        Id,
+        ForeignKey("notification_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("fingerprint", String(16), primary_key=True),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+# The notification log (Alertmanager's nflog): per group key, receiver and integration, what
+# the last successful notification said. Dedup decides against it.
+notification_log = Table(
+    "notification_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # SHA-256 of (group key, receiver, integration).
+    Column("ident", String(64), nullable=False, unique=True),
+    Column("group_key", Text, nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("integration", String(64), nullable=False),
+    Column("firing", JSONMap, nullable=False),
+    Column("resolved", JSONMap, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# The outbox: one row per notification to send to one integration. At most one is pending per
+# (group, integration); a newer group state supersedes it. Its sends are a timer
+# ("delivery", id).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group_id", Id, ForeignKey("notification_groups.id", ondelete="SET NULL")),
+    # The notification log entry it updates when sent.
+    Column("log_ident", String(64), nullable=False, index=True),
+    Column("group_key", Text, nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("integration", String(64), nullable=False),
+    # pending, sent, failed (not retryable), superseded, dropped.
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    # The notification: group labels and the alerts as they were at the tick.
+    Column("content", JSONMap, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_deliveries_status_log_ident", "status", "log_ident"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        Id,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
 )
 
 # The engine's durable timers: every deferred action is a row.

@@ -6,16 +6,16 @@ without blocking one another; on SQLite (one engine) it is a compare-and-set on 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from tocsin.store.tables import timers
 
-__all__ = ["Timer", "claim_due", "finish", "release", "schedule"]
+__all__ = ["Timer", "claim_due", "finish", "next_due_at", "release", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +68,24 @@ def _claimable(now: datetime) -> Any:
 
 
 def claim_due(
-    conn: Connection, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    conn: Connection,
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    kinds: Collection[str] | None = None,
+    exclude: Collection[str] = (),
 ) -> list[Timer]:
-    """Lease up to ``limit`` due timers to ``owner``; another owner won't get them meanwhile."""
+    """Lease up to ``limit`` due timers (of ``kinds``, or any) to ``owner``; another owner
+    won't get them meanwhile."""
+    if limit <= 0:
+        return []
     query = select(timers).where(_claimable(now)).order_by(timers.c.due_at).limit(limit)
+    if kinds is not None:
+        query = query.where(timers.c.kind.in_(list(kinds)))
+    if exclude:
+        query = query.where(timers.c.kind.not_in(list(exclude)))
     postgres = conn.dialect.name == "postgresql"
     if postgres:
         query = query.with_for_update(skip_locked=True)
@@ -127,3 +141,10 @@ def release(
         values["payload"] = dict(payload)
     result = conn.execute(update(timers).where(_owned(timer.id, owner)).values(values))
     return result.rowcount == 1
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    """When the earliest timer nobody holds is due (None: no timers)."""
+    value = conn.execute(select(func.min(timers.c.due_at)).where(timers.c.lease_until.is_(None)))
+    due: datetime | None = value.scalar_one_or_none()
+    return due

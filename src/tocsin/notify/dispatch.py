@@ -1,0 +1,83 @@
+"""Putting alerts into aggregation groups (Alertmanager's dispatcher), durably.
+
+Called in the transaction that stores the alerts, so an alert acknowledged with a 2xx is
+already in its groups, and a new group's first tick is already a timer: a restart between
+the two cannot lose a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.alerts import Alert, effective_status
+from tocsin.domain.grouping import first_flush_at, group_key
+from tocsin.domain.routing import match_routes
+from tocsin.store import alerts as alert_store
+from tocsin.store import groups as group_store
+from tocsin.store import timers as timer_store
+from tocsin.store.groups import GroupRow
+
+__all__ = ["FLUSH", "Dispatcher"]
+
+#: The timer kind of a group's ticks; its key is the group's id.
+FLUSH = "group.flush"
+
+
+class Dispatcher:
+    def __init__(self, routing: Callable[[], RoutingConfig | None]) -> None:
+        self.routing = routing
+
+    def assign(self, conn: Connection, alerts: Iterable[Alert], now: datetime) -> bool:
+        """Put each alert in the groups of every route it reaches; True when a group became
+        due now (so the engine should look at once)."""
+        config = self.routing()
+        if config is None:
+            return False
+        due_now = False
+        groups: dict[tuple[str, str], GroupRow] = {}
+        members: list[tuple[int, str]] = []
+        for alert in alerts:
+            if not alert.is_open:
+                continue  # a resolved alert is already in its groups, or never needs one
+            for route in match_routes(config.route, alert.labels):
+                labels = route.group_by.key_of(alert.labels)
+                cache_key = (route.id, group_store.group_ident(route.id, labels))
+                group = groups.get(cache_key)
+                first = first_flush_at(now, route.group_wait, alert.starts_at)
+                if group is None:
+                    group, created = group_store.ensure_group(
+                        conn,
+                        route_id=route.id,
+                        group_key=group_key(route.key, labels),
+                        receiver=route.receiver,
+                        labels=labels,
+                        now=now,
+                        first_flush_at=first,
+                    )
+                    groups[cache_key] = group
+                    if created:
+                        timer_store.schedule(conn, FLUSH, str(group.id), first)
+                        due_now |= first <= now
+                if group.flushed_at is None and first < group.first_flush_at:
+                    # An old alert makes a group that has not flushed yet flush at once.
+                    timer_store.schedule(conn, FLUSH, str(group.id), first)
+                    group_store.set_first_flush(conn, group.id, first)
+                    groups[cache_key] = group = group_store.get_group(conn, group.id) or group
+                    due_now = True
+                members.append((group.id, alert.fingerprint))
+        group_store.add_members(conn, members, now)
+        return due_now
+
+    def resync(self, conn: Connection, now: datetime) -> bool:
+        """Group every open alert under the current configuration (at start and after a
+        reload: new routes get their groups; groups of removed routes end at their tick)."""
+        open_alerts = [
+            a
+            for a in alert_store.list_heads(conn, open_at=now)
+            if effective_status(a, now).value != "resolved"
+        ]
+        return self.assign(conn, open_alerts, now)

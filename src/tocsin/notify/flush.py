@@ -1,0 +1,168 @@
+"""A group's tick: the stages that decide what each of its receiver's integrations is sent.
+
+Alertmanager's pipeline, one stage after another: mute by time intervals, inhibition and
+silences; hold flapping alerts; deduplicate against the notification log; then, instead of
+sending in place, put the notification in the outbox for the delivery job (which retries
+and records). All of it in the tick's transaction, with the next tick scheduled on the
+group's fixed schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from tocsin.channels.notification import ChannelSpec, PayloadAlert
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.alerts import Alert, AlertStatus, effective_status
+from tocsin.domain.grouping import NotifyReason, next_tick_at, notify_reason
+from tocsin.engine.runner import Again
+from tocsin.notify.content import encode
+from tocsin.notify.muting import Muting, time_muted
+from tocsin.store import alerts as alert_store
+from tocsin.store import deliveries as delivery_store
+from tocsin.store import groups as group_store
+from tocsin.store import timers as timer_store
+from tocsin.store.groups import GroupRow
+from tocsin.store.timers import Timer
+
+__all__ = ["DELIVERY", "FlushHandler", "payload_alert"]
+
+#: The timer kind of a delivery's sends; its key is the delivery's id.
+DELIVERY = "delivery"
+
+
+def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
+    firing = effective_status(alert, now) is not AlertStatus.RESOLVED
+    ends_at = alert.ends_at if alert.ends_at is not None else alert.resolved_at
+    return PayloadAlert(
+        fingerprint=alert.fingerprint,
+        labels=alert.labels,
+        annotations=alert.annotations,
+        starts_at=alert.starts_at,
+        ends_at=ends_at,
+        generator_url=alert.generator_url,
+        firing=firing,
+    )
+
+
+@dataclass
+class FlushHandler:
+    routing: Callable[[], RoutingConfig | None]
+    muting: Callable[[Connection, datetime], Muting]
+
+    def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
+        group = group_store.get_group(conn, int(timer.key))
+        config = self.routing()
+        if group is None:
+            return None
+        route = config.routes_by_id.get(group.route_id) if config is not None else None
+        if config is None or route is None:
+            group_store.delete_group(conn, group.id)  # its route is gone (reloaded)
+            return None
+        fingerprints = group_store.members(conn, group.id)
+        heads = alert_store.load_heads(conn, fingerprints)
+        gone = [fp for fp in fingerprints if fp not in heads]
+        group_store.remove_members(conn, group.id, gone)
+        alerts = [heads[fp] for fp in fingerprints if fp in heads]
+        if not alerts:
+            group_store.delete_group(conn, group.id)
+            return None
+        next_tick = Again(next_tick_at(group.first_flush_at, route.group_interval, now))
+        group_store.mark_flushed(conn, group.id, now)
+        if time_muted(route, config.time_intervals, now) is not None:
+            return next_tick  # nothing goes out, nothing is logged
+        visible = self.muting(conn, now).unmuted(alerts)
+        specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
+        for spec in specs:
+            self._decide(conn, group, spec, visible, route.repeat_interval, now)
+        self._forget_reported(conn, group, alerts, now)
+        return next_tick
+
+    def _decide(
+        self,
+        conn: Connection,
+        group: GroupRow,
+        spec: ChannelSpec,
+        alerts: list[Alert],
+        repeat: timedelta,
+        now: datetime,
+    ) -> None:
+        payload = [payload_alert(a, now) for a in alerts]
+        firing = {a.fingerprint for a in payload if a.firing}
+        resolved = {a.fingerprint for a in payload if not a.firing}
+        ident = group_store.log_ident(group.group_key, group.receiver, spec.name)
+        last = group_store.read_log(conn, [ident]).get(ident)
+        reason = notify_reason(
+            last,
+            firing,
+            resolved,
+            send_resolved=spec.channel.send_resolved,
+            repeat_interval=repeat,
+            now=now,
+        )
+        if reason is NotifyReason.NONE:
+            return
+        pending = delivery_store.pending_for(conn, ident)
+        sent = payload if spec.channel.send_resolved else [a for a in payload if a.firing]
+        if not sent:
+            # Nothing to say (all resolved, and this receiver is not told): log it as
+            # Alertmanager does, so the group starts over next time.
+            if pending is not None:
+                delivery_store.set_status(conn, pending.id, "superseded", now)
+            group_store.write_log(
+                conn,
+                ident=ident,
+                group_key=group.group_key,
+                receiver=group.receiver,
+                integration=spec.name,
+                firing=firing,
+                resolved=resolved,
+                sent_at=now,
+                expires_at=now + 2 * repeat,
+            )
+            return
+        attempts, due = 0, now
+        if pending is not None:
+            # A newer state replaces the unsent one; it keeps its place in the backoff.
+            delivery_store.set_status(conn, pending.id, "superseded", now)
+            attempts = pending.attempts
+            due = max(now, pending.next_attempt_at or now)
+        delivery_id = delivery_store.create(
+            conn,
+            group_id=group.id,
+            log_ident=ident,
+            group_key=group.group_key,
+            receiver=group.receiver,
+            integration=spec.name,
+            reason=reason.value,
+            content=encode(
+                group_labels=group.labels,
+                alerts=sent,
+                firing=sorted(firing),
+                resolved=sorted(resolved),
+                repeat_seconds=repeat.total_seconds(),
+            ),
+            now=now,
+            attempts=attempts,
+            next_attempt_at=due,
+        )
+        timer_store.schedule(conn, DELIVERY, str(delivery_id), due)
+
+    def _forget_reported(
+        self, conn: Connection, group: GroupRow, alerts: list[Alert], now: datetime
+    ) -> None:
+        """Resolved alerts leave the group once no pending notification still carries them
+        (Alertmanager deletes them after a successful flush)."""
+        resolved = {
+            a.fingerprint for a in alerts if effective_status(a, now) is AlertStatus.RESOLVED
+        }
+        if not resolved:
+            return
+        owed: set[str] = set()
+        for pending in delivery_store.pending_in_group(conn, group.id):
+            owed.update(a["fingerprint"] for a in pending.content["alerts"] if not a["firing"])
+        group_store.remove_members(conn, group.id, resolved - owed)

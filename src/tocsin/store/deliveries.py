@@ -1,0 +1,181 @@
+"""The outbox of notifications and every attempt to send them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
+
+from tocsin.store.tables import deliveries, delivery_attempts
+
+__all__ = [
+    "Attempt",
+    "DeliveryRow",
+    "attempts_of",
+    "create",
+    "get",
+    "list_recent",
+    "pending_for",
+    "record_attempt",
+    "set_status",
+]
+
+PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: int
+    group_id: int | None
+    log_ident: str
+    group_key: str
+    receiver: str
+    integration: str
+    status: str
+    reason: str
+    content: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: int
+    attempted_at: datetime
+    duration_ms: int
+    ok: bool
+    status_code: int | None
+    error: str | None
+
+
+def _row(r: RowMapping) -> DeliveryRow:
+    return DeliveryRow(**{k: r[k] for k in DeliveryRow.__slots__})
+
+
+def create(
+    conn: Connection,
+    *,
+    group_id: int,
+    log_ident: str,
+    group_key: str,
+    receiver: str,
+    integration: str,
+    reason: str,
+    content: Mapping[str, Any],
+    now: datetime,
+    attempts: int = 0,
+    next_attempt_at: datetime | None = None,
+) -> int:
+    result = conn.execute(
+        insert(deliveries).values(
+            group_id=group_id,
+            log_ident=log_ident,
+            group_key=group_key,
+            receiver=receiver,
+            integration=integration,
+            status=PENDING,
+            reason=reason,
+            content=dict(content),
+            created_at=now,
+            updated_at=now,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at or now,
+        )
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def get(conn: Connection, delivery_id: int) -> DeliveryRow | None:
+    row = conn.execute(select(deliveries).where(deliveries.c.id == delivery_id)).mappings().first()
+    return _row(row) if row is not None else None
+
+
+def pending_for(conn: Connection, log_ident: str) -> DeliveryRow | None:
+    row = (
+        conn.execute(
+            select(deliveries).where(
+                deliveries.c.status == PENDING, deliveries.c.log_ident == log_ident
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _row(row) if row is not None else None
+
+
+def pending_in_group(conn: Connection, group_id: int) -> list[DeliveryRow]:
+    rows = conn.execute(
+        select(deliveries).where(deliveries.c.status == PENDING, deliveries.c.group_id == group_id)
+    )
+    return [_row(r) for r in rows.mappings()]
+
+
+def set_status(
+    conn: Connection,
+    delivery_id: int,
+    status: str,
+    now: datetime,
+    *,
+    only_if_pending: bool = True,
+    **values: Any,
+) -> bool:
+    stmt = update(deliveries).where(deliveries.c.id == delivery_id)
+    if only_if_pending:
+        stmt = stmt.where(deliveries.c.status == PENDING)
+    result = conn.execute(stmt.values(status=status, updated_at=now, **values))
+    return result.rowcount == 1
+
+
+def record_attempt(conn: Connection, attempt: Attempt) -> None:
+    conn.execute(
+        insert(delivery_attempts).values(
+            delivery_id=attempt.delivery_id,
+            attempted_at=attempt.attempted_at,
+            duration_ms=attempt.duration_ms,
+            ok=attempt.ok,
+            status_code=attempt.status_code,
+            error=attempt.error,
+        )
+    )
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == attempt.delivery_id)
+        .values(attempts=deliveries.c.attempts + 1, last_error=attempt.error)
+    )
+
+
+def attempts_of(conn: Connection, delivery_id: int) -> list[Attempt]:
+    rows = conn.execute(
+        select(delivery_attempts)
+        .where(delivery_attempts.c.delivery_id == delivery_id)
+        .order_by(delivery_attempts.c.id)
+    )
+    return [Attempt(**{k: r[k] for k in Attempt.__slots__}) for r in rows.mappings()]
+
+
+def list_recent(
+    conn: Connection,
+    *,
+    limit: int = 50,
+    receiver: str | None = None,
+    status: str | None = None,
+) -> list[DeliveryRow]:
+    query = select(deliveries).order_by(deliveries.c.id.desc()).limit(limit)
+    if receiver is not None:
+        query = query.where(deliveries.c.receiver == receiver)
+    if status is not None:
+        query = query.where(deliveries.c.status == status)
+    return [_row(r) for r in conn.execute(query).mappings()]
+
+
+def count_by_status(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
+    return {status: count for status, count in rows.tuples()}

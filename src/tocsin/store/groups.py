@@ -1,0 +1,230 @@
+"""Aggregation groups, their alerts, and the notification log."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tocsin.domain.grouping import SentRecord
+from tocsin.store.tables import group_alerts, notification_groups, notification_log
+
+__all__ = [
+    "GroupRow",
+    "add_members",
+    "all_groups",
+    "delete_expired_log",
+    "delete_group",
+    "ensure_group",
+    "get_group",
+    "group_ident",
+    "log_ident",
+    "mark_flushed",
+    "members",
+    "read_log",
+    "remove_members",
+    "set_first_flush",
+    "write_log",
+]
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def group_ident(route_id: str, labels: Mapping[str, str]) -> str:
+    return _sha(route_id, orjson.dumps(dict(sorted(labels.items()))).decode())
+
+
+def log_ident(group_key: str, receiver: str, integration: str) -> str:
+    return _sha(group_key, receiver, integration)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    id: int
+    ident: str
+    route_id: str
+    group_key: str
+    receiver: str
+    labels: Mapping[str, str]
+    created_at: datetime
+    first_flush_at: datetime
+    flushed_at: datetime | None
+
+
+def _group(row: RowMapping) -> GroupRow:
+    return GroupRow(**{k: row[k] for k in GroupRow.__slots__})
+
+
+def _upsert_ignore(conn: Connection, table: object) -> object:
+    dialect = conn.dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
+
+
+def ensure_group(
+    conn: Connection,
+    *,
+    route_id: str,
+    group_key: str,
+    receiver: str,
+    labels: Mapping[str, str],
+    now: datetime,
+    first_flush_at: datetime,
+) -> tuple[GroupRow, bool]:
+    """The group for (route, labels), created if missing; and whether it was created."""
+    ident = group_ident(route_id, labels)
+    row = (
+        conn.execute(select(notification_groups).where(notification_groups.c.ident == ident))
+        .mappings()
+        .first()
+    )
+    if row is not None:
+        return _group(row), False
+    stmt = _upsert_ignore(conn, notification_groups).values(  # type: ignore[attr-defined]
+        ident=ident,
+        route_id=route_id,
+        group_key=group_key,
+        receiver=receiver,
+        labels=dict(labels),
+        created_at=now,
+        first_flush_at=first_flush_at,
+        flushed_at=None,
+    )
+    inserted = conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=["ident"]).returning(notification_groups.c.id)
+    ).first()
+    created = inserted is not None
+    row = (
+        conn.execute(select(notification_groups).where(notification_groups.c.ident == ident))
+        .mappings()
+        .one()
+    )
+    return _group(row), created
+
+
+def get_group(conn: Connection, group_id: int) -> GroupRow | None:
+    row = (
+        conn.execute(select(notification_groups).where(notification_groups.c.id == group_id))
+        .mappings()
+        .first()
+    )
+    return _group(row) if row is not None else None
+
+
+def all_groups(conn: Connection) -> list[GroupRow]:
+    rows = conn.execute(select(notification_groups).order_by(notification_groups.c.id))
+    return [_group(r) for r in rows.mappings()]
+
+
+def set_first_flush(conn: Connection, group_id: int, at: datetime) -> None:
+    conn.execute(
+        update(notification_groups)
+        .where(notification_groups.c.id == group_id)
+        .values(first_flush_at=at)
+    )
+
+
+def mark_flushed(conn: Connection, group_id: int, now: datetime) -> None:
+    conn.execute(
+        update(notification_groups)
+        .where(notification_groups.c.id == group_id)
+        .values(flushed_at=now)
+    )
+
+
+def delete_group(conn: Connection, group_id: int) -> None:
+    conn.execute(delete(group_alerts).where(group_alerts.c.group_id == group_id))
+    conn.execute(delete(notification_groups).where(notification_groups.c.id == group_id))
+
+
+def add_members(conn: Connection, pairs: Iterable[tuple[int, str]], now: datetime) -> None:
+    """Put alerts (group id, fingerprint) in groups; already there is fine."""
+    rows = [{"group_id": g, "fingerprint": fp, "added_at": now} for g, fp in set(pairs)]
+    if not rows:
+        return
+    stmt = _upsert_ignore(conn, group_alerts)
+    conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=["group_id", "fingerprint"]),  # type: ignore[attr-defined]
+        rows,
+    )
+
+
+def members(conn: Connection, group_id: int) -> list[str]:
+    rows = conn.execute(
+        select(group_alerts.c.fingerprint)
+        .where(group_alerts.c.group_id == group_id)
+        .order_by(group_alerts.c.fingerprint)
+    )
+    return list(rows.scalars())
+
+
+def remove_members(conn: Connection, group_id: int, fingerprints: Iterable[str]) -> None:
+    fps = list(fingerprints)
+    if fps:
+        conn.execute(
+            delete(group_alerts).where(
+                group_alerts.c.group_id == group_id, group_alerts.c.fingerprint.in_(fps)
+            )
+        )
+
+
+def read_log(conn: Connection, idents: Sequence[str]) -> dict[str, SentRecord]:
+    if not idents:
+        return {}
+    rows = conn.execute(
+        select(
+            notification_log.c.ident,
+            notification_log.c.firing,
+            notification_log.c.resolved,
+            notification_log.c.sent_at,
+        ).where(notification_log.c.ident.in_(list(idents)))
+    )
+    return {
+        r.ident: SentRecord(frozenset(r.firing["fps"]), frozenset(r.resolved["fps"]), r.sent_at)
+        for r in rows
+    }
+
+
+def write_log(
+    conn: Connection,
+    *,
+    ident: str,
+    group_key: str,
+    receiver: str,
+    integration: str,
+    firing: Iterable[str],
+    resolved: Iterable[str],
+    sent_at: datetime,
+    expires_at: datetime,
+) -> None:
+    values = {
+        "firing": {"fps": sorted(firing)},
+        "resolved": {"fps": sorted(resolved)},
+        "sent_at": sent_at,
+        "expires_at": expires_at,
+    }
+    result = conn.execute(
+        update(notification_log).where(notification_log.c.ident == ident).values(values)
+    )
+    if result.rowcount == 0:
+        conn.execute(
+            insert(notification_log).values(
+                ident=ident,
+                group_key=group_key,
+                receiver=receiver,
+                integration=integration,
+                **values,
+            )
+        )
+
+
+def delete_expired_log(conn: Connection, now: datetime) -> int:
+    result = conn.execute(delete(notification_log).where(notification_log.c.expires_at <= now))
+    return result.rowcount or 0
