@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: time.monotonic() when the request arrived.
+    at: float = 0.0
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -30,6 +33,8 @@ class ReceiverServer:
 
     received: list[Received] = field(default_factory=list)
     answers: dict[str, deque[tuple[int, str]]] = field(default_factory=dict)
+    #: Seconds to wait before answering, per path (a slow receiver).
+    delays: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         recorder = self
@@ -39,8 +44,9 @@ class ReceiverServer:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 recorder.received.append(
-                    Received("POST", self.path, dict(self.headers.items()), body)
+                    Received("POST", self.path, dict(self.headers.items()), body, time.monotonic())
                 )
+                time.sleep(recorder.delays.get(self.path, 0))
                 queue = recorder.answers.get(self.path)
                 status, text = queue.popleft() if queue else (200, "ok")
                 data = text.encode()
