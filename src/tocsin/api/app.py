@@ -9,7 +9,15 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from tocsin import __version__
-from tocsin.api import alertmanager, health, opsgenie, pagerduty, silences, webhooks
+from tocsin.api import (
+    alertmanager,
+    health,
+    notifications,
+    opsgenie,
+    pagerduty,
+    silences,
+    webhooks,
+)
 from tocsin.api.errors import install_error_handlers
 from tocsin.api.fast_path import FastPath
 from tocsin.api.timing import LatencyMiddleware
@@ -48,7 +56,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (alertmanager, silences, pagerduty, opsgenie, webhooks, health):
+    for module in (alertmanager, silences, notifications, pagerduty, opsgenie, webhooks, health):
         app.include_router(module.router)
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
     return FastPath(

@@ -23,6 +23,7 @@ from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
 from tocsin.services.intake import Intake
 from tocsin.services.integrations import IntegrationService
+from tocsin.services.notifications import NotificationService
 from tocsin.services.silences import SilenceService
 from tocsin.settings import Settings
 from tocsin.store import migrate
@@ -57,6 +58,7 @@ class Runtime:
     current: Current
     dispatcher: Dispatcher
     delivery: DeliveryJob
+    notifications: NotificationService
     #: The routing configuration (``--config``), and its text as given.
     routing: RoutingConfig | None
     routing_text: str
@@ -107,6 +109,7 @@ class Runtime:
             current=current,
             dispatcher=dispatcher,
             delivery=delivery,
+            notifications=NotificationService(db),
             routing=routing,
             routing_text=routing_text,
             run_engine=run_engine,
