@@ -21,58 +21,20 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from peers import free_port, process, tocsin_token
+
 CONCURRENCY = 32
 BATCHES = (1, 10, 100)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"{url} exited early:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    sys.exit(f"{url} not ready after {timeout}s:\n{log.read_text()[-2000:]}")
-
-
-@contextmanager
-def process(cmd: list[str], log: Path, ready: str, env: dict[str, str]) -> Iterator[int]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
-        wait_ready(ready, proc, log)
-        yield proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @dataclass
@@ -218,23 +180,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
     env["TOCSIN_DATABASE_URL"] = f"sqlite:///{work}/tocsin.db"
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tocsin",
-            "integration",
-            "create",
-            "bench",
-            "--kind",
-            "alertmanager",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    token = re.search(r"\b[0-9a-f]{32}\b", created.stdout).group(0)  # type: ignore[union-attr]
+    token = tocsin_token(env)
     (work / "am.yml").write_text("route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n")
     tocsin = Target("tocsin", free_port(), f"Authorization: Bearer {token}\r\n")
     am = Target("alertmanager", free_port(), "")

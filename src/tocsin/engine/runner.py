@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +26,7 @@ from tocsin.domain.retry import backoff
 from tocsin.engine.clock import Clock
 from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
+from tocsin.store.group_commit import GroupCommit
 from tocsin.store.timers import Timer
 
 __all__ = ["Again", "Handler", "Job", "Runner"]
@@ -43,6 +44,14 @@ class Again:
 
 #: A handler gets the open write transaction, the timer and ``now``; None means done.
 Handler = Callable[[Connection, Timer, datetime], Again | None]
+
+
+@dataclass(frozen=True)
+class _Completion:
+    timer: Timer
+    job: Job
+    work: Any
+    result: Any
 
 
 class Job(Protocol):
@@ -83,6 +92,11 @@ class Runner:
         self.max_attempts = max_attempts
         self.workers = workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-io")
+        self._local = threading.local()
+        self._completions: GroupCommit[_Completion, None] = GroupCommit(
+            db, self._complete, name="engine-complete"
+        )
+        self._completions.start()
         self._in_flight: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -95,13 +109,67 @@ class Runner:
         else:
             self.jobs[kind] = work
 
+    def spawn(
+        self,
+        conn: Connection,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        payload: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Schedule a timer from inside a handler. One due now is created already claimed and
+        its job starts as soon as the handler's transaction commits (no extra claim)."""
+        now = self.clock.now()
+        spawned: list[Timer] | None = getattr(self._local, "spawned", None)
+        if spawned is None or due_at > now or kind not in self.jobs:
+            timer_store.schedule(conn, kind, key, due_at, payload)
+            return
+        spawned.append(
+            timer_store.schedule(
+                conn,
+                kind,
+                key,
+                due_at,
+                payload,
+                lease_owner=self.owner,
+                lease_until=now + self.lease,
+            )
+        )
+
     def run_due(self, *, wait_io: bool = True) -> int:
         """Run every timer due now; return how many ran. With ``wait_io`` (tests), also wait
         for the jobs started and anything they made due."""
         ran = 0
         while True:
-            started: list[Future[None]] = []
             now = self.clock.now()
+            count, spawned = self._run_handlers(now)
+            started = [self._start_job(t, now) for t in spawned]
+            io: list[Timer] = []
+            free = self.workers - len(self._in_flight)
+            if self.jobs and free > 0:
+                with self.db.write() as conn:
+                    io = timer_store.claim_due(
+                        conn,
+                        now=now,
+                        owner=self.owner,
+                        lease_until=now + self.lease,
+                        limit=free,
+                        kinds=list(self.jobs),
+                    )
+            started += [self._start_job(t, now) for t in io]
+            ran += count + len(io)
+            if wait_io and started:
+                wait(started)
+                continue
+            if count < self.batch and not io:
+                return ran
+
+    def _run_handlers(self, now: datetime) -> tuple[int, list[Timer]]:
+        """Claim due handler timers and run them, all in one transaction; if one fails, each
+        runs on its own, so one failure stays one. Returns how many, and the jobs spawned."""
+        spawned: list[Timer] = []
+        self._local.spawned = spawned
+        try:
             with self.db.write() as conn:
                 claimed = timer_store.claim_due(
                     conn,
@@ -111,45 +179,28 @@ class Runner:
                     limit=self.batch,
                     exclude=list(self.jobs),
                 )
-                free = self.workers - len(self._in_flight)
-                io = (
-                    timer_store.claim_due(
-                        conn,
-                        now=now,
-                        owner=self.owner,
-                        lease_until=now + self.lease,
-                        limit=free,
-                        kinds=list(self.jobs),
-                    )
-                    if self.jobs
-                    else []
-                )
-            if claimed:
-                self._run_handlers(claimed)
-            for timer in io:
-                started.append(self._start_job(timer))
-            ran += len(claimed) + len(io)
-            if wait_io and started:
-                wait(started)
-                continue
-            if not claimed and not io:
-                return ran
-            if len(claimed) < self.batch and not io and not wait_io:
-                return ran
-
-    def _run_handlers(self, claimed: list[Timer]) -> None:
-        """All in one transaction; if any fails, each on its own so one failure stays one."""
-        now = self.clock.now()
-        if len(claimed) > 1 and all(t.kind in self.handlers for t in claimed):
-            try:
-                with self.db.write() as conn:
-                    for timer in claimed:
-                        self._settle(conn, timer, self.handlers[timer.kind](conn, timer, now))
-                return
-            except Exception:
-                log.debug("batch of %d timers failed; running them one by one", len(claimed))
+                for timer in claimed:
+                    handler = self.handlers.get(timer.kind)
+                    if handler is None:
+                        raise LookupError(f"no handler for timer kind {timer.kind!r}")
+                    self._settle(conn, timer, handler(conn, timer, now))
+            return len(claimed), spawned
+        except Exception:
+            log.debug("a batch of timers failed; running them one by one", exc_info=True)
+        finally:
+            self._local.spawned = None
+        with self.db.write() as conn:
+            claimed = timer_store.claim_due(
+                conn,
+                now=now,
+                owner=self.owner,
+                lease_until=now + self.lease,
+                limit=self.batch,
+                exclude=list(self.jobs),
+            )
         for timer in claimed:
-            self._run_one(timer)
+            spawned += self._run_one(timer)
+        return len(claimed), spawned
 
     def _settle(self, conn: Connection, timer: Timer, again: Again | None) -> None:
         if again is None:
@@ -159,19 +210,25 @@ class Runner:
                 conn, timer, self.owner, due_at=again.due_at, attempts=0, payload=again.payload
             )
 
-    def _run_one(self, timer: Timer) -> None:
+    def _run_one(self, timer: Timer) -> list[Timer]:
         handler = self.handlers.get(timer.kind)
         now = self.clock.now()
+        spawned: list[Timer] = []
+        self._local.spawned = spawned
         try:
             if handler is None:
                 raise LookupError(f"no handler for timer kind {timer.kind!r}")
             with self.db.write() as conn:
                 self._settle(conn, timer, handler(conn, timer, now))
+            return spawned
         except Exception as exc:
             self._failed(timer, exc, now)
+            return []
+        finally:
+            self._local.spawned = None
 
-    def _start_job(self, timer: Timer) -> Future[None]:
-        future = self._pool.submit(self._run_job, timer)
+    def _start_job(self, timer: Timer, claimed_at: datetime) -> Future[None]:
+        future = self._pool.submit(self._run_job, timer, claimed_at)
         with self._lock:
             self._in_flight.add(future)
         future.add_done_callback(self._job_done)
@@ -182,9 +239,16 @@ class Runner:
             self._in_flight.discard(future)
         self._wake.set()  # a slot is free; what it made due may run now
 
-    def _run_job(self, timer: Timer) -> None:
+    def _run_job(self, timer: Timer, claimed_at: datetime) -> None:
         job = self.jobs[timer.kind]
         now = self.clock.now()
+        if now >= claimed_at + self.lease / 2:
+            # Waited too long for a worker: the lease may lapse mid-send and another engine
+            # send it too. Leave it; it is claimed again when the lease has passed.
+            log.warning(
+                "timer %s/%s waited %s for a worker", timer.kind, timer.key, now - claimed_at
+            )
+            return
         try:
             with self.db.read() as conn:
                 work = job.prepare(conn, timer, now)
@@ -193,11 +257,16 @@ class Runner:
                     timer_store.finish(conn, timer, self.owner)
                 return
             result = job.perform(work)
-            now = self.clock.now()
-            with self.db.write() as conn:
-                self._settle(conn, timer, job.complete(conn, timer, work, result, now))
+            self._completions.submit_future(_Completion(timer, job, work, result)).result()
         except Exception as exc:
             self._failed(timer, exc, self.clock.now())
+
+    def _complete(self, conn: Connection, batch: Sequence[_Completion]) -> list[None]:
+        """Record finished jobs, many per transaction (one fsync for a burst of sends)."""
+        now = self.clock.now()
+        for c in batch:
+            self._settle(conn, c.timer, c.job.complete(conn, c.timer, c.work, c.result, now))
+        return [None] * len(batch)
 
     def _failed(self, timer: Timer, exc: Exception, now: datetime) -> None:
         attempts = timer.attempts + 1
@@ -233,6 +302,7 @@ class Runner:
             self._thread.join()
             self._thread = None
         self._pool.shutdown(wait=True)
+        self._completions.stop()
 
     def _loop(self, poll: float) -> None:
         while not self._stop.is_set():

@@ -143,7 +143,7 @@ class DeliveryJob:
             sent_at=now,
             expires_at=now + 2 * repeat,
         )
-        if d.group_id is None:
+        if d.group_id is None or all(a["firing"] for a in content["alerts"]):
             return
         # Reported resolved alerts leave the group, unless another pending notification
         # still carries them or they fire again.

@@ -49,10 +49,19 @@ def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
     )
 
 
+#: Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts at once).
+Spawn = Callable[[Connection, str, str, datetime], None]
+
+
+def _schedule(conn: Connection, kind: str, key: str, due_at: datetime) -> None:
+    timer_store.schedule(conn, kind, key, due_at)
+
+
 @dataclass
 class FlushHandler:
     routing: Callable[[], RoutingConfig | None]
     muting: Callable[[Connection, datetime], Muting]
+    spawn: Spawn = _schedule
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         group = group_store.get_group(conn, int(timer.key))
@@ -150,7 +159,7 @@ class FlushHandler:
             attempts=attempts,
             next_attempt_at=due,
         )
-        timer_store.schedule(conn, DELIVERY, str(delivery_id), due)
+        self.spawn(conn, DELIVERY, str(delivery_id), due)
 
     def _forget_reported(
         self, conn: Connection, group: GroupRow, alerts: list[Alert], now: datetime

@@ -88,12 +88,8 @@ class Runtime:
         delivery = DeliveryJob(
             current, settings.external_url or f"http://{settings.host}:{settings.port}"
         )
-        runner = Runner(
-            db,
-            clock,
-            {HOUSEKEEPING: housekeeping, FLUSH: FlushHandler(current, MutingLoader(current))},
-            jobs={DELIVERY: delivery},
-        )
+        runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
+        runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn))
         return cls(
             settings=settings,
             db=db,

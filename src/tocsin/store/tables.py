@@ -186,6 +186,7 @@ deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
     Index("ix_deliveries_status_log_ident", "status", "log_ident"),
+    Index("ix_deliveries_group_id_status", "group_id", "status"),
 )
 
 delivery_attempts = Table(

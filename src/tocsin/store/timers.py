@@ -36,28 +36,29 @@ def schedule(
     payload: Mapping[str, Any] | None = None,
     *,
     replace: bool = True,
-) -> None:
-    """Create the timer (kind, key), or move it to ``due_at`` when ``replace``."""
+    lease_owner: str | None = None,
+    lease_until: datetime | None = None,
+) -> Timer:
+    """Create the timer (kind, key), or move it to ``due_at`` when ``replace``. With a lease,
+    it is created already claimed by ``lease_owner`` (who runs it at once)."""
     existing = conn.execute(
-        select(timers.c.id).where(timers.c.kind == kind, timers.c.key == key)
-    ).scalar_one_or_none()
+        select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.payload).where(
+            timers.c.kind == kind, timers.c.key == key
+        )
+    ).first()
+    data: dict[str, Any] = dict(payload or {})
+    values = {"due_at": due_at, "payload": data, "attempts": 0}
+    lease = {"lease_owner": lease_owner, "lease_until": lease_until}
     if existing is None:
-        conn.execute(
-            insert(timers),
-            {
-                "kind": kind,
-                "key": key,
-                "due_at": due_at,
-                "attempts": 0,
-                "payload": dict(payload or {}),
-            },
-        )
-    elif replace:
-        conn.execute(
-            update(timers)
-            .where(timers.c.id == existing)
-            .values(due_at=due_at, payload=dict(payload or {}), attempts=0, last_error=None)
-        )
+        result = conn.execute(insert(timers).values(kind=kind, key=key, **values, **lease))
+        assert result.inserted_primary_key is not None
+        return Timer(int(result.inserted_primary_key[0]), kind, key, due_at, 0, data)
+    if not replace:
+        return Timer(existing.id, kind, key, existing.due_at, existing.attempts, existing.payload)
+    conn.execute(
+        update(timers).where(timers.c.id == existing.id).values(last_error=None, **values, **lease)
+    )
+    return Timer(existing.id, kind, key, due_at, 0, data)
 
 
 def _claimable(now: datetime) -> Any:

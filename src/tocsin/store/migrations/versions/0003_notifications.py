@@ -99,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_deliveries_status_log_ident", ["status", "log_ident"], unique=False
         )
+        batch_op.create_index("ix_deliveries_group_id_status", ["group_id", "status"], unique=False)
 
     op.create_table(
         "group_alerts",
@@ -163,6 +164,7 @@ def downgrade() -> None:
     op.drop_table("delivery_attempts")
     op.drop_table("group_alerts")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_group_id_status")
         batch_op.drop_index("ix_deliveries_status_log_ident")
         batch_op.drop_index(batch_op.f("ix_deliveries_log_ident"))
         batch_op.drop_index(batch_op.f("ix_deliveries_created_at"))

@@ -1,0 +1,67 @@
+"""What the benchmarks share: free ports, starting a server and waiting until it is ready,
+and a Tocsin integration token."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+__all__ = ["free_port", "process", "tocsin_token", "wait_ready"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{url} exited early:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    sys.exit(f"{url} not ready after {timeout}s:\n{log.read_text()[-2000:]}")
+
+
+@contextmanager
+def process(cmd: list[str], log: Path, ready: str, env: dict[str, str]) -> Iterator[int]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_ready(ready, proc, log)
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def tocsin_token(env: dict[str, str], kind: str = "alertmanager") -> str:
+    """Create an integration in the database ``env`` points at; return its token."""
+    created = subprocess.run(
+        [sys.executable, "-m", "tocsin", "integration", "create", "bench", "--kind", kind],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"\b[0-9a-f]{32}\b", created.stdout)
+    if found is None:
+        sys.exit(f"no token in: {created.stdout}")
+    return found.group(0)
