@@ -136,11 +136,42 @@ class Runner:
             )
         )
 
+    def run_inline(self, conn: Connection, kind: str, key: str, now: datetime) -> list[Timer]:
+        """Run the due timer (kind, key) now, inside the caller's transaction (a savepoint:
+        if it fails, the timer stays due for the engine). Returns the jobs it spawned; start
+        them with ``start_spawned`` once the caller has committed."""
+        handler = self.handlers[kind]
+        spawned: list[Timer] = []
+        previous = getattr(self._local, "spawned", None)
+        self._local.spawned = spawned
+        try:
+            with conn.begin_nested():
+                timer = timer_store.claim_one(
+                    conn, kind, key, now=now, owner=self.owner, lease_until=now + self.lease
+                )
+                if timer is None:
+                    return []
+                self._settle(conn, timer, handler(conn, timer, now))
+            return spawned
+        except Exception:
+            log.exception("timer %s/%s failed inline; the engine will retry it", kind, key)
+            return []
+        finally:
+            self._local.spawned = previous
+
+    def start_spawned(self, timers: list[Timer], claimed_at: datetime) -> None:
+        for timer in timers:
+            self._start_job(timer, claimed_at)
+
     def run_due(self, *, wait_io: bool = True) -> int:
         """Run every timer due now; return how many ran. With ``wait_io`` (tests), also wait
         for the jobs started and anything they made due."""
         ran = 0
         while True:
+            if wait_io:
+                with self._lock:
+                    running = list(self._in_flight)
+                wait(running)  # including jobs started elsewhere (at intake)
             now = self.clock.now()
             count, spawned = self._run_handlers(now)
             started = [self._start_job(t, now) for t in spawned]

@@ -31,13 +31,13 @@ class Dispatcher:
     def __init__(self, routing: Callable[[], RoutingConfig | None]) -> None:
         self.routing = routing
 
-    def assign(self, conn: Connection, alerts: Iterable[Alert], now: datetime) -> bool:
-        """Put each alert in the groups of every route it reaches; True when a group became
-        due now (so the engine should look at once)."""
+    def assign(self, conn: Connection, alerts: Iterable[Alert], now: datetime) -> list[int]:
+        """Put each alert in the groups of every route it reaches; return the groups that
+        became due now (to flush at once)."""
         config = self.routing()
         if config is None:
-            return False
-        due_now = False
+            return []
+        due_now: set[int] = set()
         groups: dict[tuple[str, str], GroupRow] = {}
         members: list[tuple[int, str]] = []
         for alert in alerts:
@@ -61,18 +61,19 @@ class Dispatcher:
                     groups[cache_key] = group
                     if created:
                         timer_store.schedule(conn, FLUSH, str(group.id), first)
-                        due_now |= first <= now
+                        if first <= now:
+                            due_now.add(group.id)
                 if group.flushed_at is None and first < group.first_flush_at:
                     # An old alert makes a group that has not flushed yet flush at once.
                     timer_store.schedule(conn, FLUSH, str(group.id), first)
                     group_store.set_first_flush(conn, group.id, first)
                     groups[cache_key] = group = group_store.get_group(conn, group.id) or group
-                    due_now = True
+                    due_now.add(group.id)
                 members.append((group.id, alert.fingerprint))
         group_store.add_members(conn, members, now)
-        return due_now
+        return sorted(due_now)
 
-    def resync(self, conn: Connection, now: datetime) -> bool:
+    def resync(self, conn: Connection, now: datetime) -> list[int]:
         """Group every open alert under the current configuration (at start and after a
         reload: new routes get their groups; groups of removed routes end at their tick)."""
         open_alerts = [

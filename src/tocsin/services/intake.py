@@ -173,9 +173,9 @@ def apply_batch(
     return receipts
 
 
-#: Called in the intake's transaction with the alerts that changed and the time; returns
-#: True when that made something due at once (the engine is then woken after the commit).
-OnStored = Callable[[Connection, list[Alert], datetime], bool]
+#: Called in the intake's transaction with the alerts that changed and the time; may return
+#: something to do once that transaction has committed.
+OnStored = Callable[[Connection, list[Alert], datetime], Callable[[], None] | None]
 
 
 class Intake:
@@ -186,35 +186,36 @@ class Intake:
         metrics: Metrics | None = None,
         *,
         on_stored: OnStored | None = None,
-        wake: Callable[[], None] | None = None,
     ) -> None:
         self.clock = clock
         self.metrics = metrics
         self.on_stored = on_stored
-        self.wake = wake
         self._commit: GroupCommit[Submission, Receipt] = GroupCommit(
             db,
             self._apply,
             on_commit=self._committed,
             name="intake",
         )
-        self._due = False
+        # What the last applied batch asked to do after its commit (only the writer thread
+        # touches it: a failed batch's is replaced when its items are applied again).
+        self._after_commit: Callable[[], None] | None = None
 
     def _apply(self, conn: Connection, submissions: Sequence[Submission]) -> list[Receipt]:
+        self._after_commit = None
         if self.on_stored is None:
             return apply_batch(conn, submissions)
         changed: list[Alert] = []
         receipts = apply_batch(conn, submissions, changed)
         if changed:
-            self._due = self.on_stored(conn, changed, submissions[-1].received_at) or self._due
+            self._after_commit = self.on_stored(conn, changed, submissions[-1].received_at)
         return receipts
 
     def _committed(self, seconds: float, size: int) -> None:
         if self.metrics is not None:
             self.metrics.observe_commit(seconds, size)
-        if self._due and self.wake is not None:
-            self._due = False
-            self.wake()
+        after, self._after_commit = self._after_commit, None
+        if after is not None:
+            after()
 
     def start(self) -> None:
         self._commit.start()

@@ -3,11 +3,15 @@ the server (and by tests), started and stopped together."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.alerts import Alert
 from tocsin.engine.clock import Clock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
@@ -21,7 +25,7 @@ from tocsin.notify.muting import MutingLoader
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
-from tocsin.services.intake import Intake
+from tocsin.services.intake import Intake, OnStored
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.notifications import NotificationService
 from tocsin.services.silences import SilenceService
@@ -96,7 +100,7 @@ class Runtime:
             clock=clock,
             metrics=metrics,
             integrations=IntegrationService(db, clock),
-            intake=Intake(db, clock, metrics, on_stored=dispatcher.assign, wake=runner.wake),
+            intake=Intake(db, clock, metrics, on_stored=_flush_at_once(dispatcher, runner)),
             alerts=alerts,
             silences=silences,
             views=AlertViews(alerts, silences, routing, clock),
@@ -147,3 +151,23 @@ class Runtime:
         self.intake.stop()
         self.delivery.close()
         self.db.dispose()
+
+
+def _flush_at_once(dispatcher: Dispatcher, runner: Runner) -> OnStored:
+    """Group the alerts in the intake's transaction, and flush the groups due now right
+    there too (group_wait 0, or old alerts): their notifications start as the alerts
+    commit, with no second transaction in between."""
+
+    def on_stored(
+        conn: Connection, alerts: list[Alert], now: datetime
+    ) -> Callable[[], None] | None:
+        spawned = [
+            t
+            for gid in dispatcher.assign(conn, alerts, now)
+            for t in runner.run_inline(conn, FLUSH, str(gid), now)
+        ]
+        if not spawned:
+            return None
+        return lambda: runner.start_spawned(spawned, now)
+
+    return on_stored

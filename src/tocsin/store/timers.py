@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from tocsin.store.tables import timers
 
-__all__ = ["Timer", "claim_due", "finish", "next_due_at", "release", "schedule"]
+__all__ = ["Timer", "claim_due", "claim_one", "finish", "next_due_at", "release", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,29 @@ def claim_due(
                 )
             )
     return claimed
+
+
+def claim_one(
+    conn: Connection, kind: str, key: str, *, now: datetime, owner: str, lease_until: datetime
+) -> Timer | None:
+    """Lease the timer (kind, key) if it is due and nobody holds it."""
+    row = (
+        conn.execute(
+            select(timers).where(timers.c.kind == kind, timers.c.key == key, _claimable(now))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    result = conn.execute(
+        update(timers)
+        .where(timers.c.id == row["id"], _claimable(now))
+        .values(lease_owner=owner, lease_until=lease_until)
+    )
+    if result.rowcount != 1:
+        return None
+    return Timer(row["id"], kind, key, row["due_at"], row["attempts"], row["payload"])
 
 
 def _owned(timer_id: int, owner: str) -> Any:
