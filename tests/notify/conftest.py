@@ -103,10 +103,20 @@ def routed(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
 
 
 def firing(name: str, **labels: str) -> dict[str, Any]:
-    """A firing alert that stays firing for the whole test (endsAt the next day)."""
-    return {"labels": {"alertname": name, **labels}, "endsAt": "2026-03-02T12:00:00Z"}
+    """A firing alert that started when the tests' clock starts and stays firing for the
+    whole test (endsAt the next day)."""
+    return {
+        "labels": {"alertname": name, **labels},
+        "startsAt": "2026-03-01T12:00:00Z",
+        "endsAt": "2026-03-02T12:00:00Z",
+    }
 
 
 def resolved(harness: Harness, name: str, **labels: str) -> dict[str, Any]:
     """The same alert, resolved now."""
     return {"labels": {"alertname": name, **labels}, "endsAt": harness.clock.now().isoformat()}
+
+
+def refire(harness: Harness, name: str, **labels: str) -> dict[str, Any]:
+    """An alert that starts firing now (a new firing has a new startsAt, as Prometheus sends)."""
+    return {**firing(name, **labels), "startsAt": harness.clock.now().isoformat()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.notify.conftest import firing, resolved
+from tests.notify.conftest import firing, refire, resolved
 from tests.receiver_server import ReceiverServer
 
 
@@ -104,7 +104,7 @@ def test_resolved_sent_once_then_the_group_is_gone(routed: Any, receiver: Receiv
     h.tick(300)
     h.tick(3600 * 5)
     assert len(receiver.bodies("/hook")) == 3  # nothing more, no repeat of resolved
-    h.post(firing("Down", instance="a"))  # fires again: a new group, a first notification
+    h.post(refire(h, "Down", instance="a"))  # fires again: a new group, a first notification
     h.tick(30)
     fourth = receiver.bodies("/hook")[3]
     assert names(fourth) == [("a", "firing")]
@@ -123,7 +123,7 @@ def test_send_resolved_false_sends_no_resolved_notification(
     assert len(receiver.bodies("/hook")) == 1  # the firing set shrank: not a trigger
     h.post(resolved(h, "Down", instance="b"))
     h.tick(300)
-    h.post(firing("Down", instance="a"))
+    h.post(refire(h, "Down", instance="a"))
     h.tick(300)
     bodies = receiver.bodies("/hook")
     assert len(bodies) == 2 and names(bodies[1]) == [("a", "firing")]

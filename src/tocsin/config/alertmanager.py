@@ -17,6 +17,8 @@ class _Strict(pydantic.BaseModel):
 
 
 class RouteConfig(_Strict):
+    """A route; the last four fields are Tocsin's own."""
+
     receiver: str | None = None
     group_by: list[str] | None = None
     continue_: bool = pydantic.Field(default=False, alias="continue")
@@ -29,6 +31,18 @@ class RouteConfig(_Strict):
     mute_time_intervals: list[str] = pydantic.Field(default_factory=list)
     active_time_intervals: list[str] = pydantic.Field(default_factory=list)
     routes: list[RouteConfig] = pydantic.Field(default_factory=list)
+    # Tocsin's noise controls (not in Alertmanager; inherited by child routes).
+    send_resolved_on_silence: bool | None = None
+    flap_detection: FlapDetectionConfig | None = None
+    min_alerts: int | None = pydantic.Field(default=None, ge=1)
+    min_firing_for: str | None = None
+
+
+class FlapDetectionConfig(_Strict):
+    changes: int = pydantic.Field(ge=1)
+    window: str
+    quiet: str
+    enabled: bool = True
 
 
 class ReceiverConfig(pydantic.BaseModel):

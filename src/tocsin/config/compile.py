@@ -21,6 +21,7 @@ from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
+from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.errors import ConfigError
@@ -161,6 +162,24 @@ class _Compiler:
         if repeat_interval == timedelta(0):
             self.problem([*keys, "repeat_interval"], "repeat_interval cannot be zero")
         own = "{" + ",".join(str(m) for m in sorted(matchers, key=str)) + "}"
+        flap = parent.flap_detection if parent else None
+        if cfg.flap_detection is not None:
+            f = cfg.flap_detection
+            flap = (
+                FlapPolicy(
+                    f.changes,
+                    self.duration(f.window, [*keys, "flap_detection", "window"], timedelta(0)),
+                    self.duration(f.quiet, [*keys, "flap_detection", "quiet"], timedelta(0)),
+                )
+                if f.enabled
+                else None
+            )
+        volume = parent.volume if parent else VolumePolicy()
+        if cfg.min_alerts is not None or cfg.min_firing_for is not None:
+            volume = VolumePolicy(
+                cfg.min_alerts if cfg.min_alerts is not None else volume.min_alerts,
+                self.duration(cfg.min_firing_for, [*keys, "min_firing_for"], volume.min_firing_for),
+            )
         route = Route(
             receiver=receiver,
             group_by=self.group_by(cfg.group_by, keys, parent.group_by if parent else GroupBy()),
@@ -177,6 +196,13 @@ class _Compiler:
             active_time_intervals=tuple(cfg.active_time_intervals),
             key=f"{parent.key}/{own}" if parent else "{}",
             id=f"{parent.id}/{own}{path[-1]}" if parent else "{}",
+            send_resolved_on_silence=(
+                cfg.send_resolved_on_silence
+                if cfg.send_resolved_on_silence is not None
+                else (parent.send_resolved_on_silence if parent else False)
+            ),
+            flap_detection=flap,
+            volume=volume,
         )
         children = tuple(
             self.route(child, [*keys, "routes", i], route, (*path, i), receivers, intervals)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.domain.noise import FlapPolicy, VolumePolicy
 
 __all__ = ["GroupBy", "Route", "match_routes", "walk"]
 
@@ -49,6 +50,11 @@ class Route:
     #: Unique in the tree: the key and each route's position among its siblings, like
     #: Alertmanager's ``Route.ID()``. Aggregation groups belong to a route by id.
     id: str = "{}"
+    # Tocsin's noise controls (inherited like the timers; off by default):
+    #: Tell receivers an alert is resolved when a silence starts muting it.
+    send_resolved_on_silence: bool = False
+    flap_detection: FlapPolicy | None = None
+    volume: VolumePolicy = VolumePolicy()
 
 
 def match_routes(route: Route, labels: Mapping[str, str]) -> list[Route]:

@@ -10,8 +10,8 @@ group's fixed schedule.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -19,6 +19,8 @@ from tocsin.channels.notification import ChannelSpec, PayloadAlert
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
 from tocsin.domain.grouping import NotifyReason, next_tick_at, notify_reason
+from tocsin.domain.noise import is_flapping, volume_hold_until
+from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode
 from tocsin.notify.muting import Muting, time_muted
@@ -80,31 +82,67 @@ class FlushHandler:
         if not alerts:
             group_store.delete_group(conn, group.id)
             return None
-        next_tick = Again(next_tick_at(group.first_flush_at, route.group_interval, now))
+        next_tick = next_tick_at(group.first_flush_at, route.group_interval, now)
         group_store.mark_flushed(conn, group.id, now)
         if time_muted(route, config.time_intervals, now) is not None:
-            return next_tick  # nothing goes out, nothing is logged
-        visible = self.muting(conn, now).unmuted(alerts)
+            return Again(next_tick)  # nothing goes out, nothing is logged
+        muting = self.muting(conn, now)
+        silenced = [a for a in alerts if not muting.inhibited(a) and muting.silenced(a)]
+        visible = [
+            a
+            for a in muting.unmuted(alerts)
+            if a.fingerprint not in self._flapping(conn, route, alerts, now)
+        ]
+        firing_starts = [
+            a.starts_at for a in visible if effective_status(a, now) is not AlertStatus.RESOLVED
+        ]
+        hold_until = volume_hold_until(firing_starts, now, route.volume)
         specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
         for spec in specs:
-            self._decide(conn, group, spec, visible, route.repeat_interval, now)
+            self._decide(conn, group, route, spec, visible, silenced, hold_until, now)
         self._forget_reported(conn, group, alerts, now)
-        return next_tick
+        if hold_until is not None and hold_until < next_tick:
+            return Again(hold_until)  # look again when it has fired long enough
+        return Again(next_tick)
+
+    def _flapping(
+        self, conn: Connection, route: Route, alerts: list[Alert], now: datetime
+    ) -> set[str]:
+        """The alerts held because they flap (flap detection on this route)."""
+        policy = route.flap_detection
+        if policy is None:
+            return set()
+        changes = alert_store.state_changes(
+            conn, [a.fingerprint for a in alerts], now - policy.window - policy.quiet
+        )
+        return {fp for fp, times in changes.items() if is_flapping(times, now, policy)}
 
     def _decide(
         self,
         conn: Connection,
         group: GroupRow,
+        route: Route,
         spec: ChannelSpec,
         alerts: list[Alert],
-        repeat: timedelta,
+        silenced: list[Alert],
+        hold_until: datetime | None,
         now: datetime,
     ) -> None:
-        payload = [payload_alert(a, now) for a in alerts]
-        firing = {a.fingerprint for a in payload if a.firing}
-        resolved = {a.fingerprint for a in payload if not a.firing}
+        repeat = route.repeat_interval
         ident = group_store.log_ident(group.group_key, group.receiver, spec.name)
         last = group_store.read_log(conn, [ident]).get(ident)
+        if hold_until is not None and (last is None or not last.firing):
+            return  # too few alerts, or not firing long enough, to start notifying
+        payload = [payload_alert(a, now) for a in alerts]
+        if route.send_resolved_on_silence and last is not None:
+            # Alerts this receiver was told are firing, now silenced: tell it they are over.
+            payload += [
+                replace(payload_alert(a, now), firing=False, ends_at=now)
+                for a in silenced
+                if a.fingerprint in last.firing
+            ]
+        firing = {a.fingerprint for a in payload if a.firing}
+        resolved = {a.fingerprint for a in payload if not a.firing}
         reason = notify_reason(
             last,
             firing,

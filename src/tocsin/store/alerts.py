@@ -32,6 +32,7 @@ __all__ = [
     "list_heads",
     "load_heads",
     "open_expired",
+    "state_changes",
     "reserve_ids",
     "touch_alerts",
     "update_alerts",
@@ -221,3 +222,27 @@ def delete_resolved_before(conn: Connection, cutoff: datetime, limit: int) -> in
     conn.execute(delete(alert_events).where(alert_events.c.alert_id.in_(ids)))
     conn.execute(delete(alerts).where(alerts.c.id.in_(ids)))
     return len(ids)
+
+
+#: Outcomes that change whether an alert fires (what flap detection counts).
+STATE_CHANGES = ("created", "reopened", "resolved")
+
+
+def state_changes(
+    conn: Connection, fingerprints: Iterable[str], since: datetime
+) -> dict[str, list[datetime]]:
+    """When each alert started or stopped firing, after ``since``."""
+    fps = list(fingerprints)
+    out: dict[str, list[datetime]] = {fp: [] for fp in fps}
+    if not fps:
+        return out
+    rows = conn.execute(
+        select(alert_events.c.fingerprint, alert_events.c.received_at).where(
+            alert_events.c.fingerprint.in_(fps),
+            alert_events.c.outcome.in_(STATE_CHANGES),
+            alert_events.c.received_at > since,
+        )
+    )
+    for fp, at in rows:
+        out[fp].append(at)
+    return out
