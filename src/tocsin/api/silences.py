@@ -17,6 +17,7 @@ from tocsin.integrations.alertmanager_silences import (
     PostableSilence,
     gettable_silence,
     parse_postable_silence,
+    resolve_recurrence,
 )
 
 __all__ = ["router"]
@@ -50,13 +51,19 @@ async def post_silence(request: Request) -> Response:
     authenticate(request)
     silence, matchers = parse_postable_silence(await read_body(request))
     assert silence.startsAt is not None and silence.endsAt is not None
-    silence_id = runtime_of(request).silences.save(
+    runtime = runtime_of(request)
+    routing = runtime.routing
+    recurrence = resolve_recurrence(
+        silence.recurrence, routing.time_intervals if routing is not None else {}
+    )
+    silence_id = runtime.silences.save(
         matchers,
         silence.startsAt,
         silence.endsAt,
         silence.createdBy,
         silence.comment,
         silence.id,
+        recurrence,
     )
     return json_response({"silenceID": silence_id})
 

@@ -102,16 +102,25 @@ def _sample() -> Notification:
 _env = SandboxedEnvironment(
     undefined=jinja2.ChainableUndefined, autoescape=False, keep_trailing_newline=False
 )
-_env.filters["join_labels"] = lambda m: ", ".join(f"{k}={v}" for k, v in sorted(m.items()))
+#: The same, escaping every value for HTML (``Template(source, html=True)``): alert content
+#: is text from outside, never markup; ``|safe`` is the template author's explicit choice.
+_html_env = SandboxedEnvironment(
+    undefined=jinja2.ChainableUndefined, autoescape=True, keep_trailing_newline=False
+)
+for _e in (_env, _html_env):
+    _e.filters["join_labels"] = lambda m: ", ".join(f"{k}={v}" for k, v in sorted(m.items()))
 
 
 class Template:
     """A compiled template; ``render`` raises TemplateError, never returns a half message."""
 
-    def __init__(self, source: str, *, extra_names: Iterable[str] = ()) -> None:
+    def __init__(
+        self, source: str, *, extra_names: Iterable[str] = (), html: bool = False
+    ) -> None:
         self.source = source
+        env = _html_env if html else _env
         try:
-            parsed = _env.parse(source)
+            parsed = env.parse(source)
             unknown = meta.find_undeclared_variables(parsed) - NAMES - set(extra_names)
             if unknown:
                 raise TemplateError(
@@ -120,7 +129,7 @@ class Template:
                     + "; available: "
                     + ", ".join(sorted(NAMES))
                 )
-            self._template = _env.from_string(source)
+            self._template = env.from_string(source)
         except jinja2.TemplateError as exc:
             raise TemplateError(_describe(exc)) from None
         self.render_data(template_data(_sample()))  # fails now, not at 3 a.m.

@@ -29,6 +29,17 @@ def add(
     comment: Annotated[str, typer.Option("--comment", "-c", help="Why.")],
     author: Annotated[str, typer.Option("--author", "-a", envvar="USER", help="Who.")],
     duration: Annotated[str, typer.Option("--duration", "-d", help="e.g. 2h, 30m")] = "1h",
+    recur: Annotated[
+        str | None,
+        typer.Option(
+            "--recur",
+            help="Recurring maintenance: mute only while this time interval (from the "
+            "configuration's time_intervals) holds, e.g. --recur sunday-nights -d 90d.",
+        ),
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", envvar="TOCSIN_CONFIG", show_default=False)
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Silence the alerts matching every matcher, from now for --duration; print its id."""
@@ -37,10 +48,19 @@ def add(
         length = parse_duration(duration)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    runtime = open_runtime(settings_with(database_url))
+    runtime = open_runtime(settings_with(database_url, config=config))
     try:
+        recurrence = None
+        if recur is not None:
+            named = runtime.routing.time_intervals if runtime.routing else {}
+            if recur not in named:
+                known = ", ".join(sorted(named)) or "none: give --config with time_intervals"
+                raise InputError(f"--recur: unknown time interval {recur!r} (known: {known})")
+            recurrence = named[recur]
         now = runtime.clock.now()
-        silence_id = runtime.silences.save(parsed, now, now + length, author, comment)
+        silence_id = runtime.silences.save(
+            parsed, now, now + length, author, comment, recurrence=recurrence
+        )
     finally:
         runtime.db.dispose()
     console.print(silence_id)
@@ -58,7 +78,9 @@ def list_(
         found = runtime.silences.with_state(runtime.silences.all())
     finally:
         runtime.db.dispose()
-    table = Table("ID", "State", "Matchers", "Starts", "Ends", "By", "Comment")
+    recurring = any(s.recurrence is not None for s, _ in found)
+    columns = ["ID", "State", "Matchers", "Starts", "Ends", "Recurs", "By", "Comment"]
+    table = Table(*(c for c in columns if recurring or c != "Recurs"))
     for silence, state in found:
         if state is SilenceState.EXPIRED and not expired:
             continue
@@ -68,6 +90,11 @@ def list_(
             ", ".join(str(m) for m in silence.matchers),
             silence.starts_at.strftime("%Y-%m-%d %H:%M"),
             silence.ends_at.strftime("%Y-%m-%d %H:%M"),
+            *(
+                [(silence.recurrence.name or "custom") if silence.recurrence else ""]
+                if recurring
+                else []
+            ),
             silence.created_by,
             silence.comment,
         )

@@ -74,6 +74,13 @@ class TimeIntervalConfig(pydantic.BaseModel):
     time_intervals: list[dict[str, Any]] = pydantic.Field(default_factory=list)
 
 
+class SilenceRemindersConfig(_Strict):
+    """Tocsin: remind a silence's creator, through a receiver, before the silence ends."""
+
+    receiver: str
+    before: str = "15m"
+
+
 class AlertmanagerConfig(_Strict):
     global_: dict[str, Any] = pydantic.Field(default_factory=dict, alias="global")
     route: RouteConfig | None = None
@@ -82,3 +89,4 @@ class AlertmanagerConfig(_Strict):
     time_intervals: list[TimeIntervalConfig] = pydantic.Field(default_factory=list)
     mute_time_intervals: list[TimeIntervalConfig] = pydantic.Field(default_factory=list)
     templates: list[str] = pydantic.Field(default_factory=list)
+    silence_reminders: SilenceRemindersConfig | None = None

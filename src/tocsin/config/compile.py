@@ -51,6 +51,8 @@ class RoutingConfig:
     warnings: tuple[str, ...] = ()
     #: The ``global`` section as given.
     globals: Mapping[str, Any] = field(default_factory=dict)
+    #: Tocsin: (receiver, how long before the end) for silence expiry reminders.
+    silence_reminders: tuple[str, timedelta] | None = None
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -276,6 +278,13 @@ def compile_config(
         c.problem(["route"], "root route must not have any mute or active time intervals")
     route = c.route(root, ["route"], None, (), receivers, set(intervals))
     rules = tuple(c.inhibit_rule(r, ["inhibit_rules", i]) for i, r in enumerate(cfg.inhibit_rules))
+    reminders = None
+    if cfg.silence_reminders is not None:
+        r = cfg.silence_reminders
+        if r.receiver not in receivers:
+            c.problem(["silence_reminders", "receiver"], f"undefined receiver {r.receiver!r}")
+        before = c.duration(r.before, ["silence_reminders", "before"], timedelta(minutes=15))
+        reminders = (r.receiver, before)
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
     if receivers_hook is not None:
@@ -295,6 +304,7 @@ def compile_config(
         channels=channels,
         warnings=tuple(warnings),
         globals=dict(cfg.global_),
+        silence_reminders=reminders,
     )
 
 

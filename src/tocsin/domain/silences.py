@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.domain.time_intervals import TimeInterval
 
 __all__ = ["Silence", "SilenceState", "Silencer", "silence_problems"]
 
@@ -27,6 +28,9 @@ class Silence:
     created_by: str
     comment: str
     updated_at: datetime
+    #: Tocsin: a recurring maintenance window. Between startsAt and endsAt the silence
+    #: mutes only while this time interval holds (e.g. Sundays 02:00-04:00).
+    recurrence: TimeInterval | None = None
 
     def state(self, now: datetime) -> SilenceState:
         """Pending before startsAt, active on [startsAt, endsAt), expired from endsAt."""
@@ -36,8 +40,14 @@ class Silence:
             return SilenceState.ACTIVE
         return SilenceState.EXPIRED
 
+    def in_effect(self, now: datetime) -> bool:
+        """Active, and (for a recurring one) inside its time interval."""
+        return self.state(now) is SilenceState.ACTIVE and (
+            self.recurrence is None or self.recurrence.contains(now)
+        )
+
     def mutes(self, labels: Mapping[str, str], now: datetime) -> bool:
-        return self.state(now) is SilenceState.ACTIVE and matches_all(self.matchers, labels)
+        return self.in_effect(now) and matches_all(self.matchers, labels)
 
 
 def silence_problems(

@@ -24,17 +24,14 @@ from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode
 from tocsin.notify.muting import Muting, time_muted
+from tocsin.notify.outbox import DELIVERY, Spawn, enqueue, schedule
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
-from tocsin.store import timers as timer_store
 from tocsin.store.groups import GroupRow
 from tocsin.store.timers import Timer
 
 __all__ = ["DELIVERY", "FlushHandler", "payload_alert"]
-
-#: The timer kind of a delivery's sends; its key is the delivery's id.
-DELIVERY = "delivery"
 
 
 def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
@@ -51,19 +48,11 @@ def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
     )
 
 
-#: Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts at once).
-Spawn = Callable[[Connection, str, str, datetime], None]
-
-
-def _schedule(conn: Connection, kind: str, key: str, due_at: datetime) -> None:
-    timer_store.schedule(conn, kind, key, due_at)
-
-
 @dataclass
 class FlushHandler:
     routing: Callable[[], RoutingConfig | None]
     muting: Callable[[Connection, datetime], Muting]
-    spawn: Spawn = _schedule
+    spawn: Spawn = schedule
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         group = group_store.get_group(conn, int(timer.key))
@@ -153,11 +142,11 @@ class FlushHandler:
         )
         if reason is NotifyReason.NONE:
             return
-        pending = delivery_store.pending_for(conn, ident)
         sent = payload if spec.channel.send_resolved else [a for a in payload if a.firing]
         if not sent:
             # Nothing to say (all resolved, and this receiver is not told): log it as
             # Alertmanager does, so the group starts over next time.
+            pending = delivery_store.pending_for(conn, ident)
             if pending is not None:
                 delivery_store.set_status(conn, pending.id, "superseded", now)
             group_store.write_log(
@@ -172,14 +161,9 @@ class FlushHandler:
                 expires_at=now + 2 * repeat,
             )
             return
-        attempts, due = 0, now
-        if pending is not None:
-            # A newer state replaces the unsent one; it keeps its place in the backoff.
-            delivery_store.set_status(conn, pending.id, "superseded", now)
-            attempts = pending.attempts
-            due = max(now, pending.next_attempt_at or now)
-        delivery_id = delivery_store.create(
+        enqueue(
             conn,
+            self.spawn,
             group_id=group.id,
             log_ident=ident,
             group_key=group.group_key,
@@ -194,10 +178,7 @@ class FlushHandler:
                 repeat_seconds=repeat.total_seconds(),
             ),
             now=now,
-            attempts=attempts,
-            next_attempt_at=due,
         )
-        self.spawn(conn, DELIVERY, str(delivery_id), due)
 
     def _forget_reported(
         self, conn: Connection, group: GroupRow, alerts: list[Alert], now: datetime

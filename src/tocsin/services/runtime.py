@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -20,15 +20,17 @@ from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
 from tocsin.notify.deliver import DeliveryJob
 from tocsin.notify.dispatch import FLUSH, Dispatcher
-from tocsin.notify.flush import DELIVERY, FlushHandler
+from tocsin.notify.flush import FlushHandler
 from tocsin.notify.muting import MutingLoader
+from tocsin.notify.outbox import DELIVERY
+from tocsin.notify.reminders import ReminderHandler
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
 from tocsin.services.intake import Intake, OnStored
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.notifications import NotificationService
-from tocsin.services.silences import SilenceService
+from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
@@ -86,14 +88,20 @@ class Runtime:
             unchanged_retention=settings.unchanged_event_retention,
         )
         alerts = AlertService(db, clock)
-        silences = SilenceService(db, clock)
         current = Current(routing)
+
+        def reminder_lead() -> timedelta | None:
+            reminders = current.routing.silence_reminders if current.routing else None
+            return reminders[1] if reminders else None
+
+        silences = SilenceService(db, clock, reminder_lead)
         dispatcher = Dispatcher(current)
         delivery = DeliveryJob(
             current, settings.external_url or f"http://{settings.host}:{settings.port}"
         )
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
         runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn))
+        runner.register(REMINDER, ReminderHandler(current, runner.spawn))
         return cls(
             settings=settings,
             db=db,

@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from tocsin.domain.matchers import Matcher
 from tocsin.domain.silences import Silence, Silencer, SilenceState, silence_problems
+from tocsin.domain.time_intervals import TimeInterval
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.store import silences as store
+from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
 
-__all__ = ["SilenceService"]
+__all__ = ["REMINDER", "SilenceService"]
+
+#: The timer that reminds a silence's creator before it ends; its key is the silence id.
+REMINDER = "silence.reminder"
 
 
 class SilenceService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        reminder_lead: Callable[[], timedelta | None] = lambda: None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        #: How long before a silence ends its creator is reminded (None: no reminders).
+        self.reminder_lead = reminder_lead
+
+    def _remind(self, conn: Connection, silence_id: str, ends_at: datetime, now: datetime) -> None:
+        lead = self.reminder_lead()
+        if lead is None:
+            return
+        timer_store.schedule(conn, REMINDER, silence_id, max(now, ends_at - lead))
 
     def save(
         self,
@@ -30,6 +49,7 @@ class SilenceService:
         created_by: str,
         comment: str,
         silence_id: str | None = None,
+        recurrence: TimeInterval | None = None,
     ) -> str:
         """Create a silence, or update the one named ``silence_id``; return the id in effect.
 
@@ -46,14 +66,27 @@ class SilenceService:
         if problems:
             raise InputError(problems)
         starts_at = max(starts_at, now)
-        new = Silence(str(uuid.uuid4()), matchers, starts_at, ends_at, created_by, comment, now)
+        new = Silence(
+            str(uuid.uuid4()),
+            matchers,
+            starts_at,
+            ends_at,
+            created_by,
+            comment,
+            now,
+            recurrence,
+        )
         with self.db.write() as conn:
             old = store.by_id(conn, silence_id) if silence_id else None
             if silence_id and old is None:
                 raise NotFound(f"silence {silence_id} not found")
             if old is not None and old.state(now) is not SilenceState.EXPIRED:
-                in_place = old.matchers == matchers and (
-                    old.state(now) is SilenceState.PENDING or old.starts_at <= starts_at <= now
+                in_place = (
+                    old.matchers == matchers
+                    and old.recurrence == recurrence
+                    and (
+                        old.state(now) is SilenceState.PENDING or old.starts_at <= starts_at <= now
+                    )
                 )
                 if in_place:
                     store.set_ends_at(
@@ -65,9 +98,11 @@ class SilenceService:
                         comment=comment,
                         created_by=created_by,
                     )
+                    self._remind(conn, old.id, ends_at, now)
                     return old.id
                 self._expire(conn, old, now)
             store.insert_silence(conn, new)
+            self._remind(conn, new.id, ends_at, now)
         return new.id
 
     def expire(self, silence_id: str) -> None:
@@ -83,6 +118,7 @@ class SilenceService:
     @staticmethod
     def _expire(conn: Connection, silence: Silence, now: datetime) -> None:
         # A pending silence that is expired never starts: both ends become now.
+        timer_store.cancel(conn, REMINDER, silence.id)
         if silence.state(now) is SilenceState.PENDING:
             store.set_ends_at(conn, silence.id, now, now, starts_at=now)
         else:

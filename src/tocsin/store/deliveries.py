@@ -62,7 +62,7 @@ def _row(r: RowMapping) -> DeliveryRow:
 def create(
     conn: Connection,
     *,
-    group_id: int,
+    group_id: int | None,
     log_ident: str,
     group_key: str,
     receiver: str,

@@ -15,7 +15,16 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from tocsin.store.tables import timers
 
-__all__ = ["Timer", "claim_due", "claim_one", "finish", "next_due_at", "release", "schedule"]
+__all__ = [
+    "Timer",
+    "cancel",
+    "claim_due",
+    "claim_one",
+    "finish",
+    "next_due_at",
+    "release",
+    "schedule",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +181,8 @@ def next_due_at(conn: Connection) -> datetime | None:
     value = conn.execute(select(func.min(timers.c.due_at)).where(timers.c.lease_until.is_(None)))
     due: datetime | None = value.scalar_one_or_none()
     return due
+
+
+def cancel(conn: Connection, kind: str, key: str) -> None:
+    """Delete the timer (kind, key) if there is one."""
+    conn.execute(delete(timers).where(timers.c.kind == kind, timers.c.key == key))

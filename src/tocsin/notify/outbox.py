@@ -1,0 +1,63 @@
+"""Putting a notification in the outbox: one pending delivery per (log entry), a newer one
+superseding it, and its send started at once when due."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tocsin.store import deliveries as delivery_store
+from tocsin.store import timers as timer_store
+
+__all__ = ["DELIVERY", "Spawn", "enqueue", "schedule"]
+
+#: The timer kind of a delivery's sends; its key is the delivery's id.
+DELIVERY = "delivery"
+
+#: Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts at once).
+Spawn = Callable[[Connection, str, str, datetime], None]
+
+
+def schedule(conn: Connection, kind: str, key: str, due_at: datetime) -> None:
+    timer_store.schedule(conn, kind, key, due_at)
+
+
+def enqueue(
+    conn: Connection,
+    spawn: Spawn,
+    *,
+    group_id: int | None,
+    log_ident: str,
+    group_key: str,
+    receiver: str,
+    integration: str,
+    reason: str,
+    content: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """Add the delivery, superseding an unsent one for the same log entry (which hands over
+    its place in the backoff); return its id."""
+    attempts, due = 0, now
+    pending = delivery_store.pending_for(conn, log_ident)
+    if pending is not None:
+        delivery_store.set_status(conn, pending.id, "superseded", now)
+        attempts = pending.attempts
+        due = max(now, pending.next_attempt_at or now)
+    delivery_id = delivery_store.create(
+        conn,
+        group_id=group_id,
+        log_ident=log_ident,
+        group_key=group_key,
+        receiver=receiver,
+        integration=integration,
+        reason=reason,
+        content=content,
+        now=now,
+        attempts=attempts,
+        next_attempt_at=due,
+    )
+    spawn(conn, DELIVERY, str(delivery_id), due)
+    return delivery_id
