@@ -56,3 +56,23 @@ def test_cli_shows_notifications(routed: Any, receiver: ReceiverServer) -> None:
     assert result.exit_code == 0 and "503" in result.output
     result = CliRunner().invoke(app, ["notifications", "--status", "lost"], env=env)
     assert result.exit_code == 1 and "--status" in result.output
+
+
+def test_housekeeping_forgets_old_notifications(routed: Any, receiver: ReceiverServer) -> None:
+    from sqlalchemy import func, select
+
+    from tocsin.store.tables import delivery_attempts, notification_log
+
+    h = routed(two_receivers(receiver.url, f"{receiver.url}/other"))
+    h.post(firing("Down"))
+    h.tick(0)
+    h.post({**firing("Down"), "endsAt": h.clock.now().isoformat()})  # resolved
+    h.tick(600)
+    assert len(h.deliveries()) == 4  # firing and resolved, to both integrations
+    h.tick(29 * 24 * 3600)
+    assert len(h.deliveries()) == 4  # kept for the retention period (30 days)
+    h.tick(2 * 24 * 3600)
+    assert h.deliveries() == []
+    with h.runtime.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(delivery_attempts)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(notification_log)).scalar() == 0

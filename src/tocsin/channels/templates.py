@@ -114,9 +114,7 @@ for _e in (_env, _html_env):
 class Template:
     """A compiled template; ``render`` raises TemplateError, never returns a half message."""
 
-    def __init__(
-        self, source: str, *, extra_names: Iterable[str] = (), html: bool = False
-    ) -> None:
+    def __init__(self, source: str, *, extra_names: Iterable[str] = (), html: bool = False) -> None:
         self.source = source
         env = _html_env if html else _env
         try:

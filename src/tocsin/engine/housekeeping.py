@@ -1,5 +1,6 @@
-"""Housekeeping: resolve alerts whose endsAt passed, forget old resolved alerts, and trim
-the log of re-sends that changed nothing.
+"""Housekeeping: resolve alerts whose endsAt passed, forget old resolved alerts and old
+notifications, expire notification log entries (as Alertmanager's nflog does), and trim the
+log of re-sends that changed nothing.
 
 One recurring timer (kind ``housekeeping``). Expiry is also applied at read time
 (``domain.alerts.effective_status``), so what this does is make it durable and visible in the
@@ -16,6 +17,8 @@ from sqlalchemy import Connection
 from tocsin.domain.alerts import Action, Outcome, expire
 from tocsin.engine.runner import Again
 from tocsin.store import alerts as alert_store
+from tocsin.store import deliveries as delivery_store
+from tocsin.store import groups as group_store
 from tocsin.store import timers as timer_store
 from tocsin.store.alerts import EventRow
 from tocsin.store.timers import Timer
@@ -43,6 +46,8 @@ class Housekeeping:
         alert_store.delete_events_before(
             conn, Outcome.UNCHANGED.value, now - self.unchanged_retention, limit=_BATCH * 10
         )
+        group_store.delete_expired_log(conn, now)
+        delivery_store.delete_finished_before(conn, now - self.retention, limit=_BATCH * 10)
         return Again(now + self.interval)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from tocsin.store.tables import deliveries, delivery_attempts
 
@@ -16,6 +16,7 @@ __all__ = [
     "DeliveryRow",
     "attempts_of",
     "create",
+    "delete_finished_before",
     "get",
     "list_recent",
     "pending_for",
@@ -179,3 +180,19 @@ def list_recent(
 def count_by_status(conn: Connection) -> dict[str, int]:
     rows = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
     return {status: count for status, count in rows.tuples()}
+
+
+def delete_finished_before(conn: Connection, cutoff: datetime, limit: int) -> int:
+    """Forget up to ``limit`` deliveries no longer pending, created before ``cutoff``."""
+    ids = list(
+        conn.execute(
+            select(deliveries.c.id)
+            .where(deliveries.c.status != PENDING, deliveries.c.created_at < cutoff)
+            .limit(limit)
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    conn.execute(delete(delivery_attempts).where(delivery_attempts.c.delivery_id.in_(ids)))
+    conn.execute(delete(deliveries).where(deliveries.c.id.in_(ids)))
+    return len(ids)
