@@ -198,6 +198,7 @@ async def _main(args: argparse.Namespace) -> list[Result]:
     (work / "tocsin.yaml").write_text(CONFIG.format(port=hook_port, name="tocsin"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
     env["TOCSIN_DATABASE_URL"] = f"sqlite:///{work}/tocsin.db"
+    env["TOCSIN_SQLITE_SYNCHRONOUS"] = args.sync
     token = tocsin_token(env)
     env["TOCSIN_CONFIG"] = str(work / "tocsin.yaml")
     am_port, tocsin_port = free_port(), free_port()
@@ -268,6 +269,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--alertmanager", default="prometheus-alertmanager")
     parser.add_argument(
+        "--sync",
+        default="FULL",
+        choices=["FULL", "NORMAL"],
+        help="Tocsin's SQLite synchronous mode (FULL: fsync at every commit, the default)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="py-spy Tocsin during its runs (collapsed stacks here)"
     )
     args = parser.parse_args()
@@ -275,7 +282,10 @@ def main() -> None:
         args.seconds = 2.0
     results = asyncio.run(_main(args))
     print()
-    print("alert posted -> webhook received; group_by ['...'], group_wait 0s; open-loop load")
+    print(
+        "alert posted -> webhook received; group_by ['...'], group_wait 0s; open-loop load; "
+        f"Tocsin on SQLite, synchronous={args.sync}"
+    )
     print(
         f"{'rate':>6} {'server':<13}{'sent':>7}{'arrived':>9}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'max ms':>9}{'post fails':>11}{'p99 ratio':>10}"

@@ -116,13 +116,16 @@ class Runner:
         key: str,
         due_at: datetime,
         payload: Mapping[str, Any] | None = None,
+        *,
+        new: bool = False,
     ) -> None:
         """Schedule a timer from inside a handler. One due now is created already claimed and
-        its job starts as soon as the handler's transaction commits (no extra claim)."""
+        its job starts as soon as the handler's transaction commits (no extra claim).
+        ``new``: the key was just made up, so no such timer exists yet."""
         now = self.clock.now()
         spawned: list[Timer] | None = getattr(self._local, "spawned", None)
         if spawned is None or due_at > now or kind not in self.jobs:
-            timer_store.schedule(conn, kind, key, due_at, payload)
+            timer_store.schedule(conn, kind, key, due_at, payload, new=new)
             return
         spawned.append(
             timer_store.schedule(
@@ -133,6 +136,7 @@ class Runner:
                 payload,
                 lease_owner=self.owner,
                 lease_until=now + self.lease,
+                new=new,
             )
         )
 

@@ -60,7 +60,7 @@ class Dispatcher:
                     )
                     groups[cache_key] = group
                     if created:
-                        timer_store.schedule(conn, FLUSH, str(group.id), first)
+                        timer_store.schedule(conn, FLUSH, str(group.id), first, new=True)
                         if first <= now:
                             due_now.add(group.id)
                 if group.flushed_at is None and first < group.first_flush_at:

@@ -3,9 +3,9 @@ superseding it, and its send started at once when due."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -17,12 +17,18 @@ __all__ = ["DELIVERY", "Spawn", "enqueue", "schedule"]
 #: The timer kind of a delivery's sends; its key is the delivery's id.
 DELIVERY = "delivery"
 
-#: Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts at once).
-Spawn = Callable[[Connection, str, str, datetime], None]
+
+class Spawn(Protocol):
+    """Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts
+    at once)."""
+
+    def __call__(
+        self, conn: Connection, kind: str, key: str, due_at: datetime, *, new: bool = False
+    ) -> None: ...
 
 
-def schedule(conn: Connection, kind: str, key: str, due_at: datetime) -> None:
-    timer_store.schedule(conn, kind, key, due_at)
+def schedule(conn: Connection, kind: str, key: str, due_at: datetime, *, new: bool = False) -> None:
+    timer_store.schedule(conn, kind, key, due_at, new=new)
 
 
 def enqueue(
@@ -59,5 +65,5 @@ def enqueue(
         attempts=attempts,
         next_attempt_at=due,
     )
-    spawn(conn, DELIVERY, str(delivery_id), due)
+    spawn(conn, DELIVERY, str(delivery_id), due, new=True)
     return delivery_id

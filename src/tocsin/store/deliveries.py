@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from tocsin.store.tables import deliveries, delivery_attempts
 
@@ -56,6 +56,20 @@ class Attempt:
     error: str | None
 
 
+# Built once: constructing statements costs more than running them on SQLite.
+_INSERT = insert(deliveries)
+_BY_ID = select(deliveries).where(deliveries.c.id == bindparam("did"))
+_PENDING_FOR = select(deliveries).where(
+    deliveries.c.status == PENDING, deliveries.c.log_ident == bindparam("ident")
+)
+_INSERT_ATTEMPT = insert(delivery_attempts)
+_COUNT_ATTEMPT = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("did"))
+    .values(attempts=deliveries.c.attempts + 1, last_error=bindparam("error"))
+)
+
+
 def _row(r: RowMapping) -> DeliveryRow:
     return DeliveryRow(**{k: r[k] for k in DeliveryRow.__slots__})
 
@@ -75,40 +89,33 @@ def create(
     next_attempt_at: datetime | None = None,
 ) -> int:
     result = conn.execute(
-        insert(deliveries).values(
-            group_id=group_id,
-            log_ident=log_ident,
-            group_key=group_key,
-            receiver=receiver,
-            integration=integration,
-            status=PENDING,
-            reason=reason,
-            content=dict(content),
-            created_at=now,
-            updated_at=now,
-            attempts=attempts,
-            next_attempt_at=next_attempt_at or now,
-        )
+        _INSERT,
+        {
+            "group_id": group_id,
+            "log_ident": log_ident,
+            "group_key": group_key,
+            "receiver": receiver,
+            "integration": integration,
+            "status": PENDING,
+            "reason": reason,
+            "content": dict(content),
+            "created_at": now,
+            "updated_at": now,
+            "attempts": attempts,
+            "next_attempt_at": next_attempt_at or now,
+        },
     )
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
 
 
 def get(conn: Connection, delivery_id: int) -> DeliveryRow | None:
-    row = conn.execute(select(deliveries).where(deliveries.c.id == delivery_id)).mappings().first()
+    row = conn.execute(_BY_ID, {"did": delivery_id}).mappings().first()
     return _row(row) if row is not None else None
 
 
 def pending_for(conn: Connection, log_ident: str) -> DeliveryRow | None:
-    row = (
-        conn.execute(
-            select(deliveries).where(
-                deliveries.c.status == PENDING, deliveries.c.log_ident == log_ident
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_PENDING_FOR, {"ident": log_ident}).mappings().first()
     return _row(row) if row is not None else None
 
 
@@ -137,20 +144,17 @@ def set_status(
 
 def record_attempt(conn: Connection, attempt: Attempt) -> None:
     conn.execute(
-        insert(delivery_attempts).values(
-            delivery_id=attempt.delivery_id,
-            attempted_at=attempt.attempted_at,
-            duration_ms=attempt.duration_ms,
-            ok=attempt.ok,
-            status_code=attempt.status_code,
-            error=attempt.error,
-        )
+        _INSERT_ATTEMPT,
+        {
+            "delivery_id": attempt.delivery_id,
+            "attempted_at": attempt.attempted_at,
+            "duration_ms": attempt.duration_ms,
+            "ok": attempt.ok,
+            "status_code": attempt.status_code,
+            "error": attempt.error,
+        },
     )
-    conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id == attempt.delivery_id)
-        .values(attempts=deliveries.c.attempts + 1, last_error=attempt.error)
-    )
+    conn.execute(_COUNT_ATTEMPT, {"did": attempt.delivery_id, "error": attempt.error})
 
 
 def attempts_of(conn: Connection, delivery_id: int) -> list[Attempt]:

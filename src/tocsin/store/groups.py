@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -66,6 +68,41 @@ def _group(row: RowMapping) -> GroupRow:
 def _upsert_ignore(conn: Connection, table: object) -> object:
     dialect = conn.dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
+
+
+@functools.cache
+def _create_group(dialect: str) -> Any:
+    """INSERT a group unless its ident exists, returning the new row (built once)."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert_(notification_groups)
+        .on_conflict_do_nothing(index_elements=["ident"])
+        .returning(*notification_groups.c)
+    )
+
+
+# Built once: constructing statements costs more than running them on SQLite.
+_GROUP_BY_IDENT = select(notification_groups).where(
+    notification_groups.c.ident == bindparam("ident")
+)
+_GROUP_BY_ID = select(notification_groups).where(notification_groups.c.id == bindparam("gid"))
+_MEMBERS = (
+    select(group_alerts.c.fingerprint)
+    .where(group_alerts.c.group_id == bindparam("gid"))
+    .order_by(group_alerts.c.fingerprint)
+)
+_FLUSHED = (
+    update(notification_groups)
+    .where(notification_groups.c.id == bindparam("gid"))
+    .values(flushed_at=bindparam("at"))
+)
+_LOG = select(
+    notification_log.c.ident,
+    notification_log.c.firing,
+    notification_log.c.resolved,
+    notification_log.c.sent_at,
+).where(notification_log.c.ident.in_(bindparam("idents", expanding=True)))
+_LOG_UPDATE = update(notification_log).where(notification_log.c.ident == bindparam("log_ident"))
 
 
 def ensure_group(
@@ -132,11 +169,7 @@ def set_first_flush(conn: Connection, group_id: int, at: datetime) -> None:
 
 
 def mark_flushed(conn: Connection, group_id: int, now: datetime) -> None:
-    conn.execute(
-        update(notification_groups)
-        .where(notification_groups.c.id == group_id)
-        .values(flushed_at=now)
-    )
+    conn.execute(_FLUSHED, {"gid": group_id, "at": now})
 
 
 def delete_group(conn: Connection, group_id: int) -> None:
@@ -157,12 +190,7 @@ def add_members(conn: Connection, pairs: Iterable[tuple[int, str]], now: datetim
 
 
 def members(conn: Connection, group_id: int) -> list[str]:
-    rows = conn.execute(
-        select(group_alerts.c.fingerprint)
-        .where(group_alerts.c.group_id == group_id)
-        .order_by(group_alerts.c.fingerprint)
-    )
-    return list(rows.scalars())
+    return list(conn.execute(_MEMBERS, {"gid": group_id}).scalars())
 
 
 def remove_members(conn: Connection, group_id: int, fingerprints: Iterable[str]) -> None:
@@ -178,14 +206,7 @@ def remove_members(conn: Connection, group_id: int, fingerprints: Iterable[str])
 def read_log(conn: Connection, idents: Sequence[str]) -> dict[str, SentRecord]:
     if not idents:
         return {}
-    rows = conn.execute(
-        select(
-            notification_log.c.ident,
-            notification_log.c.firing,
-            notification_log.c.resolved,
-            notification_log.c.sent_at,
-        ).where(notification_log.c.ident.in_(list(idents)))
-    )
+    rows = conn.execute(_LOG, {"idents": list(idents)})
     return {
         r.ident: SentRecord(frozenset(r.firing["fps"]), frozenset(r.resolved["fps"]), r.sent_at)
         for r in rows
@@ -210,9 +231,7 @@ def write_log(
         "sent_at": sent_at,
         "expires_at": expires_at,
     }
-    result = conn.execute(
-        update(notification_log).where(notification_log.c.ident == ident).values(values)
-    )
+    result = conn.execute(_LOG_UPDATE, {"log_ident": ident, **values})
     if result.rowcount == 0:
         conn.execute(
             insert(notification_log).values(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from tocsin.store.tables import timers
 
@@ -37,6 +37,14 @@ class Timer:
     payload: Mapping[str, Any]
 
 
+# Built once: constructing statements costs more than running them on SQLite.
+_BY_KEY = select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.payload).where(
+    timers.c.kind == bindparam("k"), timers.c.key == bindparam("key")
+)
+_INSERT = insert(timers)
+_MOVE = update(timers).where(timers.c.id == bindparam("timer_id"))
+
+
 def schedule(
     conn: Connection,
     kind: str,
@@ -47,9 +55,11 @@ def schedule(
     replace: bool = True,
     lease_owner: str | None = None,
     lease_until: datetime | None = None,
+    new: bool = False,
 ) -> Timer:
     """Create the timer (kind, key), or move it to ``due_at`` when ``replace``. With a lease,
-    it is created already claimed by ``lease_owner`` (who runs it at once)."""
+    it is created already claimed by ``lease_owner`` (who runs it at once). ``new``: the
+    caller knows there is none yet (a key it just made up)."""
     existing = conn.execute(
         select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.payload).where(
             timers.c.kind == kind, timers.c.key == key
@@ -146,9 +156,17 @@ def _owned(timer_id: int, owner: str) -> Any:
     return and_(timers.c.id == timer_id, timers.c.lease_owner == owner)
 
 
+_FINISH = delete(timers).where(
+    timers.c.id == bindparam("timer_id"), timers.c.lease_owner == bindparam("owner")
+)
+_RELEASE = update(timers).where(
+    timers.c.id == bindparam("timer_id"), timers.c.lease_owner == bindparam("owner")
+)
+
+
 def finish(conn: Connection, timer: Timer, owner: str) -> bool:
     """Delete a timer whose work is done. False if the lease was lost meanwhile."""
-    result = conn.execute(delete(timers).where(_owned(timer.id, owner)))
+    result = conn.execute(_FINISH, {"timer_id": timer.id, "owner": owner})
     return result.rowcount == 1
 
 
@@ -172,7 +190,9 @@ def release(
     }
     if payload is not None:
         values["payload"] = dict(payload)
-    result = conn.execute(update(timers).where(_owned(timer.id, owner)).values(values))
+        result = conn.execute(update(timers).where(_owned(timer.id, owner)).values(values))
+    else:
+        result = conn.execute(_RELEASE, {"timer_id": timer.id, "owner": owner, **values})
     return result.rowcount == 1
 
 
