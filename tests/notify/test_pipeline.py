@@ -173,3 +173,17 @@ receivers:
     [hook] = receiver.bodies("/hook")
     assert [a["labels"]["alertname"] for a in hook["alerts"]] == ["Lag"]
     assert hook["groupKey"] == "{}:{}"
+
+
+def test_global_resolve_timeout_resolves_alerts_sent_without_ends_at(
+    routed: Any, receiver: ReceiverServer
+) -> None:
+    h = routed("global:\n  resolve_timeout: 2m\n" + config(receiver.url).replace("30s", "0s"))
+    h.post({"labels": {"alertname": "Down", "instance": "a"}})  # no endsAt, as senders do
+    h.tick(0)
+    h.tick(60)
+    assert [b["status"] for b in receiver.bodies("/hook")] == ["firing"]
+    h.tick(240)  # the tick at 5 min: resolved 2 min after it was last sent
+    second = receiver.bodies("/hook")[1]
+    assert second["status"] == "resolved"
+    assert second["alerts"][0]["endsAt"] == "2026-03-01T12:02:00Z"

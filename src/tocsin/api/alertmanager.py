@@ -90,7 +90,7 @@ async def post_alerts(request: Request) -> Response:
     )
     body = await read_body(request)
     events = parse_postable_alerts(
-        body, now=runtime.clock.now(), resolve_timeout=runtime.settings.resolve_timeout
+        body, now=runtime.clock.now(), resolve_timeout=runtime.resolve_timeout
     )
     if events:
         await runtime.intake.submit(integration, events)

@@ -53,6 +53,8 @@ class RoutingConfig:
     globals: Mapping[str, Any] = field(default_factory=dict)
     #: Tocsin: (receiver, how long before the end) for silence expiry reminders.
     silence_reminders: tuple[str, timedelta] | None = None
+    #: ``global.resolve_timeout`` when the file sets it.
+    resolve_timeout: timedelta | None = None
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -285,6 +287,11 @@ def compile_config(
             c.problem(["silence_reminders", "receiver"], f"undefined receiver {r.receiver!r}")
         before = c.duration(r.before, ["silence_reminders", "before"], timedelta(minutes=15))
         reminders = (r.receiver, before)
+    resolve_timeout = None
+    if "resolve_timeout" in cfg.global_:
+        resolve_timeout = c.duration(
+            str(cfg.global_["resolve_timeout"]), ["global", "resolve_timeout"], timedelta(0)
+        )
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
     if receivers_hook is not None:
@@ -305,6 +312,7 @@ def compile_config(
         warnings=tuple(warnings),
         globals=dict(cfg.global_),
         silence_reminders=reminders,
+        resolve_timeout=resolve_timeout,
     )
 
 

@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -57,7 +57,9 @@ class _Completion:
 class Job(Protocol):
     """Work with IO in the middle. ``prepare`` (in a read transaction) returns the work, or
     None when there is nothing to do; ``perform`` runs with no transaction open and must
-    return within the lease; ``complete`` records the result in a write transaction."""
+    return within the lease; ``complete`` records the result in a write transaction. A job
+    may also have ``from_hint(timer, now)``, making the work from a spawned timer's hint
+    without a read (None: read after all)."""
 
     def prepare(self, conn: Connection, timer: Timer, now: datetime) -> Any | None: ...
 
@@ -118,27 +120,28 @@ class Runner:
         payload: Mapping[str, Any] | None = None,
         *,
         new: bool = False,
+        hint: Any = None,
     ) -> None:
         """Schedule a timer from inside a handler. One due now is created already claimed and
         its job starts as soon as the handler's transaction commits (no extra claim).
-        ``new``: the key was just made up, so no such timer exists yet."""
+        ``new``: the key was just made up, so no such timer exists yet. ``hint``: what the
+        job may use instead of reading it back (see ``Job``)."""
         now = self.clock.now()
         spawned: list[Timer] | None = getattr(self._local, "spawned", None)
         if spawned is None or due_at > now or kind not in self.jobs:
             timer_store.schedule(conn, kind, key, due_at, payload, new=new)
             return
-        spawned.append(
-            timer_store.schedule(
-                conn,
-                kind,
-                key,
-                due_at,
-                payload,
-                lease_owner=self.owner,
-                lease_until=now + self.lease,
-                new=new,
-            )
+        timer = timer_store.schedule(
+            conn,
+            kind,
+            key,
+            due_at,
+            payload,
+            lease_owner=self.owner,
+            lease_until=now + self.lease,
+            new=new,
         )
+        spawned.append(replace(timer, hint=hint))
 
     def run_inline(self, conn: Connection, kind: str, key: str, now: datetime) -> list[Timer]:
         """Run the due timer (kind, key) now, inside the caller's transaction (a savepoint:
@@ -285,8 +288,11 @@ class Runner:
             )
             return
         try:
-            with self.db.read() as conn:
-                work = job.prepare(conn, timer, now)
+            from_hint = getattr(job, "from_hint", None)
+            work = from_hint(timer, now) if from_hint and timer.hint is not None else None
+            if work is None:
+                with self.db.read() as conn:
+                    work = job.prepare(conn, timer, now)
             if work is None:
                 with self.db.write() as conn:
                     timer_store.finish(conn, timer, self.owner)

@@ -72,6 +72,14 @@ class DeliveryJob:
         delivery = delivery_store.get(conn, int(timer.key))
         if delivery is None or delivery.status != delivery_store.PENDING:
             return None
+        return self._work(delivery, now)
+
+    def from_hint(self, timer: Timer, now: datetime) -> Work | None:
+        """A delivery just created (and committed) by a tick: it is what the hint says."""
+        hint = timer.hint
+        return self._work(hint, now) if isinstance(hint, DeliveryRow) else None
+
+    def _work(self, delivery: DeliveryRow, now: datetime) -> Work:
         config = self.routing()
         specs = config.channels.get(delivery.receiver, ()) if config is not None else ()
         spec = next((s for s in specs if s.name == delivery.integration), None)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import timers as timer_store
+from tocsin.store.deliveries import DeliveryRow
 
 __all__ = ["DELIVERY", "Spawn", "enqueue", "schedule"]
 
@@ -23,11 +24,26 @@ class Spawn(Protocol):
     at once)."""
 
     def __call__(
-        self, conn: Connection, kind: str, key: str, due_at: datetime, *, new: bool = False
+        self,
+        conn: Connection,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        new: bool = False,
+        hint: Any = None,
     ) -> None: ...
 
 
-def schedule(conn: Connection, kind: str, key: str, due_at: datetime, *, new: bool = False) -> None:
+def schedule(
+    conn: Connection,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    *,
+    new: bool = False,
+    hint: Any = None,
+) -> None:
     timer_store.schedule(conn, kind, key, due_at, new=new)
 
 
@@ -65,5 +81,22 @@ def enqueue(
         attempts=attempts,
         next_attempt_at=due,
     )
-    spawn(conn, DELIVERY, str(delivery_id), due, new=True)
+    row = DeliveryRow(
+        id=delivery_id,
+        group_id=group_id,
+        log_ident=log_ident,
+        group_key=group_key,
+        receiver=receiver,
+        integration=integration,
+        status=delivery_store.PENDING,
+        reason=reason,
+        content=content,
+        created_at=now,
+        updated_at=now,
+        attempts=attempts,
+        next_attempt_at=due,
+        last_error=None,
+        sent_at=None,
+    )
+    spawn(conn, DELIVERY, str(delivery_id), due, new=True, hint=row)
     return delivery_id

@@ -123,6 +123,15 @@ class Runtime:
             run_engine=run_engine,
         )
 
+    @property
+    def resolve_timeout(self) -> timedelta:
+        """For alerts sent without endsAt: the file's ``global.resolve_timeout``, else the
+        setting (``TOCSIN_RESOLVE_TIMEOUT``, 5m)."""
+        routing = self.current.routing
+        if routing is not None and routing.resolve_timeout is not None:
+            return routing.resolve_timeout
+        return self.settings.resolve_timeout
+
     def reload(self) -> RoutingConfig:
         """Load the configuration file again. On any error the running configuration stays
         and the ConfigError says why."""

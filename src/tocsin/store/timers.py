@@ -7,7 +7,7 @@ without blocking one another; on SQLite (one engine) it is a compare-and-set on 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,9 @@ class Timer:
     due_at: datetime
     attempts: int
     payload: Mapping[str, Any]
+    #: In memory only: what the code that made the timer already knows (so the work need
+    #: not read it back). Never stored; a claimed timer has none.
+    hint: Any = field(default=None, compare=False)
 
 
 # Built once: constructing statements costs more than running them on SQLite.
