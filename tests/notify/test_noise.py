@@ -3,10 +3,10 @@ and telling receivers an alert is over when a silence mutes it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from tests.notify.conftest import firing, refire, resolved
+from tests.notify.test_muting import silence
 from tests.receiver_server import ReceiverServer
 
 
@@ -95,19 +95,7 @@ def test_resolved_on_silence(routed: Any, receiver: ReceiverServer) -> None:
     h = routed(config(receiver.url, "  send_resolved_on_silence: true"))
     h.post(firing("Down", i="a"), firing("Down", i="b"))
     h.tick(0)
-    now = h.clock.now()
-    response = h.client.post(
-        "/api/v2/silences",
-        json={
-            "matchers": [{"name": "i", "value": "a", "isRegex": False, "isEqual": True}],
-            "startsAt": now.isoformat(),
-            "endsAt": (now + timedelta(minutes=3)).isoformat(),
-            "createdBy": "ops",
-            "comment": "maintenance",
-        },
-        headers={"Authorization": f"Bearer {h.token}"},
-    )
-    assert response.status_code == 200
+    silence(h, 3, i="a")
     h.tick(60)
     assert states(receiver)[-1] == [("a", "resolved"), ("b", "firing")]
     assert receiver.bodies("/hook")[-1]["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"
@@ -123,18 +111,7 @@ def test_without_the_option_a_silenced_alert_just_drops_out(
     h = routed(config(receiver.url, ""))
     h.post(firing("Down", i="a"), firing("Down", i="b"))
     h.tick(0)
-    now = h.clock.now()
-    h.client.post(
-        "/api/v2/silences",
-        json={
-            "matchers": [{"name": "i", "value": "a", "isRegex": False, "isEqual": True}],
-            "startsAt": now.isoformat(),
-            "endsAt": (now + timedelta(minutes=30)).isoformat(),
-            "createdBy": "ops",
-            "comment": "maintenance",
-        },
-        headers={"Authorization": f"Bearer {h.token}"},
-    )
+    silence(h, 30, i="a")
     h.tick(60)
     h.tick(60)
     assert len(states(receiver)) == 1  # Alertmanager's behaviour: nothing is sent

@@ -209,14 +209,7 @@ class Runner:
         self._local.spawned = spawned
         try:
             with self.db.write() as conn:
-                claimed = timer_store.claim_due(
-                    conn,
-                    now=now,
-                    owner=self.owner,
-                    lease_until=now + self.lease,
-                    limit=self.batch,
-                    exclude=list(self.jobs),
-                )
+                claimed = self._claim_handlers(conn, now)
                 for timer in claimed:
                     handler = self.handlers.get(timer.kind)
                     if handler is None:
@@ -228,17 +221,20 @@ class Runner:
         finally:
             self._local.spawned = None
         with self.db.write() as conn:
-            claimed = timer_store.claim_due(
-                conn,
-                now=now,
-                owner=self.owner,
-                lease_until=now + self.lease,
-                limit=self.batch,
-                exclude=list(self.jobs),
-            )
+            claimed = self._claim_handlers(conn, now)
         for timer in claimed:
             spawned += self._run_one(timer)
         return len(claimed), spawned
+
+    def _claim_handlers(self, conn: Connection, now: datetime) -> list[Timer]:
+        return timer_store.claim_due(
+            conn,
+            now=now,
+            owner=self.owner,
+            lease_until=now + self.lease,
+            limit=self.batch,
+            exclude=list(self.jobs),
+        )
 
     def _settle(self, conn: Connection, timer: Timer, again: Again | None) -> None:
         if again is None:
