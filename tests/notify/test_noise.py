@@ -115,3 +115,25 @@ def test_without_the_option_a_silenced_alert_just_drops_out(
     h.tick(60)
     h.tick(60)
     assert len(states(receiver)) == 1  # Alertmanager's behaviour: nothing is sent
+
+
+def test_a_flapping_alert_is_marked_in_the_api(routed: Any, receiver: ReceiverServer) -> None:
+    h = routed(config(receiver.url, "  flap_detection: {changes: 1, window: 10m, quiet: 5m}"))
+    auth = {"Authorization": f"Bearer {h.token}"}
+    h.post(firing("Flappy", i="a"), firing("Calm", i="b"))
+    h.tick(60)
+    assert all("flapping" not in a for a in h.client.get("/api/v2/alerts", headers=auth).json())
+    h.post(resolved(h, "Flappy", i="a"))
+    h.tick(60)
+    h.post(refire(h, "Flappy", i="a"))
+    h.tick(1)
+    shown = {
+        a["labels"]["alertname"]: a for a in h.client.get("/api/v2/alerts", headers=auth).json()
+    }
+    assert shown["Flappy"]["flapping"] is True
+    assert "flapping" not in shown["Calm"]
+    h.tick(5 * 60)
+    shown = {
+        a["labels"]["alertname"]: a for a in h.client.get("/api/v2/alerts", headers=auth).json()
+    }
+    assert "flapping" not in shown["Flappy"]

@@ -49,7 +49,7 @@ def _time(value: datetime | None) -> str:
 
 def _gettable(view: AlertView) -> dict[str, Any]:
     alert = view.alert
-    gettable = {
+    gettable: dict[str, Any] = {
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
         "startsAt": _time(alert.starts_at),
@@ -67,6 +67,8 @@ def _gettable(view: AlertView) -> dict[str, Any]:
     }
     if not alert.generator_url:
         del gettable["generatorURL"]  # Alertmanager leaves it out rather than send ""
+    if view.flapping:
+        gettable["flapping"] = True  # Tocsin: its notifications are held until it is stable
     return gettable
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert
 from tocsin.domain.inhibition import Inhibitor, SourceAlert
 from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.domain.noise import FlapPolicy
 from tocsin.domain.routing import match_routes
 from tocsin.engine.clock import Clock
 from tocsin.services.alerts import AlertQuery, AlertService
@@ -23,6 +24,8 @@ class AlertView:
     receivers: tuple[str, ...]
     silenced_by: tuple[str, ...]
     inhibited_by: tuple[str, ...]
+    #: Tocsin: held by flap detection on one of its routes.
+    flapping: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -52,13 +55,17 @@ class AlertViews:
             (SourceAlert(a.fingerprint, a.labels, a.ends_at) for a in every),
         )
         views = []
+        policies: dict[str, list[FlapPolicy]] = {}
         for alert in every:
             if not matches_all(matchers, alert.labels):
                 continue
             receivers: tuple[str, ...] = ()
             if self.routing is not None:
-                names = [r.receiver for r in match_routes(self.routing.route, alert.labels)]
-                receivers = tuple(dict.fromkeys(names))
+                routes = match_routes(self.routing.route, alert.labels)
+                receivers = tuple(dict.fromkeys(r.receiver for r in routes))
+                flap = [r.flap_detection for r in routes if r.flap_detection is not None]
+                if flap:
+                    policies[alert.fingerprint] = flap
             inhibited_by = inhibitor.inhibited_by(alert.labels, now)
             views.append(
                 AlertView(
@@ -68,4 +75,7 @@ class AlertViews:
                     (inhibited_by,) if inhibited_by else (),
                 )
             )
-        return views
+        if not policies:
+            return views
+        flapping = self.alerts.flapping(policies, now)
+        return [replace(v, flapping=v.alert.fingerprint in flapping) for v in views]

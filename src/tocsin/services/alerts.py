@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
 from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.domain.noise import FlapPolicy, is_flapping
 from tocsin.engine.clock import Clock
 from tocsin.store import alerts as store
 from tocsin.store.database import Database
@@ -48,3 +50,15 @@ class AlertService:
     def by_uid(self, uid: str) -> Alert | None:
         with self.db.read() as conn:
             return store.find_by_uid(conn, uid)
+
+    def flapping(self, policies: Mapping[str, Sequence[FlapPolicy]], now: datetime) -> set[str]:
+        """Which of these alerts (fingerprint -> the flap policies of their routes) are held
+        as flapping now."""
+        since = now - max(p.window + p.quiet for ps in policies.values() for p in ps)
+        with self.db.read() as conn:
+            changes = store.state_changes(conn, policies, since)
+        return {
+            fp
+            for fp, ps in policies.items()
+            if any(is_flapping(changes.get(fp, []), now, p) for p in ps)
+        }
