@@ -143,3 +143,19 @@ receivers:
     assert dba["groupKey"] == '{}/{team="db"}:{}'
     h.tick(600)
     assert len(receiver.bodies("/fast")) == 1  # the old route's group ended
+
+
+def test_an_unsupported_receiver_type_is_recorded_as_failed(
+    routed: Any, receiver: ReceiverServer
+) -> None:
+    text = two_receivers(receiver.url, f"{receiver.url}/other") + (
+        "    pagerduty_configs:\n      - routing_key: abc\n"
+    )
+    h = routed(text)
+    assert any("pagerduty_configs" in w for w in h.runtime.routing.warnings)
+    h.post(firing("Down"))
+    h.tick(0)
+    [failed] = h.deliveries(status="failed")
+    assert failed.integration == "pagerduty[0]"
+    assert failed.last_error == "receiver type pagerduty_configs is not supported by Tocsin yet"
+    assert len(receiver.bodies("/fast")) == 1  # the others are sent as usual

@@ -46,6 +46,7 @@ import aiosmtplib
 import httpx
 import pydantic
 
+from tocsin.channels.building import FieldError, compile_field
 from tocsin.channels.http_config import StrictModel, TlsConfig, read_secret
 from tocsin.channels.notification import Notification, SendResult
 from tocsin.channels.registry import register
@@ -190,20 +191,12 @@ class EmailConfig(StrictModel):
         return self
 
 
-class ConfigError(ValueError):
-    """A value that fails once globals are applied; ``field`` names the key to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _global(globals_: Mapping[str, Any], key: str) -> str | None:
     value = globals_.get(key)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ConfigError(key.removeprefix("smtp_"), f"global.{key} must be a string")
+        raise FieldError(key.removeprefix("smtp_"), f"global.{key} must be a string")
     return value
 
 
@@ -211,7 +204,7 @@ def _parse_smarthost(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError("smarthost", f"{value!r} must be host:port, e.g. smtp.example.com:587")
+        raise FieldError("smarthost", f"{value!r} must be host:port, e.g. smtp.example.com:587")
     return host, int(port)
 
 
@@ -224,26 +217,16 @@ def _tls_context(tls: TlsConfig | None) -> ssl.SSLContext:
             context.verify_mode = ssl.CERT_NONE
         if tls.cert_file or tls.key_file:
             if not (tls.cert_file and tls.key_file):
-                raise ConfigError("tls_config", "cert_file and key_file go together")
+                raise FieldError("tls_config", "cert_file and key_file go together")
             context.load_cert_chain(tls.cert_file, tls.key_file)
     except (OSError, ssl.SSLError) as exc:
-        raise ConfigError("tls_config", f"cannot load TLS files: {exc}") from None
+        raise FieldError("tls_config", f"cannot load TLS files: {exc}") from None
     if tls.min_version:
         version = TLS_VERSIONS.get(tls.min_version.upper())
         if version is None:
-            raise ConfigError("tls_config", f"min_version must be one of {', '.join(TLS_VERSIONS)}")
+            raise FieldError("tls_config", f"min_version must be one of {', '.join(TLS_VERSIONS)}")
         context.minimum_version = version
     return context
-
-
-def _compile(source: str, key: str, *, header: str = "", html: bool = False) -> Template:
-    """A template, or a TemplateError whose ``field`` names the configuration key."""
-    try:
-        return Template(source, html=html)
-    except TemplateError as exc:
-        err = TemplateError(f"{header}: {exc}" if header else str(exc))
-        err.field = key  # type: ignore[attr-defined]
-        raise err from None
 
 
 # --- the channel --------------------------------------------------------------------------
@@ -275,10 +258,10 @@ class EmailChannel:
     def build(cls, cfg: EmailConfig, globals_: Mapping[str, Any]) -> EmailChannel:
         sender = cfg.from_ or _global(globals_, "smtp_from")
         if not sender:
-            raise ConfigError("from", "no sender: set from here or global.smtp_from")
+            raise FieldError("from", "no sender: set from here or global.smtp_from")
         smarthost = cfg.smarthost or _global(globals_, "smtp_smarthost")
         if not smarthost:
-            raise ConfigError("smarthost", "no SMTP server: set smarthost or global.smtp_smarthost")
+            raise FieldError("smarthost", "no SMTP server: set smarthost or global.smtp_smarthost")
         host, port = _parse_smarthost(smarthost)
         password = read_secret(cfg.auth_password, cfg.auth_password_file)
         if not (cfg.auth_password or cfg.auth_password_file):
@@ -295,7 +278,7 @@ class EmailChannel:
         if require_tls is None:
             require_tls = globals_.get("smtp_require_tls", True)
             if not isinstance(require_tls, bool):
-                raise ConfigError("require_tls", "global.smtp_require_tls must be true or false")
+                raise FieldError("require_tls", "global.smtp_require_tls must be true or false")
         implicit = cfg.force_implicit_tls
         if implicit is None:
             implicit = bool(globals_.get("smtp_force_implicit_tls")) or port == 465
@@ -304,7 +287,7 @@ class EmailChannel:
             try:
                 tls = TlsConfig.model_validate(globals_["smtp_tls_config"])
             except pydantic.ValidationError as exc:
-                raise ConfigError("tls_config", f"global.smtp_tls_config: {exc}") from None
+                raise FieldError("tls_config", f"global.smtp_tls_config: {exc}") from None
 
         headers = dict(cfg.headers)
         headers.setdefault("Subject", DEFAULT_SUBJECT)
@@ -313,13 +296,13 @@ class EmailChannel:
         text = cfg.text if cfg.text is not None else DEFAULT_TEXT
         html = cfg.html if cfg.html is not None else DEFAULT_HTML
         return cls(
-            to=_compile(cfg.to, "to"),
-            sender=_compile(sender, "from"),
+            to=compile_field(cfg.to, "to"),
+            sender=compile_field(sender, "from"),
             host=host,
             port=port,
-            headers={k: _compile(v, "headers", header=k) for k, v in headers.items()},
-            text=_compile(text, "text") if text else None,
-            html=_compile(html, "html", html=True) if html else None,
+            headers={k: compile_field(v, "headers", prefix=k) for k, v in headers.items()},
+            text=compile_field(text, "text") if text else None,
+            html=compile_field(html, "html", html=True) if html else None,
             hello=cfg.hello or _global(globals_, "smtp_hello") or "localhost",
             send_resolved=cfg.send_resolved,
             require_tls=require_tls,

@@ -8,7 +8,7 @@ raises for a failure of the far end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -109,8 +109,11 @@ def post_json(
     *,
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    answer: Callable[[httpx.Response], SendResult] = SendResult.from_response,
+    secret: str = "",
 ) -> SendResult:
-    """POST a JSON body; any transport failure (refused, timeout, TLS) is a retryable result."""
+    """POST a JSON body and read the answer with ``answer``; any transport failure (refused,
+    timeout, TLS) is a retryable result, with ``secret`` (e.g. a token in the URL) blanked."""
     try:
         response = client.post(
             url,
@@ -119,5 +122,6 @@ def post_json(
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
     except httpx.HTTPError as exc:
-        return SendResult.failure(f"{type(exc).__name__}: {exc}".rstrip(": "))
-    return SendResult.from_response(response)
+        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        return SendResult.failure(text.replace(secret, "<secret>") if secret else text)
+    return answer(response)

@@ -3,6 +3,7 @@ the server (and by tests), started and stopped together."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ from tocsin.store import migrate
 from tocsin.store.database import Database
 
 __all__ = ["Current", "Runtime"]
+
+log = logging.getLogger("tocsin.config")
 
 
 class Current:
@@ -79,6 +82,7 @@ class Runtime:
         routing, routing_text = None, ""
         if settings.config:
             routing = load_configuration(settings.config)  # ConfigError: refuse to start
+            _warn(routing)
             routing_text = Path(settings.config).read_text()
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         metrics = Metrics()
@@ -138,6 +142,7 @@ class Runtime:
         if not self.settings.config:
             raise ConfigError("no configuration file to reload: start with --config")
         routing = load_configuration(self.settings.config)
+        _warn(routing)
         text = Path(self.settings.config).read_text()
         self.routing, self.routing_text = routing, text
         self.views.routing = routing
@@ -168,6 +173,11 @@ class Runtime:
         self.intake.stop()
         self.delivery.close()
         self.db.dispose()
+
+
+def _warn(routing: RoutingConfig) -> None:
+    for warning in routing.warnings:
+        log.warning("%s", warning)
 
 
 def _flush_at_once(dispatcher: Dispatcher, runner: Runner) -> OnStored:
