@@ -36,7 +36,6 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -358,7 +357,7 @@ class EmailChannel:
         for name, template in self.headers.items():
             msg[name] = " ".join(template.render(notification).split())
         if "Date" not in msg:
-            msg["Date"] = format_datetime(datetime.now(UTC))
+            msg["Date"] = format_datetime(notification.sent_at or notification.alerts[0].starts_at)
         if "Message-Id" not in msg:
             msg["Message-Id"] = make_msgid(domain=senders[0].rpartition("@")[2] or self.hello)
         text = self.text.render(notification) if self.text is not None else None

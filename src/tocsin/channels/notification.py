@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 import httpx
@@ -29,6 +30,8 @@ class Notification:
     external_url: str
     #: Why it is sent: Alertmanager's ``notification_reason`` ("first notification", ...).
     reason: str = ""
+    #: When it is being sent (the engine's clock; channels never read the wall clock).
+    sent_at: datetime | None = None
 
     @property
     def firing(self) -> list[PayloadAlert]:

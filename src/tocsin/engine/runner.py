@@ -96,7 +96,7 @@ class Runner:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-io")
         self._local = threading.local()
         self._completions: GroupCommit[_Completion, None] = GroupCommit(
-            db, self._complete, name="engine-complete"
+            db, self._complete, name="engine-complete", durable=False
         )
         self._completions.start()
         self._in_flight: set[Future[None]] = set()
@@ -185,7 +185,7 @@ class Runner:
             io: list[Timer] = []
             free = self.workers - len(self._in_flight)
             if self.jobs and free > 0:
-                with self.db.write() as conn:
+                with self.db.write(durable=False) as conn:
                     io = timer_store.claim_due(
                         conn,
                         now=now,
@@ -208,7 +208,7 @@ class Runner:
         spawned: list[Timer] = []
         self._local.spawned = spawned
         try:
-            with self.db.write() as conn:
+            with self.db.write(durable=False) as conn:
                 claimed = self._claim_handlers(conn, now)
                 for timer in claimed:
                     handler = self.handlers.get(timer.kind)
@@ -220,7 +220,7 @@ class Runner:
             log.debug("a batch of timers failed; running them one by one", exc_info=True)
         finally:
             self._local.spawned = None
-        with self.db.write() as conn:
+        with self.db.write(durable=False) as conn:
             claimed = self._claim_handlers(conn, now)
         for timer in claimed:
             spawned += self._run_one(timer)
@@ -252,7 +252,7 @@ class Runner:
         try:
             if handler is None:
                 raise LookupError(f"no handler for timer kind {timer.kind!r}")
-            with self.db.write() as conn:
+            with self.db.write(durable=False) as conn:
                 self._settle(conn, timer, handler(conn, timer, now))
             return spawned
         except Exception as exc:
@@ -290,7 +290,7 @@ class Runner:
                 with self.db.read() as conn:
                     work = job.prepare(conn, timer, now)
             if work is None:
-                with self.db.write() as conn:
+                with self.db.write(durable=False) as conn:
                     timer_store.finish(conn, timer, self.owner)
                 return
             result = job.perform(work)
@@ -311,7 +311,7 @@ class Runner:
         if attempts >= self.max_attempts:
             # Never dropped: it keeps retrying at the backoff cap, and says so.
             log.error("timer %s/%s has failed %d times", timer.kind, timer.key, attempts)
-        with self.db.write() as conn:
+        with self.db.write(durable=False) as conn:
             timer_store.release(
                 conn,
                 timer,

@@ -50,6 +50,7 @@ def decode(
     group_key: str,
     external_url: str,
     reason: str = "",
+    sent_at: datetime | None = None,
 ) -> Notification:
     alerts = [
         PayloadAlert(

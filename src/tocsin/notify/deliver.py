@@ -100,6 +100,7 @@ class DeliveryJob:
                 group_key=work.delivery.group_key,
                 external_url=self.external_url,
                 reason=work.delivery.reason,
+                sent_at=work.started_at,
             )
             try:
                 result = work.spec.channel.send(notification, self.client)

@@ -29,6 +29,8 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             self._writer = self._sqlite_engine(immediate=True, synchronous=sqlite_synchronous)
+            # For the engine's own bookkeeping (see ``write``): WAL without fsync at commit.
+            self._relaxed = self._sqlite_engine(immediate=True, synchronous="NORMAL")
             self._reader = self._sqlite_engine(immediate=False, synchronous=sqlite_synchronous)
         else:
             self._writer = create_engine(
@@ -40,6 +42,7 @@ class Database:
                 json_deserializer=orjson.loads,
             )
             self._reader = self._writer
+            self._relaxed = self._writer
 
     @property
     def engine(self) -> Engine:
@@ -75,9 +78,23 @@ class Database:
         return engine
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A connection in a write transaction, committed on success."""
-        with self._writer.begin() as conn:
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A connection in a write transaction, committed on success.
+
+        ``durable=False`` is for work whose loss in a power cut is only a repeat: the
+        engine's ticks and the record of sends (redone, or a notification sent again, after
+        such a crash; never lost, since what they act on was committed durably). Its commit
+        does not wait for the disk: no fsync on SQLite (WAL, ``synchronous=NORMAL``; the next
+        durable commit makes it durable too), ``synchronous_commit = off`` on PostgreSQL. A
+        crash of the process alone loses nothing either way.
+        """
+        if durable:
+            with self._writer.begin() as conn:
+                yield conn
+            return
+        with self._relaxed.begin() as conn:
+            if not self.is_sqlite:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield conn
 
     @contextlib.contextmanager
@@ -87,6 +104,8 @@ class Database:
 
     def dispose(self) -> None:
         self._writer.dispose()
+        if self._relaxed is not self._writer:
+            self._relaxed.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
 

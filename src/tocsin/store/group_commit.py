@@ -44,11 +44,13 @@ class GroupCommit(Generic[T, R]):
         max_batch: int = 512,
         on_commit: CommitObserver | None = None,
         name: str = "group-commit",
+        durable: bool = True,
     ) -> None:
         self._db = db
         self._apply = apply
         self._max_batch = max_batch
         self._on_commit = on_commit
+        self._durable = durable
         self._queue: queue.SimpleQueue[tuple[T, Future[R]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = False
@@ -99,7 +101,7 @@ class GroupCommit(Generic[T, R]):
         items = [item for item, _ in batch]
         started = time.perf_counter()
         try:
-            with self._db.write() as conn:
+            with self._db.write(durable=self._durable) as conn:
                 results = self._apply(conn, items)
         except Exception as exc:
             if len(batch) == 1:
