@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -42,9 +44,19 @@ def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -
                 re.findall(r'tocsin_alerts_received_total\{integration_kind="([^"]+)"', metrics)
             )
         assert kinds == wanted
-        assert (tmp_path / "tocsin-data" / "tocsin.db").exists()  # the default SQLite file
+        db = tmp_path / "tocsin-data" / "tocsin.db"
+        assert db.exists()  # the default SQLite file
+        sent = 0
+        while time.monotonic() < deadline + 20 and not sent:  # group_wait is 5-10 s
+            time.sleep(0.5)
+            with closing(sqlite3.connect(db, timeout=5)) as conn:
+                sent = conn.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'")
+                sent = sent.fetchone()[0]
+        assert sent, "the demo sent no notification"
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}/docs" in out
     assert len(re.findall(r"\b[0-9a-f]{32}\b", out)) >= 5  # the tokens to try
+    assert (tmp_path / "tocsin-data" / "demo-tocsin.yaml").exists()
+    assert re.search(r"notification to (team|pager): FIRING", out), out[-3000:]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ import uvicorn
 
 from tocsin.api.app import create_app
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.demo_sink import DemoSink, demo_config
 from tocsin.cli.demo_stream import DemoStream
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.services.runtime import Runtime
@@ -43,8 +46,13 @@ def demo(
     stream: Annotated[bool, typer.Option(help="Send a simulated alert stream.")] = True,
     period: Annotated[float, typer.Option(help="Seconds between bursts of the stream.")] = 3.0,
 ) -> None:
-    """Start Tocsin with demo integrations and a simulated alert stream."""
-    settings = settings_with(port=port)
+    """Start Tocsin with demo integrations, a routing configuration whose receivers print
+    each notification here, and a simulated alert stream."""
+    sink = DemoSink(console)
+    config = os.environ.get("TOCSIN_CONFIG") or str(
+        demo_config(Path("tocsin-data") / "demo-tocsin.yaml", sink.url)
+    )
+    settings = settings_with(port=port, config=config)
     admin = open_runtime(settings)
     try:
         tokens = _demo_tokens(admin)
@@ -69,6 +77,8 @@ def demo(
         soft_wrap=True,
     )
     console.print("  .venv/bin/tocsin alerts --firing")
+    console.print("  .venv/bin/tocsin notifications")
+    console.print(f"Routing:        {config} (notifications print below)")
     console.print(
         f"  amtool alert query --alertmanager.url=http://demo:{tokens['alertmanager']}@"
         f"{base.split('://')[-1]}",
@@ -79,8 +89,9 @@ def demo(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo sender's own requests
     sender = DemoStream(base, tokens, period=period) if stream else None
     app = create_app(Runtime.build(settings))
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False)
-    server = uvicorn.Server(config)
+    server_config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False)
+    server = uvicorn.Server(server_config)
+    sink.start()
     if sender is not None:
         sender.start()
     try:
@@ -88,3 +99,4 @@ def demo(
     finally:
         if sender is not None:
             sender.stop()
+        sink.stop()

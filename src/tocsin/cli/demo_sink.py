@@ -1,0 +1,81 @@
+"""The demo's notification receiver: a webhook endpoint on loopback that prints each
+notification Tocsin sends, so ``make demo`` shows grouping and timing as they happen."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+__all__ = ["DemoSink", "demo_config"]
+
+CONFIG = """# Written by `tocsin demo`, in Alertmanager's format (any alertmanager.yml works).
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 10s
+  group_interval: 1m
+  repeat_interval: 1h
+  routes:
+    - matchers: ['severity=~"critical|page"']
+      receiver: pager
+      group_wait: 5s
+inhibit_rules:
+  - source_matchers: ['severity="critical"']
+    target_matchers: ['severity="warning"']
+    equal: [service]
+receivers:
+  - name: team
+    webhook_configs: [{{url: "{url}/team"}}]
+  - name: pager
+    webhook_configs: [{{url: "{url}/pager"}}]
+"""
+
+
+class DemoSink:
+    def __init__(self, console: Console) -> None:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                sink.show(self.path.strip("/"), json.loads(body or b"{}"))
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.console = console
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def show(self, receiver: str, payload: dict[str, Any]) -> None:
+        alerts = payload.get("alerts", [])
+        firing = sum(1 for a in alerts if a.get("status") == "firing")
+        labels = ", ".join(f"{k}={v}" for k, v in payload.get("groupLabels", {}).items())
+        self.console.print(
+            f"[bold magenta]notification[/] to [bold]{receiver}[/]: "
+            f"{payload.get('status', '?').upper()} {labels or '(all)'} - {firing} firing, "
+            f"{len(alerts) - firing} resolved ({payload.get('notification_reason', '')})",
+            highlight=False,
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def demo_config(path: Path, sink_url: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONFIG.format(url=sink_url))
+    return path
