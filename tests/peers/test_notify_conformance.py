@@ -164,7 +164,7 @@ def test_grouping_new_alerts_resolve_and_repeat(tmp_path: Path) -> None:
     sent = run_scenario(tmp_path, {}, scenario, until=14.0)
     # The shape Alertmanager gave, spelled out: first flush, new alert, partial resolve,
     # B's repeat, all resolved.
-    statuses = [(n[2].split(":")[1], n[1]) for n in sorted(sent)]
+    statuses = [(n[2].split(":")[1], n[1]) for n in sorted(sent, key=lambda n: (round(n[0]), n[2]))]
     assert statuses[:2] == [('{alertname="A"}', "firing"), ('{alertname="B"}', "firing")]
     assert ('{alertname="A"}', "resolved") in statuses
     assert sum(1 for s in statuses if s[0] == '{alertname="B"}') >= 2  # repeated

@@ -42,7 +42,8 @@ class Again:
     payload: Mapping[str, Any] | None = None
 
 
-#: A handler gets the open write transaction, the timer and ``now``; None means done.
+#: A handler gets the open write transaction, the timer and ``now``; None means done. It may
+#: also have ``run_many(conn, timers, now) -> [Again | None, ...]`` for a batch of its kind.
 Handler = Callable[[Connection, Timer, datetime], Again | None]
 
 
@@ -143,28 +144,48 @@ class Runner:
         )
         spawned.append(replace(timer, hint=hint))
 
-    def run_inline(self, conn: Connection, kind: str, key: str, now: datetime) -> list[Timer]:
-        """Run the due timer (kind, key) now, inside the caller's transaction (a savepoint:
-        if it fails, the timer stays due for the engine). Returns the jobs it spawned; start
-        them with ``start_spawned`` once the caller has committed."""
-        handler = self.handlers[kind]
+    def run_inline(
+        self, conn: Connection, kind: str, keys: Sequence[str], now: datetime
+    ) -> list[Timer]:
+        """Run the due timers (kind, key for each of ``keys``) now, inside the caller's
+        transaction (a savepoint: if it fails, they stay due for the engine). Returns the
+        jobs they spawned; start them with ``start_spawned`` once the caller has committed."""
+        if not keys:
+            return []
         spawned: list[Timer] = []
         previous = getattr(self._local, "spawned", None)
         self._local.spawned = spawned
         try:
             with conn.begin_nested():
-                timer = timer_store.claim_one(
-                    conn, kind, key, now=now, owner=self.owner, lease_until=now + self.lease
+                claimed = timer_store.claim_keys(
+                    conn, kind, keys, now=now, owner=self.owner, lease_until=now + self.lease
                 )
-                if timer is None:
-                    return []
-                self._settle(conn, timer, handler(conn, timer, now))
+                self._handle(conn, claimed, now)
             return spawned
         except Exception:
-            log.exception("timer %s/%s failed inline; the engine will retry it", kind, key)
+            log.exception("timers %s failed inline; the engine will retry them", kind)
             return []
         finally:
             self._local.spawned = previous
+
+    def _handle(self, conn: Connection, claimed: Sequence[Timer], now: datetime) -> None:
+        """Run claimed timers' handlers and settle them; a handler with ``run_many`` gets all
+        of its kind at once (so it can read what they need in a few queries)."""
+        by_kind: dict[str, list[Timer]] = {}
+        for timer in claimed:
+            by_kind.setdefault(timer.kind, []).append(timer)
+        for kind, timers in by_kind.items():
+            handler = self.handlers.get(kind)
+            if handler is None:
+                raise LookupError(f"no handler for timer kind {kind!r}")
+            run_many = getattr(handler, "run_many", None)
+            results = (
+                run_many(conn, timers, now)
+                if run_many is not None
+                else [handler(conn, t, now) for t in timers]
+            )
+            for timer, again in zip(timers, results, strict=True):
+                self._settle(conn, timer, again)
 
     def start_spawned(self, timers: list[Timer], claimed_at: datetime) -> None:
         for timer in timers:
@@ -210,11 +231,7 @@ class Runner:
         try:
             with self.db.write(durable=False) as conn:
                 claimed = self._claim_handlers(conn, now)
-                for timer in claimed:
-                    handler = self.handlers.get(timer.kind)
-                    if handler is None:
-                        raise LookupError(f"no handler for timer kind {timer.kind!r}")
-                    self._settle(conn, timer, handler(conn, timer, now))
+                self._handle(conn, claimed, now)
             return len(claimed), spawned
         except Exception:
             log.debug("a batch of timers failed; running them one by one", exc_info=True)

@@ -8,6 +8,7 @@ the two cannot lose a notification.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -19,7 +20,6 @@ from tocsin.domain.routing import match_routes
 from tocsin.store import alerts as alert_store
 from tocsin.store import groups as group_store
 from tocsin.store import timers as timer_store
-from tocsin.store.groups import GroupRow
 
 __all__ = ["FLUSH", "Dispatcher"]
 
@@ -38,38 +38,41 @@ class Dispatcher:
         if config is None:
             return []
         due_now: set[int] = set()
-        groups: dict[tuple[str, str], GroupRow] = {}
+        wanted = [
+            (alert, route, labels, group_store.group_ident(route.id, labels))
+            for alert in alerts
+            if alert.is_open  # a resolved alert is already in its groups, or never needs one
+            for route in match_routes(config.route, alert.labels)
+            for labels in (route.group_by.key_of(alert.labels),)
+        ]
+        groups = group_store.groups_by_ident(conn, {ident for *_, ident in wanted})
         members: list[tuple[int, str]] = []
-        for alert in alerts:
-            if not alert.is_open:
-                continue  # a resolved alert is already in its groups, or never needs one
-            for route in match_routes(config.route, alert.labels):
-                labels = route.group_by.key_of(alert.labels)
-                cache_key = (route.id, group_store.group_ident(route.id, labels))
-                group = groups.get(cache_key)
-                first = first_flush_at(now, route.group_wait, alert.starts_at)
-                if group is None:
-                    group, created = group_store.ensure_group(
-                        conn,
-                        route_id=route.id,
-                        group_key=group_key(route.key, labels),
-                        receiver=route.receiver,
-                        labels=labels,
-                        now=now,
-                        first_flush_at=first,
-                    )
-                    groups[cache_key] = group
-                    if created:
-                        timer_store.schedule(conn, FLUSH, str(group.id), first, new=True)
-                        if first <= now:
-                            due_now.add(group.id)
-                if group.flushed_at is None and first < group.first_flush_at:
-                    # An old alert makes a group that has not flushed yet flush at once.
-                    timer_store.schedule(conn, FLUSH, str(group.id), first)
-                    group_store.set_first_flush(conn, group.id, first)
-                    groups[cache_key] = group = group_store.get_group(conn, group.id) or group
-                    due_now.add(group.id)
-                members.append((group.id, alert.fingerprint))
+        for alert, route, labels, ident in wanted:
+            group = groups.get(ident)
+            first = first_flush_at(now, route.group_wait, alert.starts_at)
+            if group is None:
+                group, created = group_store.ensure_group(
+                    conn,
+                    route_id=route.id,
+                    group_key=group_key(route.key, labels),
+                    receiver=route.receiver,
+                    labels=labels,
+                    now=now,
+                    first_flush_at=first,
+                    looked=True,
+                )
+                groups[ident] = group
+                if created:
+                    timer_store.schedule(conn, FLUSH, str(group.id), first, new=True)
+                    if first <= now:
+                        due_now.add(group.id)
+            if group.flushed_at is None and first < group.first_flush_at:
+                # An old alert makes a group that has not flushed yet flush at once.
+                timer_store.schedule(conn, FLUSH, str(group.id), first)
+                group_store.set_first_flush(conn, group.id, first)
+                groups[ident] = group = replace(group, first_flush_at=first)
+                due_now.add(group.id)
+            members.append((group.id, alert.fingerprint))
         group_store.add_members(conn, members, now)
         return sorted(due_now)
 

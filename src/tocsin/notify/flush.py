@@ -10,7 +10,7 @@ group's fixed schedule.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from tocsin.channels.notification import ChannelSpec, PayloadAlert
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
-from tocsin.domain.grouping import NotifyReason, next_tick_at, notify_reason
+from tocsin.domain.grouping import NotifyReason, SentRecord, next_tick_at, notify_reason
 from tocsin.domain.noise import is_flapping, volume_hold_until
 from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
@@ -28,6 +28,7 @@ from tocsin.notify.outbox import DELIVERY, Spawn, enqueue, schedule
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
+from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.groups import GroupRow
 from tocsin.store.timers import Timer
 
@@ -49,22 +50,64 @@ def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
 
 
 @dataclass
+class _State:
+    """What a batch of ticks read up front, kept current as they write."""
+
+    logs: dict[str, SentRecord]
+    pending: dict[str, DeliveryRow]
+    flushed: list[int] = field(default_factory=list)
+
+
+@dataclass
 class FlushHandler:
     routing: Callable[[], RoutingConfig | None]
     muting: Callable[[Connection, datetime], Muting]
     spawn: Spawn = schedule
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
-        group = group_store.get_group(conn, int(timer.key))
+        return self.run_many(conn, [timer], now)[0]
+
+    def run_many(
+        self, conn: Connection, timers: Sequence[Timer], now: datetime
+    ) -> list[Again | None]:
+        """Tick many groups in one transaction, reading what they need in a few queries."""
         config = self.routing()
+        ids = [int(t.key) for t in timers]
+        groups = group_store.get_groups(conn, ids)
+        members = group_store.members_many(conn, list(groups))
+        heads = alert_store.load_heads(conn, {fp for fps in members.values() for fp in fps})
+        idents = [
+            group_store.log_ident(g.group_key, g.receiver, spec.name)
+            for g in groups.values()
+            for spec in (config.channels.get(g.receiver, ()) if config is not None else ())
+        ]
+        state = _State(
+            logs=group_store.read_log(conn, idents),
+            pending=delivery_store.pending_many(conn, idents),
+        )
+        results = [
+            self._tick(conn, config, groups.get(i), members.get(i, []), heads, state, now)
+            for i in ids
+        ]
+        group_store.mark_flushed(conn, state.flushed, now)
+        return results
+
+    def _tick(
+        self,
+        conn: Connection,
+        config: RoutingConfig | None,
+        group: GroupRow | None,
+        fingerprints: list[str],
+        heads: dict[str, Alert],
+        state: _State,
+        now: datetime,
+    ) -> Again | None:
         if group is None:
             return None
         route = config.routes_by_id.get(group.route_id) if config is not None else None
         if config is None or route is None:
             group_store.delete_group(conn, group.id)  # its route is gone (reloaded)
             return None
-        fingerprints = group_store.members(conn, group.id)
-        heads = alert_store.load_heads(conn, fingerprints)
         gone = [fp for fp in fingerprints if fp not in heads]
         group_store.remove_members(conn, group.id, gone)
         alerts = [heads[fp] for fp in fingerprints if fp in heads]
@@ -72,7 +115,7 @@ class FlushHandler:
             group_store.delete_group(conn, group.id)
             return None
         next_tick = next_tick_at(group.first_flush_at, route.group_interval, now)
-        group_store.mark_flushed(conn, group.id, now)
+        state.flushed.append(group.id)
         if time_muted(route, config.time_intervals, now) is not None:
             return Again(next_tick)  # nothing goes out, nothing is logged
         muting = self.muting(conn, now)
@@ -88,7 +131,7 @@ class FlushHandler:
         hold_until = volume_hold_until(firing_starts, now, route.volume)
         specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
         for spec in specs:
-            self._decide(conn, group, route, spec, visible, silenced, hold_until, now)
+            self._decide(conn, group, route, spec, visible, silenced, hold_until, state, now)
         self._forget_reported(conn, group, alerts, now)
         if hold_until is not None and hold_until < next_tick:
             return Again(hold_until)  # look again when it has fired long enough
@@ -115,11 +158,12 @@ class FlushHandler:
         alerts: list[Alert],
         silenced: list[Alert],
         hold_until: datetime | None,
+        state: _State,
         now: datetime,
     ) -> None:
         repeat = route.repeat_interval
         ident = group_store.log_ident(group.group_key, group.receiver, spec.name)
-        last = group_store.read_log(conn, [ident]).get(ident)
+        last = state.logs.get(ident)
         if hold_until is not None and (last is None or not last.firing):
             return  # too few alerts, or not firing long enough, to start notifying
         payload = [payload_alert(a, now) for a in alerts]
@@ -146,9 +190,10 @@ class FlushHandler:
         if not sent:
             # Nothing to say (all resolved, and this receiver is not told): log it as
             # Alertmanager does, so the group starts over next time.
-            pending = delivery_store.pending_for(conn, ident)
+            pending = state.pending.pop(ident, None)
             if pending is not None:
                 delivery_store.set_status(conn, pending.id, "superseded", now)
+            state.logs[ident] = SentRecord(frozenset(firing), frozenset(resolved), now)
             group_store.write_log(
                 conn,
                 ident=ident,
@@ -161,9 +206,10 @@ class FlushHandler:
                 expires_at=now + 2 * repeat,
             )
             return
-        enqueue(
+        state.pending[ident] = enqueue(
             conn,
             self.spawn,
+            pending=state.pending.get(ident),
             group_id=group.id,
             log_ident=ident,
             group_key=group.group_key,

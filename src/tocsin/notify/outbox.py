@@ -47,10 +47,14 @@ def schedule(
     timer_store.schedule(conn, kind, key, due_at, new=new)
 
 
+_LOOK_UP: Any = object()
+
+
 def enqueue(
     conn: Connection,
     spawn: Spawn,
     *,
+    pending: DeliveryRow | None = _LOOK_UP,
     group_id: int | None,
     log_ident: str,
     group_key: str,
@@ -59,11 +63,12 @@ def enqueue(
     reason: str,
     content: Mapping[str, Any],
     now: datetime,
-) -> int:
+) -> DeliveryRow:
     """Add the delivery, superseding an unsent one for the same log entry (which hands over
-    its place in the backoff); return its id."""
+    its place in the backoff; ``pending``: it, when the caller has read it already)."""
     attempts, due = 0, now
-    pending = delivery_store.pending_for(conn, log_ident)
+    if pending is _LOOK_UP:
+        pending = delivery_store.pending_for(conn, log_ident)
     if pending is not None:
         delivery_store.set_status(conn, pending.id, "superseded", now)
         attempts = pending.attempts
@@ -99,4 +104,4 @@ def enqueue(
         sent_at=None,
     )
     spawn(conn, DELIVERY, str(delivery_id), due, new=True, hint=row)
-    return delivery_id
+    return row

@@ -188,11 +188,8 @@ def _flush_at_once(dispatcher: Dispatcher, runner: Runner) -> OnStored:
     def on_stored(
         conn: Connection, alerts: list[Alert], now: datetime
     ) -> Callable[[], None] | None:
-        spawned = [
-            t
-            for gid in dispatcher.assign(conn, alerts, now)
-            for t in runner.run_inline(conn, FLUSH, str(gid), now)
-        ]
+        due = dispatcher.assign(conn, alerts, now)
+        spawned = runner.run_inline(conn, FLUSH, [str(gid) for gid in due], now)
         if not spawned:
             return None
         return lambda: runner.start_spawned(spawned, now)

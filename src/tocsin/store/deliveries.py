@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ __all__ = [
     "get",
     "list_recent",
     "pending_for",
+    "pending_many",
     "record_attempt",
     "set_status",
 ]
@@ -117,6 +118,19 @@ def get(conn: Connection, delivery_id: int) -> DeliveryRow | None:
 def pending_for(conn: Connection, log_ident: str) -> DeliveryRow | None:
     row = conn.execute(_PENDING_FOR, {"ident": log_ident}).mappings().first()
     return _row(row) if row is not None else None
+
+
+_PENDING_MANY = select(deliveries).where(
+    deliveries.c.status == PENDING, deliveries.c.log_ident.in_(bindparam("idents", expanding=True))
+)
+
+
+def pending_many(conn: Connection, log_idents: Sequence[str]) -> dict[str, DeliveryRow]:
+    """The pending delivery of each log entry that has one."""
+    if not log_idents:
+        return {}
+    rows = conn.execute(_PENDING_MANY, {"idents": list(log_idents)}).mappings()
+    return {r["log_ident"]: _row(r) for r in rows}
 
 
 def pending_in_group(conn: Connection, group_id: int) -> list[DeliveryRow]:

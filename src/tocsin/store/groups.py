@@ -25,10 +25,13 @@ __all__ = [
     "delete_group",
     "ensure_group",
     "get_group",
+    "get_groups",
+    "groups_by_ident",
     "group_ident",
     "log_ident",
     "mark_flushed",
     "members",
+    "members_many",
     "read_log",
     "remove_members",
     "set_first_flush",
@@ -65,11 +68,6 @@ def _group(row: RowMapping) -> GroupRow:
     return GroupRow(**{k: row[k] for k in GroupRow.__slots__})
 
 
-def _upsert_ignore(conn: Connection, table: object) -> object:
-    dialect = conn.dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
-
-
 @functools.cache
 def _create_group(dialect: str) -> Any:
     """INSERT a group unless its ident exists, returning the new row (built once)."""
@@ -79,6 +77,12 @@ def _create_group(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["ident"])
         .returning(*notification_groups.c)
     )
+
+
+@functools.cache
+def _add_members(dialect: str) -> Any:
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert_(group_alerts).on_conflict_do_nothing(index_elements=["group_id", "fingerprint"])
 
 
 # Built once: constructing statements costs more than running them on SQLite.
@@ -91,10 +95,11 @@ _MEMBERS = (
     .where(group_alerts.c.group_id == bindparam("gid"))
     .order_by(group_alerts.c.fingerprint)
 )
-_FLUSHED = (
-    update(notification_groups)
-    .where(notification_groups.c.id == bindparam("gid"))
-    .values(flushed_at=bindparam("at"))
+_GROUPS_BY_ID = select(notification_groups).where(
+    notification_groups.c.id.in_(bindparam("gids", expanding=True))
+)
+_MEMBERS_OF = select(group_alerts.c.group_id, group_alerts.c.fingerprint).where(
+    group_alerts.c.group_id.in_(bindparam("gids", expanding=True))
 )
 _LOG = select(
     notification_log.c.ident,
@@ -114,45 +119,72 @@ def ensure_group(
     labels: Mapping[str, str],
     now: datetime,
     first_flush_at: datetime,
+    looked: bool = False,
 ) -> tuple[GroupRow, bool]:
-    """The group for (route, labels), created if missing; and whether it was created."""
+    """The group for (route, labels), created if missing; and whether it was created.
+    ``looked``: the caller has just looked for it and found none."""
     ident = group_ident(route_id, labels)
-    row = (
-        conn.execute(select(notification_groups).where(notification_groups.c.ident == ident))
+    if not looked:
+        row = conn.execute(_GROUP_BY_IDENT, {"ident": ident}).mappings().first()
+        if row is not None:
+            return _group(row), False
+    inserted = (
+        conn.execute(
+            _create_group(conn.dialect.name),
+            {
+                "ident": ident,
+                "route_id": route_id,
+                "group_key": group_key,
+                "receiver": receiver,
+                "labels": dict(labels),
+                "created_at": now,
+                "first_flush_at": first_flush_at,
+                "flushed_at": None,
+            },
+        )
         .mappings()
         .first()
     )
-    if row is not None:
-        return _group(row), False
-    stmt = _upsert_ignore(conn, notification_groups).values(  # type: ignore[attr-defined]
-        ident=ident,
-        route_id=route_id,
-        group_key=group_key,
-        receiver=receiver,
-        labels=dict(labels),
-        created_at=now,
-        first_flush_at=first_flush_at,
-        flushed_at=None,
-    )
-    inserted = conn.execute(
-        stmt.on_conflict_do_nothing(index_elements=["ident"]).returning(notification_groups.c.id)
-    ).first()
-    created = inserted is not None
-    row = (
-        conn.execute(select(notification_groups).where(notification_groups.c.ident == ident))
-        .mappings()
-        .one()
-    )
-    return _group(row), created
+    if inserted is not None:
+        return _group(inserted), True
+    row = conn.execute(_GROUP_BY_IDENT, {"ident": ident}).mappings().one()  # lost a race
+    return _group(row), False
 
 
 def get_group(conn: Connection, group_id: int) -> GroupRow | None:
-    row = (
-        conn.execute(select(notification_groups).where(notification_groups.c.id == group_id))
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_GROUP_BY_ID, {"gid": group_id}).mappings().first()
     return _group(row) if row is not None else None
+
+
+_GROUPS_BY_IDENT = select(notification_groups).where(
+    notification_groups.c.ident.in_(bindparam("idents", expanding=True))
+)
+
+
+def groups_by_ident(conn: Connection, idents: Iterable[str]) -> dict[str, GroupRow]:
+    wanted = list(idents)
+    if not wanted:
+        return {}
+    rows = conn.execute(_GROUPS_BY_IDENT, {"idents": wanted}).mappings()
+    return {r["ident"]: _group(r) for r in rows}
+
+
+def get_groups(conn: Connection, group_ids: Sequence[int]) -> dict[int, GroupRow]:
+    if not group_ids:
+        return {}
+    rows = conn.execute(_GROUPS_BY_ID, {"gids": list(group_ids)}).mappings()
+    return {r["id"]: _group(r) for r in rows}
+
+
+def members_many(conn: Connection, group_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each group's alert fingerprints, sorted."""
+    out: dict[int, list[str]] = {g: [] for g in group_ids}
+    if group_ids:
+        for gid, fp in conn.execute(_MEMBERS_OF, {"gids": list(group_ids)}):
+            out[gid].append(fp)
+    for fps in out.values():
+        fps.sort()
+    return out
 
 
 def all_groups(conn: Connection) -> list[GroupRow]:
@@ -168,8 +200,13 @@ def set_first_flush(conn: Connection, group_id: int, at: datetime) -> None:
     )
 
 
-def mark_flushed(conn: Connection, group_id: int, now: datetime) -> None:
-    conn.execute(_FLUSHED, {"gid": group_id, "at": now})
+def mark_flushed(conn: Connection, group_ids: Sequence[int], now: datetime) -> None:
+    if group_ids:
+        conn.execute(
+            update(notification_groups)
+            .where(notification_groups.c.id.in_(list(group_ids)))
+            .values(flushed_at=now)
+        )
 
 
 def delete_group(conn: Connection, group_id: int) -> None:
@@ -182,11 +219,7 @@ def add_members(conn: Connection, pairs: Iterable[tuple[int, str]], now: datetim
     rows = [{"group_id": g, "fingerprint": fp, "added_at": now} for g, fp in set(pairs)]
     if not rows:
         return
-    stmt = _upsert_ignore(conn, group_alerts)
-    conn.execute(
-        stmt.on_conflict_do_nothing(index_elements=["group_id", "fingerprint"]),  # type: ignore[attr-defined]
-        rows,
-    )
+    conn.execute(_add_members(conn.dialect.name), rows)
 
 
 def members(conn: Connection, group_id: int) -> list[str]:

@@ -6,7 +6,7 @@ without blocking one another; on SQLite (one engine) it is a compare-and-set on 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,6 @@ __all__ = [
     "Timer",
     "cancel",
     "claim_due",
-    "claim_one",
     "finish",
     "next_due_at",
     "release",
@@ -132,27 +131,41 @@ def claim_due(
     return claimed
 
 
-def claim_one(
-    conn: Connection, kind: str, key: str, *, now: datetime, owner: str, lease_until: datetime
-) -> Timer | None:
-    """Lease the timer (kind, key) if it is due and nobody holds it."""
-    row = (
-        conn.execute(
-            select(timers).where(timers.c.kind == kind, timers.c.key == key, _claimable(now))
-        )
-        .mappings()
-        .first()
+_CLAIMABLE_NOW = and_(
+    timers.c.due_at <= bindparam("now"),
+    or_(timers.c.lease_until.is_(None), timers.c.lease_until <= bindparam("now")),
+)
+_KEYS = select(timers).where(
+    timers.c.kind == bindparam("k"),
+    timers.c.key.in_(bindparam("keys", expanding=True)),
+    _CLAIMABLE_NOW,
+)
+_LEASE_MANY = (
+    update(timers)
+    .where(timers.c.id.in_(bindparam("ids", expanding=True)), _CLAIMABLE_NOW)
+    .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"))
+)
+
+
+def claim_keys(
+    conn: Connection,
+    kind: str,
+    keys: Sequence[str],
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+) -> list[Timer]:
+    """Lease the due, unheld timers among (kind, key) for ``keys``. Meant for timers the
+    caller's own transaction just created (so nobody else can hold them)."""
+    rows = conn.execute(_KEYS, {"k": kind, "keys": list(keys), "now": now}).mappings().all()
+    if not rows:
+        return []
+    conn.execute(
+        _LEASE_MANY,
+        {"ids": [r["id"] for r in rows], "now": now, "owner": owner, "until": lease_until},
     )
-    if row is None:
-        return None
-    result = conn.execute(
-        update(timers)
-        .where(timers.c.id == row["id"], _claimable(now))
-        .values(lease_owner=owner, lease_until=lease_until)
-    )
-    if result.rowcount != 1:
-        return None
-    return Timer(row["id"], kind, key, row["due_at"], row["attempts"], row["payload"])
+    return [Timer(r["id"], kind, r["key"], r["due_at"], r["attempts"], r["payload"]) for r in rows]
 
 
 def _owned(timer_id: int, owner: str) -> Any:
