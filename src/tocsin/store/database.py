@@ -8,6 +8,7 @@ of failing when a read lock cannot be upgraded; reads never block writes (WAL).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ class Database:
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        # SQLite has one writer at a time. Writers in this process queue on this lock, which
+        # hands over at once, rather than on SQLite's busy handler, which sleeps in steps of
+        # up to 100 ms and turned lock contention into latency spikes.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock()
+            if self.url.get_backend_name() == "sqlite"
+            else contextlib.nullcontext()
+        )
         if self.is_sqlite:
             self._writer = self._sqlite_engine(immediate=True, synchronous=sqlite_synchronous)
             # For the engine's own bookkeeping (see ``write``): WAL without fsync at commit.
@@ -88,14 +97,15 @@ class Database:
         durable commit makes it durable too), ``synchronous_commit = off`` on PostgreSQL. A
         crash of the process alone loses nothing either way.
         """
-        if durable:
-            with self._writer.begin() as conn:
+        with self._write_lock:
+            if durable:
+                with self._writer.begin() as conn:
+                    yield conn
+                return
+            with self._relaxed.begin() as conn:
+                if not self.is_sqlite:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
-            return
-        with self._relaxed.begin() as conn:
-            if not self.is_sqlite:
-                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            yield conn
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
