@@ -311,9 +311,23 @@ class Runner:
                     timer_store.finish(conn, timer, self.owner)
                 return
             result = job.perform(work)
-            self._completions.submit_future(_Completion(timer, job, work, result)).result()
         except Exception as exc:
             self._failed(timer, exc, self.clock.now())
+            return
+        # The worker moves on; the result is recorded with others in one transaction.
+        # Until then the completion counts as in flight (``run_due`` waits for it).
+        done = self._completions.submit_future(_Completion(timer, job, work, result))
+        with self._lock:
+            self._in_flight.add(done)
+        done.add_done_callback(lambda f: self._completed(f, timer))
+
+    def _completed(self, future: Future[None], timer: Timer) -> None:
+        exc = future.exception()
+        if exc is not None:
+            self._failed(
+                timer, exc if isinstance(exc, Exception) else RuntimeError(exc), self.clock.now()
+            )
+        self._job_done(future)
 
     def _complete(self, conn: Connection, batch: Sequence[_Completion]) -> list[None]:
         """Record finished jobs, many per transaction (one fsync for a burst of sends)."""
