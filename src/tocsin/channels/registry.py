@@ -8,6 +8,7 @@ as a failed delivery saying so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -114,11 +115,48 @@ def build_receivers(
                         )
                     )
                     continue
+                cfg, dropped = without_go_templates(cfg)
+                for field in dropped:
+                    warnings.append(
+                        (
+                            [*keys, j, field],
+                            "is an Alertmanager (Go) template, which Tocsin does not run: "
+                            "Tocsin's default is used instead; rewrite it in Jinja "
+                            "(drop the leading dots) to customise it",
+                        )
+                    )
                 channel = _build(kind, cfg, globals_, [*keys, j], problem)
                 if channel is not None:
                     specs.append(ChannelSpec(raw["name"], f"{kind.name}[{j}]", channel))
         receivers[raw["name"]] = tuple(specs)
     return receivers, warnings
+
+
+# Go's text/template, as Alertmanager's templates are written: {{ .CommonLabels.x }},
+# {{ range .Alerts }}, {{ template "slack.default.title" . }}, {{- if ... }} ...
+_GO_TEMPLATE = re.compile(
+    r"\{\{-?\s*(\.|\$|range\b|end\b|template\b|define\b|if\s+\.|with\b|else\b|"
+    r"printf\b|toUpper\b|toLower\b|title\b|len\s+\.|index\s+\.|join\b|safeHtml\b)"
+)
+
+
+def _has_go_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_GO_TEMPLATE.search(value))
+    if isinstance(value, dict):
+        return any(_has_go_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_go_template(v) for v in value)
+    return False
+
+
+def without_go_templates(cfg: Any) -> tuple[Any, list[str]]:
+    """An existing alertmanager.yml must load unchanged, but its Go templates cannot run
+    here: the keys holding one are left out (so the channel's default applies), and named."""
+    if not isinstance(cfg, dict):
+        return cfg, []
+    dropped = [k for k, v in cfg.items() if _has_go_template(v)]
+    return {k: v for k, v in cfg.items() if k not in dropped}, dropped
 
 
 def _build(
