@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.channels.recorder import Recorder, refused_url
+from tests.receiver_server import Recorder, refused_url
 from tocsin.channels.msteams import MSTeamsChannel, MSTeamsV2Channel
 from tocsin.channels.notification import Notification, PayloadAlert, SendResult
 from tocsin.channels.registry import build_receivers

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.channels.recorder import Recorder, refused_url
+from tests.receiver_server import Recorder, refused_url
 from tocsin.channels.notification import Notification, PayloadAlert, SendResult
 from tocsin.channels.registry import build_receivers
 from tocsin.channels.slack import SlackChannel

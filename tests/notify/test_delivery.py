@@ -31,7 +31,7 @@ receivers:
 def test_5xx_is_retried_with_backoff_and_every_attempt_recorded(
     routed: Any, receiver: ReceiverServer
 ) -> None:
-    receiver.answer("/slow", (503, "busy"), (500, "oops"))
+    receiver.answer_once("/slow", (503, "busy"), (500, "oops"))
     h = routed(two_receivers(receiver.url, f"{receiver.url}/slow"))
     h.post(firing("Down"))
     h.tick(0)
@@ -60,7 +60,7 @@ def test_5xx_is_retried_with_backoff_and_every_attempt_recorded(
 def test_4xx_is_not_retried_but_the_next_tick_tries_again(
     routed: Any, receiver: ReceiverServer
 ) -> None:
-    receiver.answer("/bad", (400, "bad request"))
+    receiver.answer_once("/bad", (400, "bad request"))
     h = routed(two_receivers(receiver.url, f"{receiver.url}/bad"))
     h.post(firing("Down"))
     h.tick(0)
@@ -107,7 +107,7 @@ def test_restart_before_the_tick_loses_nothing(routed: Any, receiver: ReceiverSe
 
 
 def test_restart_after_sending_sends_nothing_twice(routed: Any, receiver: ReceiverServer) -> None:
-    receiver.answer("/other", (502, "down"))
+    receiver.answer_once("/other", (502, "down"))
     h = routed(two_receivers(receiver.url, f"{receiver.url}/other"))
     h.post(firing("Down"))
     h.tick(0)

@@ -13,7 +13,7 @@ from tocsin.cli.main import app
 
 
 def test_api_lists_notifications_and_their_attempts(routed: Any, receiver: ReceiverServer) -> None:
-    receiver.answer("/flaky", (500, "oops"))
+    receiver.answer_once("/flaky", (500, "oops"))
     h = routed(two_receivers(receiver.url, f"{receiver.url}/flaky"))
     h.post(firing("Down", instance="a"))
     h.tick(0)
@@ -42,7 +42,7 @@ def test_api_lists_notifications_and_their_attempts(routed: Any, receiver: Recei
 
 
 def test_cli_shows_notifications(routed: Any, receiver: ReceiverServer) -> None:
-    receiver.answer("/flaky", (503, "try later"))
+    receiver.answer_once("/flaky", (503, "try later"))
     h = routed(two_receivers(receiver.url, f"{receiver.url}/flaky"))
     h.post(firing("Down"))
     h.tick(0)

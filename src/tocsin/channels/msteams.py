@@ -48,7 +48,7 @@ from tocsin.channels.building import FieldError, compile_field
 from tocsin.channels.http_config import HttpConfig, StrictModel, read_secret
 from tocsin.channels.notification import Notification, SendResult, post_json
 from tocsin.channels.registry import register
-from tocsin.channels.templates import Template, TemplateError
+from tocsin.channels.templates import DEFAULT_TITLE, Template, TemplateError
 
 __all__ = ["MSTeamsChannel", "MSTeamsConfig", "MSTeamsV2Channel", "MSTeamsV2Config"]
 
@@ -59,13 +59,6 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 # --- default templates --------------------------------------------------------------------
 
-DEFAULT_TITLE = (
-    '[{{ Status|upper }}{% if Status == "firing" %}:{{ Alerts.Firing|length }}{% endif %}] '
-    '{{ Alerts|map(attribute="Labels.alertname")|select|unique|join(", ") or Receiver }}'
-    '{% set rest = GroupLabels|dictsort|rejectattr("0", "eq", "alertname")|list %}'
-    "{% if rest %} ({% for k, v in rest %}{{ k }}={{ v }}{% if not loop.last %}, "
-    "{% endif %}{% endfor %}){% endif %}"
-)
 
 DEFAULT_TEXT = """\
 {% for a in Alerts %}\

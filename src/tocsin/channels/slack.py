@@ -57,7 +57,7 @@ from tocsin.channels.building import FieldError, compile_field
 from tocsin.channels.http_config import Duration, HttpConfig, StrictModel, read_secret
 from tocsin.channels.notification import Notification, SendResult
 from tocsin.channels.registry import register
-from tocsin.channels.templates import Template, TemplateError
+from tocsin.channels.templates import DEFAULT_TITLE, Template, TemplateError
 
 __all__ = ["SlackChannel", "SlackConfig", "SlackMessage"]
 
@@ -82,13 +82,6 @@ _ESCAPE = (
     "{% endif %}{%- endmacro -%}"
 )
 
-DEFAULT_TITLE = (
-    '[{{ Status|upper }}{% if Status == "firing" %}:{{ Alerts.Firing|length }}{% endif %}] '
-    '{{ Alerts|map(attribute="Labels.alertname")|select|unique|join(", ") or Receiver }}'
-    '{% set rest = GroupLabels|dictsort|rejectattr("0", "eq", "alertname")|list %}'
-    "{% if rest %} ({% for k, v in rest %}{{ k }}={{ v }}{% if not loop.last %}, "
-    "{% endif %}{% endfor %}){% endif %}"
-)
 
 DEFAULT_TITLE_LINK = '{% if ExternalURL %}{{ ExternalURL.rstrip("/") }}/alerts{% endif %}'
 

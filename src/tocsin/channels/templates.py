@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from tocsin.channels.notification import Notification, PayloadAlert
 
-__all__ = ["Template", "TemplateError", "compile_template", "template_data"]
+__all__ = ["DEFAULT_TITLE", "Template", "TemplateError", "compile_template", "template_data"]
 
 NAMES = frozenset(
     {
@@ -33,6 +33,17 @@ NAMES = frozenset(
         "GroupKey",
         "TruncatedAlerts",
     }
+)
+
+
+#: The title every chat receiver uses by default, as Alertmanager's:
+#: ``[FIRING:2] HighLatency (cluster=eu)`` (alert names, then the other group labels).
+DEFAULT_TITLE = (
+    '[{{ Status|upper }}{% if Status == "firing" %}:{{ Alerts.Firing|length }}{% endif %}] '
+    '{{ Alerts|map(attribute="Labels.alertname")|select|unique|join(", ") or Receiver }}'
+    '{% set rest = GroupLabels|dictsort|rejectattr("0", "eq", "alertname")|list %}'
+    "{% if rest %} ({% for k, v in rest %}{{ k }}={{ v }}{% if not loop.last %}, "
+    "{% endif %}{% endfor %}){% endif %}"
 )
 
 
