@@ -26,7 +26,9 @@ from tests.receiver_server import ReceiverServer
 TOLERANCE = 0.6  # seconds
 
 
-def _config(receiver_url: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
+def _config(
+    receiver_url: str, path: str, extra: dict[str, Any], send_resolved: bool = True
+) -> dict[str, Any]:
     return {
         "route": {
             "receiver": "hook",
@@ -38,7 +40,9 @@ def _config(receiver_url: str, path: str, extra: dict[str, Any]) -> dict[str, An
         "receivers": [
             {
                 "name": "hook",
-                "webhook_configs": [{"url": f"{receiver_url}/{path}", "send_resolved": True}],
+                "webhook_configs": [
+                    {"url": f"{receiver_url}/{path}", "send_resolved": send_resolved}
+                ],
             }
         ],
         **extra,
@@ -132,13 +136,19 @@ Scenario = Callable[[Pair], None]
 
 
 def run_scenario(
-    tmp_path: Path, extra: dict[str, Any], scenario: Scenario, until: float
+    tmp_path: Path,
+    extra: dict[str, Any],
+    scenario: Scenario,
+    until: float,
+    send_resolved: bool = True,
 ) -> list[tuple[Any, ...]]:
     receiver = ReceiverServer()
     try:
         with (
-            alertmanager(tmp_path / "am", _config(receiver.url, "am", extra)) as am,
-            routed_tocsin(tmp_path / "tocsin", _config(receiver.url, "tocsin", extra)) as (
+            alertmanager(tmp_path / "am", _config(receiver.url, "am", extra, send_resolved)) as am,
+            routed_tocsin(
+                tmp_path / "tocsin", _config(receiver.url, "tocsin", extra, send_resolved)
+            ) as (
                 url,
                 token,
             ),
@@ -196,3 +206,20 @@ def test_inhibition_and_silences(tmp_path: Path) -> None:
     first_slow = min(n for n in sent if "Slow" in n[2])
     assert first_slow[3] == (("Slow", "us", "firing"),)  # eu inhibited at first
     assert any("Muted" in n[2] for n in sent)  # sent once the silence ended
+
+
+def test_without_send_resolved(tmp_path: Path) -> None:
+    def scenario(p: Pair) -> None:
+        p.post(p.alert("A", i="1"), p.alert("A", i="2"))
+        p.at(2.0)
+        p.post(p.alert("A", i="1", resolved=True))  # the firing set shrinks: no trigger
+        p.at(4.0)
+        p.post(p.alert("A", i="3"))
+        p.at(6.0)
+        p.post(p.alert("A", i="2", resolved=True), p.alert("A", i="3", resolved=True))
+        p.at(8.0)
+        p.post(p.alert("A", i="1"))  # fires again after all resolved: starts over
+
+    sent = run_scenario(tmp_path, {}, scenario, until=12.0, send_resolved=False)
+    assert all(status == "firing" for _, status, _, _ in sent)  # never a resolved one
+    assert [alerts for *_, alerts in sent][-1] == (("A", "1", "firing"),)
