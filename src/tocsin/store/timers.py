@@ -62,23 +62,17 @@ def schedule(
     """Create the timer (kind, key), or move it to ``due_at`` when ``replace``. With a lease,
     it is created already claimed by ``lease_owner`` (who runs it at once). ``new``: the
     caller knows there is none yet (a key it just made up)."""
-    existing = conn.execute(
-        select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.payload).where(
-            timers.c.kind == kind, timers.c.key == key
-        )
-    ).first()
+    existing = None if new else conn.execute(_BY_KEY, {"k": kind, "key": key}).first()
     data: dict[str, Any] = dict(payload or {})
     values = {"due_at": due_at, "payload": data, "attempts": 0}
     lease = {"lease_owner": lease_owner, "lease_until": lease_until}
     if existing is None:
-        result = conn.execute(insert(timers).values(kind=kind, key=key, **values, **lease))
+        result = conn.execute(_INSERT, {"kind": kind, "key": key, **values, **lease})
         assert result.inserted_primary_key is not None
         return Timer(int(result.inserted_primary_key[0]), kind, key, due_at, 0, data)
     if not replace:
         return Timer(existing.id, kind, key, existing.due_at, existing.attempts, existing.payload)
-    conn.execute(
-        update(timers).where(timers.c.id == existing.id).values(last_error=None, **values, **lease)
-    )
+    conn.execute(_MOVE, {"timer_id": existing.id, "last_error": None, **values, **lease})
     return Timer(existing.id, kind, key, due_at, 0, data)
 
 
