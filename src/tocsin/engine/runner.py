@@ -144,6 +144,28 @@ class Runner:
         )
         spawned.append(replace(timer, hint=hint))
 
+    def spawn_many(
+        self, conn: Connection, kind: str, items: Sequence[tuple[str, datetime, Any]]
+    ) -> None:
+        """``spawn`` for many new timers (key, due_at, hint) of one kind, in two statements."""
+        now = self.clock.now()
+        spawned: list[Timer] | None = getattr(self._local, "spawned", None)
+        at_once = spawned is not None and kind in self.jobs
+        now_items = [i for i in items if at_once and i[1] <= now]
+        later = [(k, d) for k, d, _ in items if not (at_once and d <= now)]
+        timer_store.create_many(conn, kind, later)
+        if now_items and spawned is not None:
+            created = timer_store.create_many(
+                conn,
+                kind,
+                [(k, d) for k, d, _ in now_items],
+                lease_owner=self.owner,
+                lease_until=now + self.lease,
+            )
+            spawned.extend(
+                replace(t, hint=hint) for t, (_, _, hint) in zip(created, now_items, strict=True)
+            )
+
     def run_inline(
         self, conn: Connection, kind: str, keys: Sequence[str], now: datetime
     ) -> list[Timer]:

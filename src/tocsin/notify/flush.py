@@ -24,7 +24,7 @@ from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode
 from tocsin.notify.muting import Muting, time_muted
-from tocsin.notify.outbox import DELIVERY, Spawn, enqueue, schedule
+from tocsin.notify.outbox import Planned, SpawnMany, enqueue_many, schedule_many
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
@@ -32,7 +32,7 @@ from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.groups import GroupRow
 from tocsin.store.timers import Timer
 
-__all__ = ["DELIVERY", "FlushHandler", "payload_alert"]
+__all__ = ["FlushHandler", "payload_alert"]
 
 
 def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
@@ -56,13 +56,17 @@ class _State:
     logs: dict[str, SentRecord]
     pending: dict[str, DeliveryRow]
     flushed: list[int] = field(default_factory=list)
+    #: Notifications decided, put in the outbox together at the end.
+    plans: list[Planned] = field(default_factory=list)
+    #: Groups whose reported resolved alerts may leave, once the outbox is written.
+    forget: list[tuple[GroupRow, list[Alert]]] = field(default_factory=list)
 
 
 @dataclass
 class FlushHandler:
     routing: Callable[[], RoutingConfig | None]
     muting: Callable[[Connection, datetime], Muting]
-    spawn: Spawn = schedule
+    spawn: SpawnMany = schedule_many
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         return self.run_many(conn, [timer], now)[0]
@@ -90,6 +94,9 @@ class FlushHandler:
             for i in ids
         ]
         group_store.mark_flushed(conn, state.flushed, now)
+        enqueue_many(conn, self.spawn, state.plans, state.pending, now)
+        for group, alerts in state.forget:
+            self._forget_reported(conn, group, alerts, now)
         return results
 
     def _tick(
@@ -132,7 +139,7 @@ class FlushHandler:
         specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
         for spec in specs:
             self._decide(conn, group, route, spec, visible, silenced, hold_until, state, now)
-        self._forget_reported(conn, group, alerts, now)
+        state.forget.append((group, alerts))
         if hold_until is not None and hold_until < next_tick:
             return Again(hold_until)  # look again when it has fired long enough
         return Again(next_tick)
@@ -206,24 +213,22 @@ class FlushHandler:
                 expires_at=now + 2 * repeat,
             )
             return
-        state.pending[ident] = enqueue(
-            conn,
-            self.spawn,
-            pending=state.pending.get(ident),
-            group_id=group.id,
-            log_ident=ident,
-            group_key=group.group_key,
-            receiver=group.receiver,
-            integration=spec.name,
-            reason=reason.value,
-            content=encode(
-                group_labels=group.labels,
-                alerts=sent,
-                firing=sorted(firing),
-                resolved=sorted(resolved),
-                repeat_seconds=repeat.total_seconds(),
-            ),
-            now=now,
+        state.plans.append(
+            Planned(
+                group_id=group.id,
+                log_ident=ident,
+                group_key=group.group_key,
+                receiver=group.receiver,
+                integration=spec.name,
+                reason=reason.value,
+                content=encode(
+                    group_labels=group.labels,
+                    alerts=sent,
+                    firing=sorted(firing),
+                    resolved=sorted(resolved),
+                    repeat_seconds=repeat.total_seconds(),
+                ),
+            )
         )
 
     def _forget_reported(

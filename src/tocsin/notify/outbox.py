@@ -3,7 +3,8 @@ superseding it, and its send started at once when due."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,95 +14,81 @@ from tocsin.store import deliveries as delivery_store
 from tocsin.store import timers as timer_store
 from tocsin.store.deliveries import DeliveryRow
 
-__all__ = ["DELIVERY", "Spawn", "enqueue", "schedule"]
+__all__ = ["DELIVERY", "Planned", "SpawnMany", "enqueue", "enqueue_many", "schedule_many"]
 
 #: The timer kind of a delivery's sends; its key is the delivery's id.
 DELIVERY = "delivery"
 
 
-class Spawn(Protocol):
-    """Schedules a timer from a handler (the engine's ``Runner.spawn``: one due now starts
-    at once)."""
+class SpawnMany(Protocol):
+    """Schedules new timers (key, due_at, hint) of one kind from a handler (the engine's
+    ``Runner.spawn_many``)."""
 
     def __call__(
-        self,
-        conn: Connection,
-        kind: str,
-        key: str,
-        due_at: datetime,
-        *,
-        new: bool = False,
-        hint: Any = None,
+        self, conn: Connection, kind: str, items: Sequence[tuple[str, datetime, Any]]
     ) -> None: ...
 
 
-def schedule(
+def schedule_many(conn: Connection, kind: str, items: Sequence[tuple[str, datetime, Any]]) -> None:
+    timer_store.create_many(conn, kind, [(k, d) for k, d, _ in items])
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A notification a tick decided on, not yet in the outbox."""
+
+    group_id: int | None
+    log_ident: str
+    group_key: str
+    receiver: str
+    integration: str
+    reason: str
+    content: Mapping[str, Any]
+
+
+def enqueue_many(
     conn: Connection,
-    kind: str,
-    key: str,
-    due_at: datetime,
-    *,
-    new: bool = False,
-    hint: Any = None,
-) -> None:
-    timer_store.schedule(conn, kind, key, due_at, new=new)
-
-
-_LOOK_UP: Any = object()
-
-
-def enqueue(
-    conn: Connection,
-    spawn: Spawn,
-    *,
-    pending: DeliveryRow | None = _LOOK_UP,
-    group_id: int | None,
-    log_ident: str,
-    group_key: str,
-    receiver: str,
-    integration: str,
-    reason: str,
-    content: Mapping[str, Any],
+    spawn_many: SpawnMany,
+    plans: Sequence[Planned],
+    pending: Mapping[str, DeliveryRow | None],
     now: datetime,
-) -> DeliveryRow:
-    """Add the delivery, superseding an unsent one for the same log entry (which hands over
-    its place in the backoff; ``pending``: it, when the caller has read it already)."""
-    attempts, due = 0, now
-    if pending is _LOOK_UP:
-        pending = delivery_store.pending_for(conn, log_ident)
-    if pending is not None:
-        delivery_store.set_status(conn, pending.id, "superseded", now)
-        attempts = pending.attempts
-        due = max(now, pending.next_attempt_at or now)
-    delivery_id = delivery_store.create(
-        conn,
-        group_id=group_id,
-        log_ident=log_ident,
-        group_key=group_key,
-        receiver=receiver,
-        integration=integration,
-        reason=reason,
-        content=content,
-        now=now,
-        attempts=attempts,
-        next_attempt_at=due,
-    )
-    row = DeliveryRow(
-        id=delivery_id,
-        group_id=group_id,
-        log_ident=log_ident,
-        group_key=group_key,
-        receiver=receiver,
-        integration=integration,
-        status=delivery_store.PENDING,
-        reason=reason,
-        content=content,
-        created_at=now,
-        updated_at=now,
-        attempts=attempts,
-        next_attempt_at=due,
-        last_error=None,
-        sent_at=None,
-    )
-    spawn(conn, DELIVERY, str(delivery_id), due, new=True, hint=row)
-    return row
+) -> list[DeliveryRow]:
+    """Put planned notifications in the outbox, each superseding the unsent one for its log
+    entry (``pending``, read by the caller), which hands over its place in the backoff."""
+    latest = {p.log_ident: p for p in plans}  # a later plan for the same entry wins
+    rows = []
+    for plan in latest.values():
+        attempts, due = 0, now
+        previous = pending.get(plan.log_ident)
+        if previous is not None:
+            delivery_store.set_status(conn, previous.id, "superseded", now)
+            attempts = previous.attempts
+            due = max(now, previous.next_attempt_at or now)
+        rows.append(
+            DeliveryRow(
+                id=0,
+                group_id=plan.group_id,
+                log_ident=plan.log_ident,
+                group_key=plan.group_key,
+                receiver=plan.receiver,
+                integration=plan.integration,
+                status=delivery_store.PENDING,
+                reason=plan.reason,
+                content=plan.content,
+                created_at=now,
+                updated_at=now,
+                attempts=attempts,
+                next_attempt_at=due,
+                last_error=None,
+                sent_at=None,
+            )
+        )
+    created = delivery_store.create_many(conn, rows)
+    spawn_many(conn, DELIVERY, [(str(r.id), r.next_attempt_at or now, r) for r in created])
+    return created
+
+
+def enqueue(conn: Connection, spawn_many: SpawnMany, plan: Planned, now: datetime) -> DeliveryRow:
+    """``enqueue_many`` for one, looking up what it supersedes."""
+    pending = {plan.log_ident: delivery_store.pending_for(conn, plan.log_ident)}
+    return enqueue_many(conn, spawn_many, [plan], pending, now)[0]

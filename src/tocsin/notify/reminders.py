@@ -16,7 +16,7 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.domain.silences import Silence, SilenceState
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode
-from tocsin.notify.outbox import Spawn, enqueue, schedule
+from tocsin.notify.outbox import Planned, SpawnMany, enqueue, schedule_many
 from tocsin.store import groups as group_store
 from tocsin.store import silences as silence_store
 from tocsin.store.timers import Timer
@@ -52,7 +52,7 @@ def reminder_alert(silence: Silence, now: datetime) -> PayloadAlert:
 @dataclass
 class ReminderHandler:
     routing: Callable[[], RoutingConfig | None]
-    spawn: Spawn = schedule
+    spawn: SpawnMany = schedule_many
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         config = self.routing()
@@ -66,9 +66,7 @@ class ReminderHandler:
             return Again(silence.ends_at - lead)  # extended since: remind later
         group_key = f"silence:{silence.id}"
         for spec in config.channels.get(receiver, ()):
-            enqueue(
-                conn,
-                self.spawn,
+            plan = Planned(
                 group_id=None,
                 log_ident=group_store.log_ident(group_key, receiver, spec.name),
                 group_key=group_key,
@@ -82,7 +80,7 @@ class ReminderHandler:
                     resolved=[],
                     repeat_seconds=0,
                 ),
-                now=now,
             )
+            enqueue(conn, self.spawn, plan, now)
         silence_store.set_reminded(conn, silence.id, now)
         return None

@@ -104,8 +104,8 @@ class Runtime:
             current, settings.external_url or f"http://{settings.host}:{settings.port}"
         )
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
-        runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn))
-        runner.register(REMINDER, ReminderHandler(current, runner.spawn))
+        runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn_many))
+        runner.register(REMINDER, ReminderHandler(current, runner.spawn_many))
         return cls(
             settings=settings,
             db=db,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "DeliveryRow",
     "attempts_of",
     "create",
+    "create_many",
     "delete_finished_before",
     "get",
     "list_recent",
@@ -108,6 +109,20 @@ def create(
     )
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
+
+
+_INSERT_MANY = insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True)
+
+
+def create_many(conn: Connection, rows: Sequence[DeliveryRow]) -> list[DeliveryRow]:
+    """Insert pending deliveries (their ``id`` ignored) in one statement; the rows with ids."""
+    if not rows:
+        return []
+    values = [{k: getattr(r, k) for k in DeliveryRow.__slots__ if k != "id"} for r in rows]
+    for v in values:
+        v["content"] = dict(v["content"])
+    ids = list(conn.execute(_INSERT_MANY, values).scalars())
+    return [replace(r, id=i) for r, i in zip(rows, ids, strict=True)]
 
 
 def get(conn: Connection, delivery_id: int) -> DeliveryRow | None:

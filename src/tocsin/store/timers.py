@@ -162,6 +162,36 @@ def claim_keys(
     return [Timer(r["id"], kind, r["key"], r["due_at"], r["attempts"], r["payload"]) for r in rows]
 
 
+_INSERT_MANY = insert(timers).returning(timers.c.id, sort_by_parameter_order=True)
+
+
+def create_many(
+    conn: Connection,
+    kind: str,
+    items: Sequence[tuple[str, datetime]],
+    *,
+    lease_owner: str | None = None,
+    lease_until: datetime | None = None,
+) -> list[Timer]:
+    """Insert new timers (key, due_at) of ``kind`` in one statement (the keys are new)."""
+    if not items:
+        return []
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": kind,
+            "key": key,
+            "due_at": due_at,
+            "payload": {},
+            "attempts": 0,
+            "lease_owner": lease_owner,
+            "lease_until": lease_until,
+        }
+        for key, due_at in items
+    ]
+    ids = list(conn.execute(_INSERT_MANY, rows).scalars())
+    return [Timer(i, kind, key, due_at, 0, {}) for i, (key, due_at) in zip(ids, items, strict=True)]
+
+
 def _owned(timer_id: int, owner: str) -> Any:
     return and_(timers.c.id == timer_id, timers.c.lease_owner == owner)
 
