@@ -206,8 +206,18 @@ class Runner:
                 if run_many is not None
                 else [handler(conn, t, now) for t in timers]
             )
+            timer_store.settle_many(
+                conn,
+                self.owner,
+                [
+                    (t, a.due_at if a else None)
+                    for t, a in zip(timers, results, strict=True)
+                    if a is None or a.payload is None
+                ],
+            )
             for timer, again in zip(timers, results, strict=True):
-                self._settle(conn, timer, again)
+                if again is not None and again.payload is not None:
+                    self._settle(conn, timer, again)
 
     def start_spawned(self, timers: list[Timer], claimed_at: datetime) -> None:
         for timer in timers:

@@ -46,26 +46,36 @@ class Dispatcher:
             for labels in (route.group_by.key_of(alert.labels),)
         ]
         groups = group_store.groups_by_ident(conn, {ident for *_, ident in wanted})
-        members: list[tuple[int, str]] = []
+        # New groups, created together; the first flush is the earliest any alert asks for.
+        new: dict[str, dict[str, object]] = {}
         for alert, route, labels, ident in wanted:
-            group = groups.get(ident)
+            if ident in groups:
+                continue
             first = first_flush_at(now, route.group_wait, alert.starts_at)
-            if group is None:
-                group, created = group_store.ensure_group(
-                    conn,
-                    route_id=route.id,
-                    group_key=group_key(route.key, labels),
-                    receiver=route.receiver,
-                    labels=labels,
-                    now=now,
-                    first_flush_at=first,
-                    looked=True,
-                )
-                groups[ident] = group
-                if created:
-                    timer_store.schedule(conn, FLUSH, str(group.id), first, new=True)
-                    if first <= now:
-                        due_now.add(group.id)
+            planned = new.get(ident)
+            if planned is None:
+                new[ident] = {
+                    "ident": ident,
+                    "route_id": route.id,
+                    "group_key": group_key(route.key, labels),
+                    "receiver": route.receiver,
+                    "labels": labels,
+                    "created_at": now,
+                    "first_flush_at": first,
+                    "flushed_at": None,
+                }
+            elif first < planned["first_flush_at"]:  # type: ignore[operator]
+                planned["first_flush_at"] = first
+        created = group_store.create_groups(conn, list(new.values()))
+        timer_store.create_many(conn, FLUSH, [(str(g.id), g.first_flush_at) for g in created])
+        for group in created:
+            groups[group.ident] = group
+            if group.first_flush_at <= now:
+                due_now.add(group.id)
+        members: list[tuple[int, str]] = []
+        for alert, route, _, ident in wanted:
+            group = groups[ident]
+            first = first_flush_at(now, route.group_wait, alert.starts_at)
             if group.flushed_at is None and first < group.first_flush_at:
                 # An old alert makes a group that has not flushed yet flush at once.
                 timer_store.schedule(conn, FLUSH, str(group.id), first)

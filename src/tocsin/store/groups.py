@@ -20,10 +20,10 @@ from tocsin.store.tables import group_alerts, notification_groups, notification_
 __all__ = [
     "GroupRow",
     "add_members",
+    "create_groups",
     "all_groups",
     "delete_expired_log",
     "delete_group",
-    "ensure_group",
     "get_group",
     "get_groups",
     "groups_by_ident",
@@ -69,17 +69,6 @@ def _group(row: RowMapping) -> GroupRow:
 
 
 @functools.cache
-def _create_group(dialect: str) -> Any:
-    """INSERT a group unless its ident exists, returning the new row (built once)."""
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert_(notification_groups)
-        .on_conflict_do_nothing(index_elements=["ident"])
-        .returning(*notification_groups.c)
-    )
-
-
-@functools.cache
 def _add_members(dialect: str) -> Any:
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert_(group_alerts).on_conflict_do_nothing(index_elements=["group_id", "fingerprint"])
@@ -110,45 +99,17 @@ _LOG = select(
 _LOG_UPDATE = update(notification_log).where(notification_log.c.ident == bindparam("log_ident"))
 
 
-def ensure_group(
-    conn: Connection,
-    *,
-    route_id: str,
-    group_key: str,
-    receiver: str,
-    labels: Mapping[str, str],
-    now: datetime,
-    first_flush_at: datetime,
-    looked: bool = False,
-) -> tuple[GroupRow, bool]:
-    """The group for (route, labels), created if missing; and whether it was created.
-    ``looked``: the caller has just looked for it and found none."""
-    ident = group_ident(route_id, labels)
-    if not looked:
-        row = conn.execute(_GROUP_BY_IDENT, {"ident": ident}).mappings().first()
-        if row is not None:
-            return _group(row), False
-    inserted = (
-        conn.execute(
-            _create_group(conn.dialect.name),
-            {
-                "ident": ident,
-                "route_id": route_id,
-                "group_key": group_key,
-                "receiver": receiver,
-                "labels": dict(labels),
-                "created_at": now,
-                "first_flush_at": first_flush_at,
-                "flushed_at": None,
-            },
-        )
-        .mappings()
-        .first()
-    )
-    if inserted is not None:
-        return _group(inserted), True
-    row = conn.execute(_GROUP_BY_IDENT, {"ident": ident}).mappings().one()  # lost a race
-    return _group(row), False
+_CREATE_MANY = insert(notification_groups).returning(
+    *notification_groups.c, sort_by_parameter_order=True
+)
+
+
+def create_groups(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[GroupRow]:
+    """Insert groups the caller has just looked for and not found, in one statement."""
+    if not rows:
+        return []
+    values = [{**r, "labels": dict(r["labels"])} for r in rows]
+    return [_group(r) for r in conn.execute(_CREATE_MANY, values).mappings()]
 
 
 def get_group(conn: Connection, group_id: int) -> GroupRow | None:

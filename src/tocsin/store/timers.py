@@ -236,6 +236,30 @@ def release(
     return result.rowcount == 1
 
 
+def settle_many(
+    conn: Connection, owner: str, outcomes: Sequence[tuple[Timer, datetime | None]]
+) -> None:
+    """Finish (None) or re-arm (a due time) many timers this owner holds, in two statements."""
+    done = [{"timer_id": t.id, "owner": owner} for t, due in outcomes if due is None]
+    again = [
+        {
+            "timer_id": t.id,
+            "owner": owner,
+            "due_at": due,
+            "attempts": 0,
+            "last_error": None,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        for t, due in outcomes
+        if due is not None
+    ]
+    if done:
+        conn.execute(_FINISH, done)
+    if again:
+        conn.execute(_RELEASE, again)
+
+
 def next_due_at(conn: Connection) -> datetime | None:
     """When the earliest timer nobody holds is due (None: no timers)."""
     value = conn.execute(select(func.min(timers.c.due_at)).where(timers.c.lease_until.is_(None)))
