@@ -228,10 +228,12 @@ class Runner:
         for the jobs started and anything they made due."""
         ran = 0
         while True:
-            if wait_io:
+            while wait_io:  # jobs started elsewhere (at intake), and their completions
                 with self._lock:
                     running = list(self._in_flight)
-                wait(running)  # including jobs started elsewhere (at intake)
+                if not running:
+                    break
+                wait(running)
             now = self.clock.now()
             count, spawned = self._run_handlers(now)
             started = [self._start_job(t, now) for t in spawned]
