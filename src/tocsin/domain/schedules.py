@@ -10,6 +10,7 @@ incoming person is on call.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -36,11 +37,14 @@ class Unit(enum.StrEnum):
     WEEKS = "weeks"
 
     def step(self, length: int) -> timedelta:
-        return {
-            Unit.HOURS: timedelta(hours=length),
-            Unit.DAYS: timedelta(days=length),
-            Unit.WEEKS: timedelta(weeks=length),
-        }[self]
+        return _UNIT_STEP[self] * length
+
+
+_UNIT_STEP = {
+    Unit.HOURS: timedelta(hours=1),
+    Unit.DAYS: timedelta(days=1),
+    Unit.WEEKS: timedelta(weeks=1),
+}
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,15 @@ class Restriction:
     weekday: int | None = None
 
     def window(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-        if self.weekday is not None and day.isoweekday() != self.weekday:
-            return None
-        wall = datetime.combine(day, self.start)
-        return resolve_first(wall, zone), resolve_last(wall + self.duration, zone)
+        return _window(self, day, zone)
+
+
+@functools.lru_cache(maxsize=65536)
+def _window(r: Restriction, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    if r.weekday is not None and day.isoweekday() != r.weekday:
+        return None
+    wall = datetime.combine(day, r.start)
+    return resolve_first(wall, zone), resolve_last(wall + r.duration, zone)
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,7 @@ class Shift:
 # -- one layer ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _anchor(layer: Layer, zone: ZoneInfo) -> datetime:
     """The local date-time at which users[0]'s turn began (spec: "Rotation grid")."""
     rotation = layer.rotation

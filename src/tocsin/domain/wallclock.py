@@ -9,6 +9,7 @@ forward) resolves to the transition instant, the first instant after the gap. (P
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,12 +42,14 @@ def _transition(wall: datetime, zone: ZoneInfo) -> datetime:
     return high
 
 
+@functools.lru_cache(maxsize=65536)
 def resolve_first(wall: datetime, zone: ZoneInfo) -> datetime:
     """Handoffs and window starts: the first occurrence, or the end of the gap."""
     found = _candidates(wall, zone)
     return found[0] if found else _transition(wall, zone)
 
 
+@functools.lru_cache(maxsize=65536)
 def resolve_last(wall: datetime, zone: ZoneInfo) -> datetime:
     """Window ends: the last occurrence, or the end of the gap."""
     found = _candidates(wall, zone)
