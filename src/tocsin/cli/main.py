@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from tocsin import __version__
-from tocsin.cli import alerts, demo, integrations, notifications, routing, silences
+from tocsin.cli import (
+    alerts,
+    demo,
+    integrations,
+    notifications,
+    routing,
+    schedules,
+    silences,
+)
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.errors import TocsinError
 from tocsin.services.runtime import Runtime
@@ -29,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(integrations.app, name="integration")
 app.command("alerts")(alerts.list_alerts)
 app.command("notifications")(notifications.notifications)
+app.command("oncall")(schedules.oncall)
+app.add_typer(schedules.schedule_app, name="schedule")
 alert_app = typer.Typer(help="Send alerts, as `amtool alert add` does.", no_args_is_help=True)
 alert_app.command("send")(alerts.send)
 app.add_typer(alert_app, name="alert")

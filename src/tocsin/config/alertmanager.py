@@ -90,3 +90,5 @@ class AlertmanagerConfig(_Strict):
     mute_time_intervals: list[TimeIntervalConfig] = pydantic.Field(default_factory=list)
     templates: list[str] = pydantic.Field(default_factory=list)
     silence_reminders: SilenceRemindersConfig | None = None
+    # Tocsin: on-call schedules (checked in schedules.py).
+    schedules: list[Any] = pydantic.Field(default_factory=list)

@@ -16,6 +16,7 @@ import pydantic
 
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
 from tocsin.config.durations import parse_duration
+from tocsin.config.schedules import compile_schedules
 from tocsin.config.time_intervals import SpecError, parse_spec
 from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.inhibition import InhibitRule
@@ -23,6 +24,7 @@ from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
+from tocsin.domain.schedules import Schedule
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.errors import ConfigError
 
@@ -55,6 +57,8 @@ class RoutingConfig:
     silence_reminders: tuple[str, timedelta] | None = None
     #: ``global.resolve_timeout`` when the file sets it.
     resolve_timeout: timedelta | None = None
+    #: Tocsin: on-call schedules by name.
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -292,6 +296,7 @@ def compile_config(
         resolve_timeout = c.duration(
             str(cfg.global_["resolve_timeout"]), ["global", "resolve_timeout"], timedelta(0)
         )
+    schedules = compile_schedules(cfg.schedules, c.problem)
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
     if receivers_hook is not None:
@@ -313,6 +318,7 @@ def compile_config(
         globals=dict(cfg.global_),
         silence_reminders=reminders,
         resolve_timeout=resolve_timeout,
+        schedules=schedules,
     )
 
 
