@@ -15,7 +15,7 @@ from tocsin.domain.routing import Route, match_routes, walk
 from tocsin.errors import ConfigError, InputError
 from tocsin.services.configuration import load_configuration
 
-__all__ = ["config_app", "route_app"]
+__all__ = ["ConfigFile", "config_app", "load", "route_app"]
 
 config_app = typer.Typer(help="Configuration files.", no_args_is_help=True)
 route_app = typer.Typer(help="The routing tree.", no_args_is_help=True)
@@ -26,7 +26,8 @@ ConfigFile = Annotated[
 ]
 
 
-def _load(path: str | None) -> RoutingConfig:
+def load(path: str | None) -> RoutingConfig:
+    """The configuration file the command names (--config, TOCSIN_CONFIG, ./tocsin.yaml)."""
     path = path or "tocsin.yaml"
     if not Path(path).exists():
         raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
@@ -40,7 +41,7 @@ def check(
     config: ConfigFile = None,
 ) -> None:
     """Validate a configuration; print every problem with file, line and key."""
-    loaded = _load(file or config)
+    loaded = load(file or config)
     routes = sum(1 for _ in walk(loaded.route))
     for warning in loaded.warnings:
         console.print(f"warning: {warning}", style="yellow", soft_wrap=True, highlight=False)
@@ -66,7 +67,7 @@ def test(
         if problem:
             raise InputError(f"label {item!r}: {problem}")
         label_set[name] = value.strip('"')
-    matched = match_routes(_load(config).route, label_set)
+    matched = match_routes(load(config).route, label_set)
     console.print(",".join(r.receiver for r in matched), highlight=False)
 
 
@@ -74,7 +75,7 @@ def test(
 @tocsin_errors
 def show(config: ConfigFile = None) -> None:
     """Print the routing tree."""
-    root = _load(config).route
+    root = load(config).route
     tree = Tree(_describe(root, root=True))
 
     def add(node: Tree, route: Route) -> None:

@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from tocsin.cli.context import console, tocsin_errors
+from tocsin.cli.routing import ConfigFile, load
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.schedules import Schedule, oncall_at, shifts
 from tocsin.engine.clock import SystemClock
-from tocsin.errors import ConfigError, InputError
-from tocsin.services.configuration import load_configuration
+from tocsin.errors import InputError
 
 __all__ = ["oncall", "schedule_app"]
 
 schedule_app = typer.Typer(help="On-call schedules.", no_args_is_help=True)
-
-ConfigFile = Annotated[
-    str | None,
-    typer.Option("--config", envvar="TOCSIN_CONFIG", help="Default: ./tocsin.yaml"),
-]
-
-
-def _config(path: str | None) -> RoutingConfig:
-    path = path or "tocsin.yaml"
-    if not Path(path).exists():
-        raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
-    return load_configuration(path)
 
 
 def _time(text: str | None, option: str) -> datetime:
@@ -59,7 +46,7 @@ def oncall(
     config: ConfigFile = None,
 ) -> None:
     """Who is on call now (or --at), per schedule."""
-    loaded = _config(config)
+    loaded = load(config)
     when = _time(at, "--at")
     names = [schedule] if schedule else sorted(loaded.schedules)
     table = Table("Schedule", "On call", "Local time")
@@ -83,7 +70,7 @@ def shifts_command(
     config: ConfigFile = None,
 ) -> None:
     """The final shifts between --from and --to (gaps are absent)."""
-    s = _schedule(_config(config), schedule)
+    s = _schedule(load(config), schedule)
     begin = _time(start, "--from")
     until = _time(end, "--to") if end else begin + timedelta(days=7)
     if until <= begin:
