@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
+from tocsin.notify.content import counts
 from tocsin.store.deliveries import Attempt, DeliveryRow
 
 __all__ = ["router"]
@@ -22,7 +23,7 @@ def _time(value: datetime | None) -> str | None:
 
 
 def summary(d: DeliveryRow) -> dict[str, Any]:
-    alerts = d.content.get("alerts", [])
+    firing, resolved = counts(d.content)
     return {
         "id": d.id,
         "receiver": d.receiver,
@@ -31,8 +32,8 @@ def summary(d: DeliveryRow) -> dict[str, Any]:
         "groupLabels": d.content.get("group_labels", {}),
         "status": d.status,
         "reason": d.reason,
-        "firing": sum(1 for a in alerts if a["firing"]),
-        "resolved": sum(1 for a in alerts if not a["firing"]),
+        "firing": firing,
+        "resolved": resolved,
         "attempts": d.attempts,
         "lastError": d.last_error,
         "createdAt": _time(d.created_at),

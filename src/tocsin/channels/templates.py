@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from tocsin.channels.notification import Notification, PayloadAlert
 
-__all__ = ["DEFAULT_TITLE", "Template", "TemplateError", "compile_template", "template_data"]
+__all__ = ["DEFAULT_TITLE", "Template", "TemplateError", "template_data"]
 
 NAMES = frozenset(
     {
@@ -157,7 +157,3 @@ def _describe(exc: Exception) -> str:
     line = getattr(exc, "lineno", None)
     where = f" (template line {line})" if line else ""
     return f"template error{where}: {exc}"
-
-
-def compile_template(source: str | None, default: str) -> Template:
-    return Template(source if source is not None else default)

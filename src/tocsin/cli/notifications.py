@@ -9,6 +9,7 @@ from rich.table import Table
 
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.errors import InputError
+from tocsin.notify.content import counts
 from tocsin.services.notifications import STATUSES
 
 __all__ = ["notifications"]
@@ -59,7 +60,7 @@ def notifications(
         "ID", "Created", "Receiver", "Integration", "Status", "Reason", "Alerts", "Tries", "Error"
     )
     for d in found:
-        alerts = d.content.get("alerts", [])
+        firing, resolved = counts(d.content)
         table.add_row(
             str(d.id),
             d.created_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -67,8 +68,7 @@ def notifications(
             d.integration,
             d.status,
             d.reason,
-            f"{sum(a['firing'] for a in alerts)} firing, "
-            f"{sum(not a['firing'] for a in alerts)} resolved",
+            f"{firing} firing, {resolved} resolved",
             str(d.attempts),
             (d.last_error or "")[:80],
         )

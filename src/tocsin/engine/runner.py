@@ -112,38 +112,6 @@ class Runner:
         else:
             self.jobs[kind] = work
 
-    def spawn(
-        self,
-        conn: Connection,
-        kind: str,
-        key: str,
-        due_at: datetime,
-        payload: Mapping[str, Any] | None = None,
-        *,
-        new: bool = False,
-        hint: Any = None,
-    ) -> None:
-        """Schedule a timer from inside a handler. One due now is created already claimed and
-        its job starts as soon as the handler's transaction commits (no extra claim).
-        ``new``: the key was just made up, so no such timer exists yet. ``hint``: what the
-        job may use instead of reading it back (see ``Job``)."""
-        now = self.clock.now()
-        spawned: list[Timer] | None = getattr(self._local, "spawned", None)
-        if spawned is None or due_at > now or kind not in self.jobs:
-            timer_store.schedule(conn, kind, key, due_at, payload, new=new)
-            return
-        timer = timer_store.schedule(
-            conn,
-            kind,
-            key,
-            due_at,
-            payload,
-            lease_owner=self.owner,
-            lease_until=now + self.lease,
-            new=new,
-        )
-        spawned.append(replace(timer, hint=hint))
-
     def spawn_many(
         self, conn: Connection, kind: str, items: Sequence[tuple[str, datetime, Any]]
     ) -> None:

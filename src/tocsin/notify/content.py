@@ -9,7 +9,7 @@ from typing import Any
 
 from tocsin.channels.notification import Notification, PayloadAlert
 
-__all__ = ["decode", "encode"]
+__all__ = ["counts", "decode", "encode", "resolved_in"]
 
 
 def _alert(a: PayloadAlert) -> dict[str, Any]:
@@ -65,3 +65,15 @@ def decode(
         for a in content["alerts"]
     ]
     return Notification(receiver, group_key, content["group_labels"], alerts, external_url, reason)
+
+
+def resolved_in(content: Mapping[str, Any]) -> set[str]:
+    """The fingerprints of the resolved alerts a notification reports."""
+    return {a["fingerprint"] for a in content["alerts"] if not a["firing"]}
+
+
+def counts(content: Mapping[str, Any]) -> tuple[int, int]:
+    """How many (firing, resolved) alerts a notification carries."""
+    alerts = content.get("alerts", [])
+    firing = sum(1 for a in alerts if a["firing"])
+    return firing, len(alerts) - firing

@@ -25,7 +25,7 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import AlertStatus, effective_status
 from tocsin.domain.retry import backoff, jittered
 from tocsin.engine.runner import Again
-from tocsin.notify.content import decode
+from tocsin.notify.content import decode, resolved_in
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
@@ -58,12 +58,10 @@ class DeliveryJob:
         external_url: str,
         *,
         timeout: float = 10.0,
-        on_result: Callable[[DeliveryRow, SendResult], None] | None = None,
     ) -> None:
         self.routing = routing
         self.external_url = external_url
         self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
-        self.on_result = on_result
 
     def close(self) -> None:
         self.client.close()
@@ -123,8 +121,6 @@ class DeliveryJob:
                 error=result.error,
             ),
         )
-        if self.on_result is not None:
-            self.on_result(d, result)
         if result.ok:
             delivery_store.set_status(conn, d.id, "sent", now, only_if_pending=False, sent_at=now)
             self._log_sent(conn, d, now)
@@ -152,13 +148,13 @@ class DeliveryJob:
             sent_at=now,
             expires_at=now + 2 * repeat,
         )
-        if d.group_id is None or all(a["firing"] for a in content["alerts"]):
+        reported = resolved_in(content)
+        if d.group_id is None or not reported:
             return
         # Reported resolved alerts leave the group, unless another pending notification
         # still carries them or they fire again.
-        reported = {a["fingerprint"] for a in content["alerts"] if not a["firing"]}
         for pending in delivery_store.pending_in_group(conn, d.group_id):
-            reported -= {a["fingerprint"] for a in pending.content["alerts"] if not a["firing"]}
+            reported -= resolved_in(pending.content)
         heads = alert_store.load_heads(conn, reported)
         group_store.remove_members(
             conn,

@@ -22,7 +22,7 @@ from tocsin.domain.grouping import NotifyReason, SentRecord, next_tick_at, notif
 from tocsin.domain.noise import is_flapping, volume_hold_until
 from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
-from tocsin.notify.content import encode
+from tocsin.notify.content import encode, resolved_in
 from tocsin.notify.muting import Muting, time_muted
 from tocsin.notify.outbox import Planned, SpawnMany, enqueue_many, schedule_many
 from tocsin.store import alerts as alert_store
@@ -243,5 +243,5 @@ class FlushHandler:
             return
         owed: set[str] = set()
         for pending in delivery_store.pending_in_group(conn, group.id):
-            owed.update(a["fingerprint"] for a in pending.content["alerts"] if not a["firing"])
+            owed.update(resolved_in(pending.content))
         group_store.remove_members(conn, group.id, resolved - owed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from tocsin.config.compile import RoutingConfig
@@ -37,7 +37,7 @@ class AlertViews:
         self,
         alerts: AlertService,
         silences: SilenceService,
-        routing: RoutingConfig | None,
+        routing: Callable[[], RoutingConfig | None],
         clock: Clock,
     ) -> None:
         self.alerts = alerts
@@ -48,10 +48,11 @@ class AlertViews:
     def open(self, matchers: Sequence[Matcher] = ()) -> list[AlertView]:
         """Every open alert matching ``matchers``, with where it goes and what mutes it."""
         now = self.clock.now()
+        config = self.routing()
         every = [a for a, _ in self.alerts.list(AlertQuery(open_only=True))]
         silencer = self.silences.silencer()
         inhibitor = Inhibitor(
-            self.routing.inhibit_rules if self.routing else (),
+            config.inhibit_rules if config else (),
             (SourceAlert(a.fingerprint, a.labels, a.ends_at) for a in every),
         )
         views = []
@@ -60,8 +61,8 @@ class AlertViews:
             if not matches_all(matchers, alert.labels):
                 continue
             receivers: tuple[str, ...] = ()
-            if self.routing is not None:
-                routes = match_routes(self.routing.route, alert.labels)
+            if config is not None:
+                routes = match_routes(config.route, alert.labels)
                 receivers = tuple(dict.fromkeys(r.receiver for r in routes))
                 flap = [r.flap_detection for r in routes if r.flap_detection is not None]
                 if flap:

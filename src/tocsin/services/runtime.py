@@ -68,8 +68,7 @@ class Runtime:
     dispatcher: Dispatcher
     delivery: DeliveryJob
     notifications: NotificationService
-    #: The routing configuration (``--config``), and its text as given.
-    routing: RoutingConfig | None
+    #: The routing configuration file's text as given (``--config``).
     routing_text: str
     started_at: datetime = field(init=False)
     run_engine: bool = True
@@ -115,17 +114,21 @@ class Runtime:
             intake=Intake(db, clock, metrics, on_stored=_flush_at_once(dispatcher, runner)),
             alerts=alerts,
             silences=silences,
-            views=AlertViews(alerts, silences, routing, clock),
+            views=AlertViews(alerts, silences, current, clock),
             runner=runner,
             housekeeping=housekeeping,
             current=current,
             dispatcher=dispatcher,
             delivery=delivery,
             notifications=NotificationService(db),
-            routing=routing,
             routing_text=routing_text,
             run_engine=run_engine,
         )
+
+    @property
+    def routing(self) -> RoutingConfig | None:
+        """The routing configuration in force (``--config``; swapped by a reload)."""
+        return self.current.routing
 
     @property
     def resolve_timeout(self) -> timedelta:
@@ -144,8 +147,7 @@ class Runtime:
         routing = load_configuration(self.settings.config)
         _warn(routing)
         text = Path(self.settings.config).read_text()
-        self.routing, self.routing_text = routing, text
-        self.views.routing = routing
+        self.routing_text = text
         self.current.routing = routing
         self.resync()
         return routing

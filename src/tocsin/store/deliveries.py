@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
 from tocsin.store.tables import deliveries, delivery_attempts
 
@@ -15,7 +15,6 @@ __all__ = [
     "Attempt",
     "DeliveryRow",
     "attempts_of",
-    "create",
     "create_many",
     "delete_finished_before",
     "get",
@@ -59,7 +58,6 @@ class Attempt:
 
 
 # Built once: constructing statements costs more than running them on SQLite.
-_INSERT = insert(deliveries)
 _BY_ID = select(deliveries).where(deliveries.c.id == bindparam("did"))
 _PENDING_FOR = select(deliveries).where(
     deliveries.c.status == PENDING, deliveries.c.log_ident == bindparam("ident")
@@ -74,41 +72,6 @@ _COUNT_ATTEMPT = (
 
 def _row(r: RowMapping) -> DeliveryRow:
     return DeliveryRow(**{k: r[k] for k in DeliveryRow.__slots__})
-
-
-def create(
-    conn: Connection,
-    *,
-    group_id: int | None,
-    log_ident: str,
-    group_key: str,
-    receiver: str,
-    integration: str,
-    reason: str,
-    content: Mapping[str, Any],
-    now: datetime,
-    attempts: int = 0,
-    next_attempt_at: datetime | None = None,
-) -> int:
-    result = conn.execute(
-        _INSERT,
-        {
-            "group_id": group_id,
-            "log_ident": log_ident,
-            "group_key": group_key,
-            "receiver": receiver,
-            "integration": integration,
-            "status": PENDING,
-            "reason": reason,
-            "content": dict(content),
-            "created_at": now,
-            "updated_at": now,
-            "attempts": attempts,
-            "next_attempt_at": next_attempt_at or now,
-        },
-    )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
 
 
 _INSERT_MANY = insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True)
@@ -208,11 +171,6 @@ def list_recent(
     if status is not None:
         query = query.where(deliveries.c.status == status)
     return [_row(r) for r in conn.execute(query).mappings()]
-
-
-def count_by_status(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
-    return {status: count for status, count in rows.tuples()}
 
 
 def delete_finished_before(conn: Connection, cutoff: datetime, limit: int) -> int:

@@ -21,16 +21,13 @@ __all__ = [
     "GroupRow",
     "add_members",
     "create_groups",
-    "all_groups",
     "delete_expired_log",
     "delete_group",
-    "get_group",
     "get_groups",
     "groups_by_ident",
     "group_ident",
     "log_ident",
     "mark_flushed",
-    "members",
     "members_many",
     "read_log",
     "remove_members",
@@ -78,12 +75,6 @@ def _add_members(dialect: str) -> Any:
 _GROUP_BY_IDENT = select(notification_groups).where(
     notification_groups.c.ident == bindparam("ident")
 )
-_GROUP_BY_ID = select(notification_groups).where(notification_groups.c.id == bindparam("gid"))
-_MEMBERS = (
-    select(group_alerts.c.fingerprint)
-    .where(group_alerts.c.group_id == bindparam("gid"))
-    .order_by(group_alerts.c.fingerprint)
-)
 _GROUPS_BY_ID = select(notification_groups).where(
     notification_groups.c.id.in_(bindparam("gids", expanding=True))
 )
@@ -110,11 +101,6 @@ def create_groups(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[G
         return []
     values = [{**r, "labels": dict(r["labels"])} for r in rows]
     return [_group(r) for r in conn.execute(_CREATE_MANY, values).mappings()]
-
-
-def get_group(conn: Connection, group_id: int) -> GroupRow | None:
-    row = conn.execute(_GROUP_BY_ID, {"gid": group_id}).mappings().first()
-    return _group(row) if row is not None else None
 
 
 _GROUPS_BY_IDENT = select(notification_groups).where(
@@ -148,11 +134,6 @@ def members_many(conn: Connection, group_ids: Sequence[int]) -> dict[int, list[s
     return out
 
 
-def all_groups(conn: Connection) -> list[GroupRow]:
-    rows = conn.execute(select(notification_groups).order_by(notification_groups.c.id))
-    return [_group(r) for r in rows.mappings()]
-
-
 def set_first_flush(conn: Connection, group_id: int, at: datetime) -> None:
     conn.execute(
         update(notification_groups)
@@ -181,10 +162,6 @@ def add_members(conn: Connection, pairs: Iterable[tuple[int, str]], now: datetim
     if not rows:
         return
     conn.execute(_add_members(conn.dialect.name), rows)
-
-
-def members(conn: Connection, group_id: int) -> list[str]:
-    return list(conn.execute(_MEMBERS, {"gid": group_id}).scalars())
 
 
 def remove_members(conn: Connection, group_id: int, fingerprints: Iterable[str]) -> None:

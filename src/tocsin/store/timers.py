@@ -55,17 +55,12 @@ def schedule(
     payload: Mapping[str, Any] | None = None,
     *,
     replace: bool = True,
-    lease_owner: str | None = None,
-    lease_until: datetime | None = None,
-    new: bool = False,
 ) -> Timer:
-    """Create the timer (kind, key), or move it to ``due_at`` when ``replace``. With a lease,
-    it is created already claimed by ``lease_owner`` (who runs it at once). ``new``: the
-    caller knows there is none yet (a key it just made up)."""
-    existing = None if new else conn.execute(_BY_KEY, {"k": kind, "key": key}).first()
+    """Create the timer (kind, key), or move it to ``due_at`` when ``replace``."""
+    existing = conn.execute(_BY_KEY, {"k": kind, "key": key}).first()
     data: dict[str, Any] = dict(payload or {})
     values = {"due_at": due_at, "payload": data, "attempts": 0}
-    lease = {"lease_owner": lease_owner, "lease_until": lease_until}
+    lease = {"lease_owner": None, "lease_until": None}
     if existing is None:
         result = conn.execute(_INSERT, {"kind": kind, "key": key, **values, **lease})
         assert result.inserted_primary_key is not None
