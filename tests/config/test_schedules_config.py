@@ -18,6 +18,11 @@ GOOD = """route:
   receiver: none
 receivers:
   - name: none
+users:
+  - {id: ann, email: ann@example.com, time_zone: Europe/Berlin}
+  - {id: bob}
+  - {id: cat}
+  - {id: dan, name: Dan D}
 schedules:
   - name: primary
     time_zone: America/New_York
@@ -61,6 +66,11 @@ def test_schedules_compile_with_local_times(tmp_path: Path) -> None:
         (("end: 2024-03-05T13:00:00", "end: 2024-03-05T11:00:00"), "ends before it starts"),
         (("{type: weekly, handoff", "{type: monthly, handoff"), "rotation.type"),
         (("{type: daily, start", "{type: weekly, start"), "needs a weekday"),
+        (("users: [ann, bob]", "users: [ann, zed]"), "layers.0.users.1: schedule 'primary' layer"),
+        (("user: dan}", "user: zed}"), "overrides.0.user: schedule 'primary' override 0: unknown"),
+        (("{id: bob}", "{id: bob, time_zone: Moon/Base}"), "users.1.time_zone: user 'bob'"),
+        (("{id: bob}", "{id: bob, email: nope}"), "users.1.email: user 'bob'"),
+        (("{id: bob}", "{id: ann}"), "users.1.id: user 'ann': the id is used twice"),
     ],
 )
 def test_bad_schedules_name_schedule_layer_and_field(

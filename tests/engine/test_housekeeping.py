@@ -36,7 +36,9 @@ def test_expired_alerts_resolve_then_are_deleted_after_retention(
     with runtime.db.read() as conn:
         rows = conn.execute(select(alerts).order_by(alerts.c.id)).mappings().all()
         events = conn.execute(select(alert_events.c.outcome, alert_events.c.payload)).all()
-        [timer] = conn.execute(select(timers)).mappings().all()
+        [timer] = (
+            conn.execute(select(timers).where(timers.c.kind == "housekeeping")).mappings().all()
+        )
     quiet, stays = rows
     assert quiet["status"] == "resolved" and quiet["resolution"] == "timeout"
     assert quiet["resolved_at"] == quiet["ends_at"]

@@ -319,6 +319,11 @@ class EmailChannel:
             sender, recipients, message = self.compose(notification)
         except (TemplateError, ValueError) as exc:
             return SendResult.failure(f"cannot build the message: {exc}", retryable=False)
+        return self.transmit(sender, recipients, message)
+
+    def transmit(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
+        """One SMTP session delivering ``message``; failures say at which stage, and whether
+        trying again may help."""
         try:
             return asyncio.run(
                 asyncio.wait_for(self._session(sender, recipients, message), 2 * self.timeout)

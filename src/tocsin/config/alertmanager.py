@@ -92,3 +92,6 @@ class AlertmanagerConfig(_Strict):
     silence_reminders: SilenceRemindersConfig | None = None
     # Tocsin: on-call schedules (checked in schedules.py).
     schedules: list[Any] = pydantic.Field(default_factory=list)
+    # Tocsin: people (users.py) and the engine's on-call duties (on_call.py).
+    users: list[Any] = pydantic.Field(default_factory=list)
+    on_call: dict[str, Any] | None = None

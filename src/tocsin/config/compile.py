@@ -16,8 +16,10 @@ import pydantic
 
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
 from tocsin.config.durations import parse_duration
+from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.schedules import compile_schedules
 from tocsin.config.time_intervals import SpecError, parse_spec
+from tocsin.config.users import compile_users
 from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
@@ -26,6 +28,7 @@ from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.schedules import Schedule
 from tocsin.domain.time_intervals import TimeInterval
+from tocsin.domain.users import User
 from tocsin.errors import ConfigError
 
 __all__ = ["RoutingConfig", "compile_config", "load_config"]
@@ -59,6 +62,10 @@ class RoutingConfig:
     resolve_timeout: timedelta | None = None
     #: Tocsin: on-call schedules by name.
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    #: Tocsin: people by id.
+    users: Mapping[str, User] = field(default_factory=dict)
+    #: Tocsin: handoff summaries, shift reminders, coverage-gap alerts.
+    on_call: OnCallPolicy = field(default_factory=OnCallPolicy)
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -296,7 +303,9 @@ def compile_config(
         resolve_timeout = c.duration(
             str(cfg.global_["resolve_timeout"]), ["global", "resolve_timeout"], timedelta(0)
         )
-    schedules = compile_schedules(cfg.schedules, c.problem)
+    users = compile_users(cfg.users, c.problem)
+    schedules = compile_schedules(cfg.schedules, c.problem, users)
+    on_call = compile_on_call(cfg.on_call, c.problem)
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
     if receivers_hook is not None:
@@ -319,6 +328,8 @@ def compile_config(
         silence_reminders=reminders,
         resolve_timeout=resolve_timeout,
         schedules=schedules,
+        users=users,
+        on_call=on_call,
     )
 
 

@@ -5,7 +5,7 @@ Every problem names the schedule, the layer and the field, with the file and lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,7 +71,10 @@ def _aware(value: datetime, zone: ZoneInfo) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
-def compile_schedules(raw: Sequence[Any], problem: Problem) -> dict[str, Schedule]:
+def compile_schedules(
+    raw: Sequence[Any], problem: Problem, users: Collection[str]
+) -> dict[str, Schedule]:
+    """Compile every schedule; each user named must be one of ``users``."""
     out: dict[str, Schedule] = {}
     for i, item in enumerate(raw):
         keys: Keys = ["schedules", i]
@@ -95,12 +98,26 @@ def compile_schedules(raw: Sequence[Any], problem: Problem) -> dict[str, Schedul
             compiled = _layer(
                 layer, zone, [*keys, "layers", j], f"{where} layer {layer.name or j}", problem
             )
+            for k, user in enumerate(layer.users):
+                if user not in users:
+                    problem(
+                        [*keys, "layers", j, "users", k],
+                        f"{where} layer {layer.name or j}: unknown user {user!r} "
+                        "(declare it under users:)",
+                    )
+                    compiled = None
             if compiled is not None:
                 layers.append(compiled)
         if not cfg.layers:
             problem([*keys, "layers"], f"{where}: needs at least one layer")
         overrides = []
         for j, o in enumerate(cfg.overrides):
+            if o.user not in users:
+                problem(
+                    [*keys, "overrides", j, "user"],
+                    f"{where} override {j}: unknown user {o.user!r} (declare it under users:)",
+                )
+                continue
             start, end = _aware(o.start, zone), _aware(o.end, zone)
             if end <= start:
                 problem(

@@ -38,9 +38,14 @@ __all__ = ["Intake", "Receipt", "Submission"]
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    integration: Integration
+    #: None for alerts Tocsin raises itself (e.g. a coverage gap in a schedule).
+    integration: Integration | None
     events: Sequence[AlertEvent]
     received_at: datetime
+
+    @property
+    def integration_id(self) -> int | None:
+        return self.integration.id if self.integration is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ def apply_batch(
             result, outcome = apply(
                 head,
                 event,
-                integration_id=sub.integration.id,
+                integration_id=sub.integration_id,
                 new_uid=uid_prefix + os.urandom(10).hex(),
                 now=sub.received_at,
             )
@@ -158,7 +163,7 @@ def apply_batch(
             EventRow(
                 alert_id=slot.id if slot else None,
                 fingerprint=event.fingerprint,
-                integration_id=sub.integration.id,
+                integration_id=sub.integration_id,
                 received_at=sub.received_at,
                 action=event.action.value,
                 outcome=outcome.value,

@@ -4,7 +4,7 @@ the server (and by tests), started and stopped together."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.alerts import Alert
+from tocsin.domain.alerts import Alert, AlertEvent
 from tocsin.engine.clock import Clock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
@@ -22,18 +22,22 @@ from tocsin.metrics import Metrics
 from tocsin.notify.deliver import DeliveryJob
 from tocsin.notify.dispatch import FLUSH, Dispatcher
 from tocsin.notify.flush import FlushHandler
+from tocsin.notify.messages import MESSAGE, MessageJob
 from tocsin.notify.muting import MutingLoader
+from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWatch
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.reminders import ReminderHandler
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
-from tocsin.services.intake import Intake, OnStored
+from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.notifications import NotificationService
+from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.settings import Settings
 from tocsin.store import migrate
+from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
 
 __all__ = ["Current", "Runtime"]
@@ -68,6 +72,7 @@ class Runtime:
     dispatcher: Dispatcher
     delivery: DeliveryJob
     notifications: NotificationService
+    schedules: ScheduleService
     #: The routing configuration file's text as given (``--config``).
     routing_text: str
     started_at: datetime = field(init=False)
@@ -105,6 +110,11 @@ class Runtime:
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
         runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn_many))
         runner.register(REMINDER, ReminderHandler(current, runner.spawn_many))
+        watch = OnCallWatch(current, _raise_alerts(dispatcher), settings.public_url)
+        runner.register(WATCH, watch.watch)
+        runner.register(HANDOFF, watch.handoff)
+        runner.register(SHIFT_REMINDER, watch.reminder)
+        runner.register(MESSAGE, MessageJob(current))
         return cls(
             settings=settings,
             db=db,
@@ -121,6 +131,7 @@ class Runtime:
             dispatcher=dispatcher,
             delivery=delivery,
             notifications=NotificationService(db),
+            schedules=ScheduleService(db, clock, current, _check_schedules, runner.wake),
             routing_text=routing_text,
             run_engine=run_engine,
         )
@@ -150,6 +161,9 @@ class Runtime:
         self.routing_text = text
         self.current.routing = routing
         self.resync()
+        with self.db.write() as conn:
+            _check_schedules(conn, self.clock.now())
+        self.runner.wake()
         return routing
 
     def resync(self) -> None:
@@ -165,6 +179,7 @@ class Runtime:
         migrate.upgrade(self.db)
         with self.db.write() as conn:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
+            timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
         self.resync()
         self.intake.start()
         if self.run_engine:
@@ -197,3 +212,23 @@ def _flush_at_once(dispatcher: Dispatcher, runner: Runner) -> OnStored:
         return lambda: runner.start_spawned(spawned, now)
 
     return on_stored
+
+
+def _check_schedules(conn: Connection, now: datetime) -> None:
+    """Check the schedules now (gaps, handoffs to plan): something about them changed."""
+    timer_store.schedule(conn, WATCH, "all", now)
+
+
+def _raise_alerts(
+    dispatcher: Dispatcher,
+) -> Callable[[Connection, Sequence[AlertEvent], datetime], None]:
+    """Alerts Tocsin raises itself (coverage gaps): stored and grouped in the caller's
+    transaction, routed like any other."""
+
+    def raise_alerts(conn: Connection, events: Sequence[AlertEvent], now: datetime) -> None:
+        changed: list[Alert] = []
+        apply_batch(conn, [Submission(None, events, now)], changed)
+        if changed:
+            dispatcher.assign(conn, changed, now)
+
+    return raise_alerts

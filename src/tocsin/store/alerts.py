@@ -34,6 +34,7 @@ __all__ = [
     "open_expired",
     "state_changes",
     "reserve_ids",
+    "started_between",
     "touch_alerts",
     "update_alerts",
 ]
@@ -246,3 +247,16 @@ def state_changes(
     for fp, at in rows:
         out[fp].append(at)
     return out
+
+
+def started_between(
+    conn: Connection, start: datetime, end: datetime, limit: int = 10000
+) -> list[Alert]:
+    """Alerts (every firing, not only heads) that started in [start, end), oldest first."""
+    query = (
+        select(alerts)
+        .where(alerts.c.starts_at >= start, alerts.c.starts_at < end)
+        .order_by(alerts.c.starts_at, alerts.c.id)
+        .limit(limit)
+    )
+    return [_to_alert(row) for row in conn.execute(query).mappings()]

@@ -26,9 +26,13 @@ __all__ = [
     "integrations",
     "metadata",
     "notification_groups",
+    "messages",
     "notification_log",
+    "schedule_overrides",
+    "shift_swaps",
     "silences",
     "timers",
+    "user_tokens",
 ]
 
 metadata = MetaData(
@@ -222,4 +226,73 @@ timers = Table(
     Column("payload", JSONMap, nullable=False),
     Column("last_error", Text, nullable=True),
     Index("uq_timers_kind_key", "kind", "key", unique=True),
+)
+
+# Overrides made through the API or CLI (those in tocsin.yaml live there); above every layer,
+# the later-created one wins where two overlap.
+schedule_overrides = Table(
+    "schedule_overrides",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("schedule", String(200), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+    # The shift swap it came from, if any.
+    Column("swap_id", String(36), nullable=True),
+    Index("ix_schedule_overrides_schedule_ends_at", "schedule", "ends_at"),
+)
+
+# Shift swaps: a person offers (part of) their shift; when someone takes it, it becomes an
+# override for the taker.
+shift_swaps = Table(
+    "shift_swaps",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("schedule", String(200), nullable=False, index=True),
+    Column("offered_by", String(100), nullable=False),
+    # Offered to one person only (None: to anyone).
+    Column("offered_to", String(100), nullable=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    # open, taken, withdrawn
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("taken_by", String(100), nullable=True),
+    Column("taken_at", UTCDateTime, nullable=True),
+    Column("override_id", String(36), nullable=True),
+)
+
+# A person's secret token for their calendar feed (SHA-256 of it).
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Messages to one person (handoff summaries, shift reminders, swaps), each sent by the
+# engine ("message", id) with retries; ``dedup_key`` makes creating one idempotent.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(64), nullable=False, unique=True),
+    Column("user_id", String(100), nullable=False, index=True),
+    # handoff, shift-reminder, swap-offered, swap-taken
+    Column("kind", String(32), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("address", Text, nullable=True),
+    # pending, sent, failed
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("sent_at", UTCDateTime, nullable=True),
 )

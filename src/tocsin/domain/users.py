@@ -1,0 +1,22 @@
+"""The people Tocsin pages and puts on call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+__all__ = ["User"]
+
+
+@dataclass(frozen=True)
+class User:
+    #: The handle schedules and overrides name, e.g. ``ann``.
+    id: str
+    name: str = ""
+    email: str | None = None
+    #: Where the person lives: times in their messages are shown in it (else the schedule's).
+    time_zone: ZoneInfo | None = None
+
+    @property
+    def display(self) -> str:
+        return self.name or self.id

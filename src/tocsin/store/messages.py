@@ -1,0 +1,101 @@
+"""Messages to one person, and what became of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from tocsin.store.tables import messages as table
+
+__all__ = ["Message", "create", "get", "recent", "set_status"]
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    dedup_key: str
+    user: str
+    kind: str
+    subject: str
+    body: str
+    address: str | None
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+def _row(row: RowMapping) -> Message:
+    return Message(
+        id=row["id"],
+        dedup_key=row["dedup_key"],
+        user=row["user_id"],
+        kind=row["kind"],
+        subject=row["subject"],
+        body=row["body"],
+        address=row["address"],
+        status=row["status"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+    )
+
+
+def create(
+    conn: Connection,
+    *,
+    dedup_key: str,
+    user: str,
+    kind: str,
+    subject: str,
+    body: str,
+    address: str | None,
+    now: datetime,
+    status: str = PENDING,
+    last_error: str | None = None,
+) -> int | None:
+    """Insert the message unless one with ``dedup_key`` exists; its id, or None if it did."""
+    exists = conn.execute(select(table.c.id).where(table.c.dedup_key == dedup_key)).first()
+    if exists is not None:
+        return None
+    result = conn.execute(
+        insert(table),
+        {
+            "dedup_key": dedup_key,
+            "user_id": user,
+            "kind": kind,
+            "subject": subject,
+            "body": body,
+            "address": address,
+            "status": status,
+            "attempts": 0,
+            "last_error": last_error,
+            "created_at": now,
+        },
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def get(conn: Connection, message_id: int) -> Message | None:
+    row = conn.execute(select(table).where(table.c.id == message_id)).mappings().first()
+    return _row(row) if row else None
+
+
+def recent(conn: Connection, user: str | None = None, limit: int = 50) -> list[Message]:
+    query = select(table)
+    if user is not None:
+        query = query.where(table.c.user_id == user)
+    query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
+    return [_row(r) for r in conn.execute(query).mappings()]
+
+
+def set_status(conn: Connection, message_id: int, **values: Any) -> None:
+    conn.execute(update(table).where(table.c.id == message_id).values(**values))

@@ -1,0 +1,107 @@
+"""Schedule overrides made through the API or CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.coverage import with_overrides
+from tocsin.domain.schedules import Override, Schedule
+from tocsin.store.tables import schedule_overrides as table
+
+__all__ = [
+    "StoredOverride",
+    "by_id",
+    "effective_schedules",
+    "for_schedules",
+    "insert_override",
+    "remove",
+]
+
+
+@dataclass(frozen=True)
+class StoredOverride:
+    id: str
+    schedule: str
+    user: str
+    start: datetime
+    end: datetime
+    created_at: datetime
+    created_by: str
+    note: str = ""
+    swap_id: str | None = None
+
+    @property
+    def override(self) -> Override:
+        return Override(self.start, self.end, self.user)
+
+
+def _row(row: RowMapping) -> StoredOverride:
+    return StoredOverride(
+        id=row["id"],
+        schedule=row["schedule"],
+        user=row["user_id"],
+        start=row["starts_at"],
+        end=row["ends_at"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        note=row["note"],
+        swap_id=row["swap_id"],
+    )
+
+
+def insert_override(conn: Connection, o: StoredOverride) -> None:
+    conn.execute(
+        insert(table),
+        {
+            "id": o.id,
+            "schedule": o.schedule,
+            "user_id": o.user,
+            "starts_at": o.start,
+            "ends_at": o.end,
+            "created_at": o.created_at,
+            "created_by": o.created_by,
+            "note": o.note,
+            "swap_id": o.swap_id,
+        },
+    )
+
+
+def for_schedules(
+    conn: Connection, names: list[str] | None = None, *, ending_after: datetime | None = None
+) -> list[StoredOverride]:
+    """Overrides of the named schedules (all if None), in the order they were created."""
+    query = select(table)
+    if names is not None:
+        query = query.where(table.c.schedule.in_(names))
+    if ending_after is not None:
+        query = query.where(table.c.ends_at > ending_after)
+    rows = conn.execute(query.order_by(table.c.created_at, table.c.id)).mappings()
+    return [_row(r) for r in rows]
+
+
+def by_id(conn: Connection, override_id: str) -> StoredOverride | None:
+    row = conn.execute(select(table).where(table.c.id == override_id)).mappings().first()
+    return _row(row) if row else None
+
+
+def remove(conn: Connection, override_id: str) -> None:
+    conn.execute(delete(table).where(table.c.id == override_id))
+
+
+def effective_schedules(
+    conn: Connection, config: RoutingConfig, names: Iterable[str] | None = None
+) -> dict[str, Schedule]:
+    """The configured schedules with their stored overrides applied."""
+    chosen = list(config.schedules) if names is None else list(names)
+    extra: dict[str, list[StoredOverride]] = {}
+    for o in for_schedules(conn, chosen):
+        extra.setdefault(o.schedule, []).append(o)
+    return {
+        name: with_overrides(config.schedules[name], (o.override for o in extra.get(name, ())))
+        for name in chosen
+    }
