@@ -11,11 +11,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
+from tests.notify.conftest import Harness
+from tests.receiver_server import ReceiverServer
 from tocsin.api.app import create_app
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.engine.clock import FakeClock
@@ -138,3 +142,27 @@ def tokens(runtime: Runtime) -> dict[IntegrationKind, str]:
     for kind in IntegrationKind:
         _, out[kind] = runtime.integrations.create(f"test-{kind.value}", kind)
     return out
+
+
+@pytest.fixture
+def receiver() -> Iterator[ReceiverServer]:
+    server = ReceiverServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def routed(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
+    """``routed(config_text)`` -> a Harness; closed at the end."""
+    made: list[Harness] = []
+
+    def make(text: str) -> Harness:
+        path = tmp_path / "tocsin.yaml"
+        path.write_text(text)
+        harness = Harness(db_url, path, clock)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        harness.close()

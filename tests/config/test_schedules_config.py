@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def test_bad_schedules_name_schedule_layer_and_field(
 
 def test_oncall_and_shifts_commands(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    runner = CliRunner()
+    runner = CliRunner(env={"TOCSIN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"})
     result = runner.invoke(
         app,
         ["oncall", "--config", str(path), "--at", "2024-03-05T17:30:00+00:00"],
@@ -114,3 +114,27 @@ def test_oncall_and_shifts_commands(tmp_path: Path) -> None:
     assert got == [("cat", "14:00"), ("dan", "17:00"), ("cat", "18:00"), ("bob", "22:00")]
     result = runner.invoke(app, ["oncall", "nope", "--config", str(path)])
     assert result.exit_code == 1 and "no schedule 'nope'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("on_call", "expected"),
+    [
+        ("{shift_reminders: [1d, soon]}", "on_call.shift_reminders.1: not a valid duration"),
+        ("{check_interval: 1s}", "on_call.check_interval: must be at least 10s"),
+        ("{gap_alerts: {horizon: 0s}}", "on_call.gap_alerts.horizon: must be more than 0"),
+        ("{gap_alerts: {labels: {schedule: x}}}", "gap_alerts.labels.schedule: is set by Tocsin"),
+        ("{handoff: true}", "on_call.handoff"),
+    ],
+)
+def test_bad_on_call_settings_name_the_key(tmp_path: Path, on_call: str, expected: str) -> None:
+    path = write(tmp_path, GOOD + f"on_call: {on_call}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_configuration(str(path))
+    assert expected in str(raised.value)
+
+
+def test_on_call_settings_compile(tmp_path: Path) -> None:
+    text = GOOD + "on_call: {shift_reminders: [1h, 2d], gap_alerts: {enabled: false}}\n"
+    policy = load_configuration(str(write(tmp_path, text))).on_call
+    assert policy.shift_reminders == (timedelta(days=2), timedelta(hours=1))
+    assert policy.gap_horizon is None and policy.handoff_summaries

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.domain.test_schedules import NY, _window, at, schedules
 from tocsin.domain.coverage import Gap, Handoff, gaps, handoffs, hours_on_call, with_overrides
 from tocsin.domain.schedules import (
     Layer,
@@ -18,7 +19,6 @@ from tocsin.domain.schedules import (
     oncall_at,
     shifts,
 )
-from tests.domain.test_schedules import NY, _window, at, schedules
 
 H = timedelta(hours=1)
 

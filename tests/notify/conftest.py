@@ -3,15 +3,12 @@ clock, run the engine, look at what the receiver got."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.receiver_server import ReceiverServer
 from tocsin.api.app import create_app
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.engine.clock import FakeClock
@@ -76,30 +73,6 @@ class Harness:
     def close(self) -> None:
         self.client.close()
         self.runtime.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[ReceiverServer]:
-    server = ReceiverServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def routed(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
-    """``routed(config_text)`` -> a Harness; closed at the end."""
-    made: list[Harness] = []
-
-    def make(text: str) -> Harness:
-        path = tmp_path / "tocsin.yaml"
-        path.write_text(text)
-        harness = Harness(db_url, path, clock)
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        harness.close()
 
 
 def firing(name: str, **labels: str) -> dict[str, Any]:

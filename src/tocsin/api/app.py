@@ -12,9 +12,11 @@ from tocsin import __version__
 from tocsin.api import (
     alertmanager,
     health,
+    ical,
     notifications,
     opsgenie,
     pagerduty,
+    schedules,
     silences,
     webhooks,
 )
@@ -56,7 +58,17 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (alertmanager, silences, notifications, pagerduty, opsgenie, webhooks, health):
+    for module in (
+        alertmanager,
+        silences,
+        notifications,
+        schedules,
+        ical,
+        pagerduty,
+        opsgenie,
+        webhooks,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
     return FastPath(

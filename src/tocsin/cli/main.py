@@ -15,8 +15,10 @@ from tocsin.cli import (
     integrations,
     notifications,
     routing,
+    schedule_changes,
     schedules,
     silences,
+    users,
 )
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.errors import TocsinError
@@ -39,6 +41,9 @@ app.command("alerts")(alerts.list_alerts)
 app.command("notifications")(notifications.notifications)
 app.command("oncall")(schedules.oncall)
 app.add_typer(schedules.schedule_app, name="schedule")
+schedules.schedule_app.add_typer(schedule_changes.override_app, name="override")
+schedules.schedule_app.add_typer(schedule_changes.swap_app, name="swap")
+app.add_typer(users.user_app, name="user")
 alert_app = typer.Typer(help="Send alerts, as `amtool alert add` does.", no_args_is_help=True)
 alert_app.command("send")(alerts.send)
 app.add_typer(alert_app, name="alert")

@@ -31,8 +31,19 @@ def when(t: datetime, zone: ZoneInfo) -> str:
 
 
 def _span(d: timedelta) -> str:
+    """1 day, 36 hours, 90 minutes: the largest unit that says it exactly (or roughly)."""
+
+    def plural(n: float, unit: str) -> str:
+        n = round(n, 1)
+        text = f"{n:g}"
+        return f"{text} {unit}" if n == 1 else f"{text} {unit}s"
+
     hours = d / timedelta(hours=1)
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
+    if hours >= 24 and hours % 24 == 0 or hours >= 72:
+        return plural(hours / 24, "day")
+    if hours >= 1:
+        return plural(hours, "hour")
+    return plural(d / timedelta(minutes=1), "minute")
 
 
 def _alert_line(alert: Alert, zone: ZoneInfo) -> str:

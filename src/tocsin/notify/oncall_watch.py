@@ -173,7 +173,7 @@ class OnCallWatch:
 
     def handoff(self, conn: Connection, timer: Timer, now: datetime) -> None:
         config = self.current()
-        name, at = timer.payload.get("schedule"), timer.payload.get("at")
+        name, at = str(timer.payload.get("schedule")), timer.payload.get("at")
         if config is None or name not in config.schedules or not isinstance(at, str):
             return None
         when_ = datetime.fromisoformat(at)
@@ -247,7 +247,7 @@ class OnCallWatch:
     def reminder(self, conn: Connection, timer: Timer, now: datetime) -> None:
         config = self.current()
         p = timer.payload
-        name, user = p.get("schedule"), p.get("user")
+        name, user = str(p.get("schedule")), p.get("user")
         if config is None or name not in config.schedules or not isinstance(user, str):
             return None
         start = datetime.fromisoformat(str(p["start"]))

@@ -137,11 +137,10 @@ class ScheduleService:
             problems.append(FieldProblem("createdBy", "is required"))
         if problems:
             raise InputError(problems)
-        created = StoredOverride(
-            str(uuid.uuid4()), name, user, start, end, now, created_by.strip(), note
-        )
         with self.db.write() as conn:
-            override_store.insert_override(conn, created)
+            created = override_store.insert_override(
+                conn, StoredOverride(0, name, user, start, end, now, created_by.strip(), note)
+            )
             self.changed(conn, now)
         self.wake()
         return created
@@ -154,7 +153,7 @@ class ScheduleService:
                 conn, [name], ending_after=self.clock.now() if current else None
             )
 
-    def remove_override(self, override_id: str) -> StoredOverride:
+    def remove_override(self, override_id: int) -> StoredOverride:
         now = self.clock.now()
         with self.db.write() as conn:
             found = override_store.by_id(conn, override_id)
@@ -236,7 +235,7 @@ class ScheduleService:
                 raise Conflict(f"swap {swap_id} has passed")
             self._check(config, swap.schedule)
             override = StoredOverride(
-                str(uuid.uuid4()),
+                0,
                 swap.schedule,
                 user,
                 max(swap.start, now),
@@ -246,6 +245,7 @@ class ScheduleService:
                 f"swap {swap.id} from {swap.offered_by}",
                 swap.id,
             )
+            override = override_store.insert_override(conn, override)
             if not swap_store.set_status(
                 conn,
                 swap.id,
@@ -256,7 +256,6 @@ class ScheduleService:
                 override_id=override.id,
             ):
                 raise Conflict(f"swap {swap_id} was just taken or withdrawn")
-            override_store.insert_override(conn, override)
             zone_of = config.schedules[swap.schedule].zone
             for person in (swap.offered_by, user):
                 zone = config.users[person].time_zone if person in config.users else None
@@ -306,11 +305,12 @@ class ScheduleService:
             user_tokens.replace_token(conn, user, hash_token(token), self.clock.now())
         return token
 
-    def calendar_user(self, user: str, token: str | None) -> str:
-        """The user whose feed ``token`` opens; NotFound for any mismatch (says nothing)."""
+    def calendar_owner(self, token: str | None) -> str:
+        """The person whose calendar ``token`` is; NotFound otherwise (it says nothing more)."""
         if token:
             with self.db.read() as conn:
                 owner = user_tokens.user_for(conn, hash_token(token))
-            if owner == user and user in self._config().users:
-                return user
+            config = self.config()
+            if owner is not None and config is not None and owner in config.users:
+                return owner
         raise NotFound("no such calendar")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select
@@ -25,7 +25,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StoredOverride:
-    id: str
+    #: 0 until stored.
+    id: int
     schedule: str
     user: str
     start: datetime
@@ -54,11 +55,10 @@ def _row(row: RowMapping) -> StoredOverride:
     )
 
 
-def insert_override(conn: Connection, o: StoredOverride) -> None:
-    conn.execute(
+def insert_override(conn: Connection, o: StoredOverride) -> StoredOverride:
+    result = conn.execute(
         insert(table),
         {
-            "id": o.id,
             "schedule": o.schedule,
             "user_id": o.user,
             "starts_at": o.start,
@@ -69,6 +69,8 @@ def insert_override(conn: Connection, o: StoredOverride) -> None:
             "swap_id": o.swap_id,
         },
     )
+    assert result.inserted_primary_key is not None
+    return replace(o, id=int(result.inserted_primary_key[0]))
 
 
 def for_schedules(
@@ -80,16 +82,16 @@ def for_schedules(
         query = query.where(table.c.schedule.in_(names))
     if ending_after is not None:
         query = query.where(table.c.ends_at > ending_after)
-    rows = conn.execute(query.order_by(table.c.created_at, table.c.id)).mappings()
+    rows = conn.execute(query.order_by(table.c.id)).mappings()
     return [_row(r) for r in rows]
 
 
-def by_id(conn: Connection, override_id: str) -> StoredOverride | None:
+def by_id(conn: Connection, override_id: int) -> StoredOverride | None:
     row = conn.execute(select(table).where(table.c.id == override_id)).mappings().first()
     return _row(row) if row else None
 
 
-def remove(conn: Connection, override_id: str) -> None:
+def remove(conn: Connection, override_id: int) -> None:
     conn.execute(delete(table).where(table.c.id == override_id))
 
 

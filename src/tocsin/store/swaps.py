@@ -28,7 +28,7 @@ class Swap:
     note: str = ""
     taken_by: str | None = None
     taken_at: datetime | None = None
-    override_id: str | None = None
+    override_id: int | None = None
 
 
 def _row(row: RowMapping) -> Swap:

@@ -233,7 +233,8 @@ timers = Table(
 schedule_overrides = Table(
     "schedule_overrides",
     metadata,
-    Column("id", String(36), primary_key=True),
+    # In creation order: where two overlap, the higher id wins.
+    Column("id", Id, primary_key=True, autoincrement=True),
     Column("schedule", String(200), nullable=False),
     Column("user_id", String(100), nullable=False),
     Column("starts_at", UTCDateTime, nullable=False),
@@ -264,7 +265,7 @@ shift_swaps = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("taken_by", String(100), nullable=True),
     Column("taken_at", UTCDateTime, nullable=True),
-    Column("override_id", String(36), nullable=True),
+    Column("override_id", Id, nullable=True),
 )
 
 # A person's secret token for their calendar feed (SHA-256 of it).

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-30 08:23:43.553075
+Create Date: 2026-11-30 08:30:21.620223
 """
 
 from __future__ import annotations
@@ -48,7 +48,12 @@ def upgrade() -> None:
 
     op.create_table(
         "schedule_overrides",
-        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("schedule", sa.String(length=200), nullable=False),
         sa.Column("user_id", sa.String(length=100), nullable=False),
         sa.Column("starts_at", tocsin.store.types.UTCDateTime(), nullable=False),
@@ -77,7 +82,9 @@ def upgrade() -> None:
         sa.Column("created_at", tocsin.store.types.UTCDateTime(), nullable=False),
         sa.Column("taken_by", sa.String(length=100), nullable=True),
         sa.Column("taken_at", tocsin.store.types.UTCDateTime(), nullable=True),
-        sa.Column("override_id", sa.String(length=36), nullable=True),
+        sa.Column(
+            "override_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shift_swaps")),
     )
     with op.batch_alter_table("shift_swaps", schema=None) as batch_op:
