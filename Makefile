@@ -34,6 +34,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/notify_latency.py
+	$(BIN)/python bench/schedules.py
 
 clean:
 	rm -rf $(VENV) tocsin-data .pytest_cache .mypy_cache .ruff_cache

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import random
 import statistics
+import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tocsin.domain.schedules import (
@@ -28,6 +31,13 @@ from tocsin.domain.schedules import (
     oncall_at,
     shifts,
 )
+from tocsin.engine.clock import FakeClock
+from tocsin.services.configuration import load_configuration
+from tocsin.services.schedules import ScheduleService
+from tocsin.store import migrate
+from tocsin.store import overrides as override_store
+from tocsin.store.database import Database
+from tocsin.store.overrides import StoredOverride
 
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney", "UTC"]
 START = datetime(2025, 1, 6, tzinfo=UTC)
@@ -70,6 +80,26 @@ def timed(runs: int, fn: object) -> tuple[float, float, float]:
     return times[0], min(times), statistics.median(times)
 
 
+def stored(all_schedules: list[Schedule], folder: str) -> ScheduleService:
+    """The same schedules behind the service the API uses, their overrides stored in SQLite
+    (10,000 rows) instead of in the configuration."""
+    path = Path(folder) / "tocsin.yaml"
+    path.write_text("route: {receiver: x}\nreceivers: [{name: x}]\n")
+    config = replace(
+        load_configuration(str(path)),
+        schedules={s.name: replace(s, overrides=()) for s in all_schedules},
+    )
+    db = Database(f"sqlite:///{folder}/bench.db")
+    migrate.upgrade(db)
+    with db.write() as conn:
+        for s in all_schedules:
+            for o in s.overrides:
+                override_store.insert_override(
+                    conn, StoredOverride(0, s.name, o.user, o.start, o.end, NOW, "bench")
+                )
+    return ScheduleService(db, FakeClock(NOW), lambda: config)
+
+
 def main() -> None:
     rng = random.Random(42)
     all_schedules = [schedule(rng, n) for n in range(500)]
@@ -84,6 +114,23 @@ def main() -> None:
     year = timed(5, lambda: shifts(one, NOW, NOW + timedelta(days=365)))
     count = len(shifts(one, NOW, NOW + timedelta(days=365)))
     rows.append((f"one year of shifts, one schedule ({count} shifts)", year, 100))
+    with tempfile.TemporaryDirectory() as folder:
+        service = stored(all_schedules, folder)
+        rows.append(
+            (
+                "on call now, 500, overrides from SQLite",
+                timed(5, lambda: [oncall_at(s, NOW) for s in service.all(from_=NOW).values()]),
+                50,
+            )
+        )
+        rows.append(
+            (
+                "one year of gaps, one schedule (service)",
+                timed(5, lambda: service.gaps("s0", NOW, NOW + timedelta(days=365))),
+                100,
+            )
+        )
+        service.db.dispose()
     print(f"{'query':<44}{'first ms':>10}{'best ms':>9}{'median ms':>11}{'target ms':>11}")
     for name, (first, best, median), target in rows:
         print(f"{name:<44}{first:>10.1f}{best:>9.1f}{median:>11.1f}{target:>11}")

@@ -57,7 +57,7 @@ async def user_feed(request: Request, user: str, token: str | None = None) -> Re
     now = runtime.clock.now()
     found = [
         FeedShift(name, s.user, s.start, s.end)
-        for name, schedule in sorted(runtime.schedules.all().items())
+        for name, schedule in sorted(runtime.schedules.all(from_=now - PAST).items())
         for s in shifts(schedule, now - PAST, now + FUTURE)
         if s.user == user
     ]

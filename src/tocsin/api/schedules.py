@@ -18,6 +18,9 @@ from tocsin.store.swaps import Swap
 
 __all__ = ["router"]
 
+#: How far back and ahead "since" and "until" look.
+_MONTH = timedelta(days=31)
+
 router = APIRouter(prefix="/api", tags=["On-call schedules"])
 
 Instant = Annotated[
@@ -57,7 +60,7 @@ def _current(name: str, schedule: Schedule, now: datetime) -> dict[str, Any]:
     user = oncall_at(schedule, now)
     since = until = None
     if user is not None:
-        month = timedelta(days=31)
+        month = _MONTH
         before = shifts(schedule, now - month, now + timedelta(microseconds=1))
         if before and before[-1].start > now - month:
             since = iso(before[-1].start)
@@ -112,7 +115,7 @@ async def get_oncall(request: Request) -> Response:
     authenticate(request)
     runtime = runtime_of(request)
     now = runtime.clock.now()
-    found = runtime.schedules.all()
+    found = runtime.schedules.all(from_=now - _MONTH)
     return json_response([_current(name, s, now) for name, s in sorted(found.items())])
 
 
@@ -145,7 +148,7 @@ async def get_schedules(request: Request) -> Response:
     runtime = runtime_of(request)
     now = runtime.clock.now()
     out = []
-    for name, s in sorted(runtime.schedules.all().items()):
+    for name, s in sorted(runtime.schedules.all(from_=now - _MONTH).items()):
         out.append(
             {
                 **_current(name, s, now),

@@ -78,6 +78,10 @@ def demo(
     )
     console.print("  .venv/bin/tocsin alerts --firing")
     console.print("  .venv/bin/tocsin notifications")
+    console.print(f"  .venv/bin/tocsin oncall --config {config}")
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {tokens['alertmanager']}' {base}/api/oncall"
+    )
     console.print(f"Routing:        {config} (notifications print below)")
     console.print(
         f"  amtool alert query --alertmanager.url=http://demo:{tokens['alertmanager']}@"

@@ -33,6 +33,43 @@ receivers:
     webhook_configs: [{{url: "{url}/team"}}]
   - name: pager
     webhook_configs: [{{url: "{url}/pager"}}]
+# On call: who is on call (tocsin oncall), shifts, gaps, overrides and swaps (docs/schedules.md).
+users:
+  - {{id: akiko, name: Akiko (Tokyo), time_zone: Asia/Tokyo}}
+  - {{id: kenji, name: Kenji (Tokyo), time_zone: Asia/Tokyo}}
+  - {{id: jonas, name: Jonas (Berlin), time_zone: Europe/Berlin}}
+  - {{id: lena, name: Lena (Berlin), time_zone: Europe/Berlin}}
+  - {{id: maria, name: Maria (Los Angeles), time_zone: America/Los_Angeles}}
+  - {{id: sam, name: Sam (Los Angeles), time_zone: America/Los_Angeles}}
+schedules:
+  - name: follow-the-sun          # three regions, eight hours each, weekly turns
+    time_zone: UTC
+    layers:
+      - name: tokyo
+        start: 2026-01-05T00:00:00
+        rotation: {{type: weekly, handoff: "00:00", handoff_weekday: 1}}
+        users: [akiko, kenji]
+        restrictions: [{{type: daily, start: "00:00", duration: 8h}}]
+      - name: berlin
+        start: 2026-01-05T08:00:00
+        rotation: {{type: weekly, handoff: "08:00", handoff_weekday: 1}}
+        users: [jonas, lena]
+        restrictions: [{{type: daily, start: "08:00", duration: 8h}}]
+      - name: los-angeles
+        start: 2026-01-05T16:00:00
+        rotation: {{type: weekly, handoff: "16:00", handoff_weekday: 1}}
+        users: [maria, sam]
+        restrictions: [{{type: daily, start: "16:00", duration: 8h}}]
+  - name: database                # business hours only: the engine raises OnCallGap
+    time_zone: Europe/Berlin
+    layers:
+      - start: 2026-01-05T09:00:00
+        rotation: {{type: daily, handoff: "09:00"}}
+        users: [jonas, lena]
+        restrictions: [{{type: daily, start: "09:00", duration: 8h}}]
+on_call:
+  handoff_summaries: false        # the demo has no SMTP server (set global.smtp_* for them)
+  shift_reminders: []
 """
 
 

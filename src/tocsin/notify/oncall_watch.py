@@ -64,7 +64,7 @@ class OnCallWatch:
         if config is None:
             return Again(now + timedelta(minutes=5))
         policy = config.on_call
-        found = effective_schedules(conn, config)
+        found = effective_schedules(conn, config, ending_after=now - _LOOK_BACK)
         events = self._gap_events(conn, config, found, now)
         if events:
             self.raise_alerts(conn, events, now)

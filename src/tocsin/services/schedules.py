@@ -76,12 +76,13 @@ class ScheduleService:
         with self.db.read() as conn:
             return effective_schedules(conn, config, [name])[name]
 
-    def all(self) -> dict[str, Schedule]:
+    def all(self, *, from_: datetime | None = None) -> dict[str, Schedule]:
+        """Every schedule; with ``from_``, good for questions about ``from_`` or later."""
         config = self.config()
         if config is None:
             return {}
         with self.db.read() as conn:
-            return effective_schedules(conn, config)
+            return effective_schedules(conn, config, ending_after=from_)
 
     def oncall(self, name: str, at: datetime | None = None) -> str | None:
         return oncall_at(self.schedule(name), at or self.clock.now())
@@ -99,7 +100,7 @@ class ScheduleService:
     ) -> dict[str, dict[str, timedelta]]:
         """Hours on call per schedule and person over [start, end)."""
         _range(start, end)
-        found = self.all()
+        found = self.all(from_=start)
         for name in names or ():
             self._check(self._config(), name)
         return {

@@ -95,15 +95,30 @@ def remove(conn: Connection, override_id: int) -> None:
     conn.execute(delete(table).where(table.c.id == override_id))
 
 
+def _overrides(
+    conn: Connection, names: list[str] | None, ending_after: datetime | None
+) -> list[tuple[str, Override]]:
+    """(schedule, override) in creation order: only the columns the schedule math needs."""
+    query = select(table.c.schedule, table.c.starts_at, table.c.ends_at, table.c.user_id)
+    if names is not None:
+        query = query.where(table.c.schedule.in_(names))
+    if ending_after is not None:
+        query = query.where(table.c.ends_at > ending_after)
+    rows = conn.execute(query.order_by(table.c.id))
+    return [(name, Override(start, end, user)) for name, start, end, user in rows]
+
+
 def effective_schedules(
-    conn: Connection, config: RoutingConfig, names: Iterable[str] | None = None
+    conn: Connection,
+    config: RoutingConfig,
+    names: Iterable[str] | None = None,
+    *,
+    ending_after: datetime | None = None,
 ) -> dict[str, Schedule]:
-    """The configured schedules with their stored overrides applied."""
+    """The configured schedules with their stored overrides applied (only the overrides
+    that end after ``ending_after``, when given: enough for questions about later times)."""
     chosen = list(config.schedules) if names is None else list(names)
-    extra: dict[str, list[StoredOverride]] = {}
-    for o in for_schedules(conn, chosen):
-        extra.setdefault(o.schedule, []).append(o)
-    return {
-        name: with_overrides(config.schedules[name], (o.override for o in extra.get(name, ())))
-        for name in chosen
-    }
+    extra: dict[str, list[Override]] = {}
+    for name, o in _overrides(conn, None if names is None else chosen, ending_after):
+        extra.setdefault(name, []).append(o)
+    return {name: with_overrides(config.schedules[name], extra.get(name, ())) for name in chosen}
