@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.domain.test_schedules import NY, _window, at, schedules
-from tocsin.domain.coverage import Gap, Handoff, gaps, handoffs, hours_on_call, with_overrides
+from tocsin.domain.coverage import (
+    Gap,
+    Handoff,
+    Turn,
+    gaps,
+    handoffs,
+    hours_on_call,
+    total_hours,
+    turn_at,
+    with_overrides,
+)
 from tocsin.domain.schedules import (
     Layer,
     Override,
@@ -57,6 +67,20 @@ def test_an_override_fills_a_gap_and_hours_add_up() -> None:
         "bob": 8 * H,
         "cat": 4 * H,
     }
+
+
+def test_the_turn_around_an_instant_and_total_hours() -> None:
+    schedule = business_hours()
+    assert turn_at(schedule, at(NY, 2024, 3, 4, 12)) == Turn(
+        "ann", at(NY, 2024, 3, 4, 9), at(NY, 2024, 3, 4, 17)
+    )
+    assert turn_at(schedule, at(NY, 2024, 3, 4, 20)) is None  # a gap
+    # Looked for within 2 hours only: neither end is in reach.
+    assert turn_at(schedule, at(NY, 2024, 3, 4, 12), 2 * H) == Turn("ann", None, None)
+    assert list(total_hours({"a": {"ann": H, "bob": 3 * H}, "b": {"ann": 3 * H}}).items()) == [
+        ("ann", 4 * H),
+        ("bob", 3 * H),
+    ]
 
 
 def test_handoffs_name_who_hands_over_to_whom() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,8 @@ from fastapi import APIRouter, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.domain.schedules import Schedule, Shift, oncall_at, shifts
+from tocsin.domain.coverage import total_hours, turn_at
+from tocsin.domain.schedules import Schedule, Shift
 from tocsin.errors import FieldProblem, InputError
 from tocsin.store.overrides import StoredOverride
 from tocsin.store.swaps import Swap
@@ -30,6 +32,14 @@ Instant = Annotated[
 
 def iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def period(
+    request: Request, start: str | None, end: str | None, length: timedelta
+) -> tuple[datetime, datetime]:
+    """[from, to) from the query: from defaults to now, to to ``length`` after from."""
+    begin = instant(start, "from", runtime_of(request).clock.now())
+    return begin, instant(end, "to", begin + length)
 
 
 def instant(value: str | None, field: str, default: datetime) -> datetime:
@@ -57,22 +67,13 @@ def _shift(s: Shift, zone: Any) -> dict[str, Any]:
 
 def _current(name: str, schedule: Schedule, now: datetime) -> dict[str, Any]:
     """Who is on call now, since when and until when (within a month either way)."""
-    user = oncall_at(schedule, now)
-    since = until = None
-    if user is not None:
-        month = _MONTH
-        before = shifts(schedule, now - month, now + timedelta(microseconds=1))
-        if before and before[-1].start > now - month:
-            since = iso(before[-1].start)
-        after = shifts(schedule, now, now + month)
-        if after and after[0].end < now + month:
-            until = iso(after[0].end)
+    turn = turn_at(schedule, now, _MONTH)
     return {
         "schedule": name,
         "timeZone": schedule.zone.key,
-        "user": user,
-        "since": since,
-        "until": until,
+        "user": turn.user if turn else None,
+        "since": iso(turn.since) if turn and turn.since else None,
+        "until": iso(turn.until) if turn and turn.until else None,
     }
 
 
@@ -132,14 +133,18 @@ async def get_hours(
     begin = instant(start, "from", now - timedelta(days=30))
     until = instant(end, "to", begin + timedelta(days=30))
     per = runtime.schedules.hours(begin, until, schedule)
-    total: dict[str, float] = {}
-    out: dict[str, dict[str, float]] = {}
-    for name, users in per.items():
-        out[name] = {u: round(d / timedelta(hours=1), 3) for u, d in users.items()}
-        for u, h in out[name].items():
-            total[u] = round(total.get(u, 0) + h, 3)
-    ordered = dict(sorted(total.items(), key=lambda item: (-item[1], item[0])))
-    return json_response({"from": iso(begin), "to": iso(until), "schedules": out, "total": ordered})
+
+    def hours(users: Mapping[str, timedelta]) -> dict[str, float]:
+        return {u: round(d / timedelta(hours=1), 3) for u, d in users.items()}
+
+    return json_response(
+        {
+            "from": iso(begin),
+            "to": iso(until),
+            "schedules": {name: hours(users) for name, users in per.items()},
+            "total": hours(total_hours(per)),
+        }
+    )
 
 
 @router.get("/schedules", summary="The schedules, and who is on call in each now")
@@ -176,8 +181,7 @@ async def get_shifts(
 ) -> Response:
     authenticate(request)
     runtime = runtime_of(request)
-    begin = instant(start, "from", runtime.clock.now())
-    until = instant(end, "to", begin + timedelta(days=7))
+    begin, until = period(request, start, end, timedelta(days=7))
     found = runtime.schedules.shifts(name, begin, until)
     zone = runtime.schedules.schedule(name).zone
     return json_response(
@@ -199,10 +203,8 @@ async def get_gaps(
     end: Annotated[Instant, Query(alias="to")] = None,
 ) -> Response:
     authenticate(request)
-    runtime = runtime_of(request)
-    begin = instant(start, "from", runtime.clock.now())
-    until = instant(end, "to", begin + timedelta(days=14))
-    found = runtime.schedules.gaps(name, begin, until)
+    begin, until = period(request, start, end, timedelta(days=14))
+    found = runtime_of(request).schedules.gaps(name, begin, until)
     return json_response(
         {
             "schedule": name,

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.cli.routing import ConfigFile
+from tocsin.domain.coverage import total_hours
 from tocsin.engine.clock import SystemClock
 from tocsin.errors import ConfigError, InputError
 from tocsin.services.schedules import ScheduleService
@@ -176,12 +177,10 @@ def hours_command(
         raise InputError("--to must be after --from")
     with schedules(config, database_url) as service:
         per = service.hours(begin, until, schedule or None)
-    total: dict[str, timedelta] = {}
     table = Table("Schedule", "Person", "Hours")
     for name, users in per.items():
         for user, spent in users.items():
             table.add_row(name, user, f"{spent / timedelta(hours=1):.1f}")
-            total[user] = total.get(user, timedelta(0)) + spent
-    for user, spent in sorted(total.items(), key=lambda item: (-item[1], item[0])):
+    for user, spent in total_hours(per).items():
         table.add_row("[bold]all[/]", user, f"{spent / timedelta(hours=1):.1f}")
     console.print(table)

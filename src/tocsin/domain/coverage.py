@@ -6,13 +6,23 @@ Pure functions over ``schedules.shifts``; no IO, every instant a parameter.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tocsin.domain.schedules import Override, Schedule, Shift, oncall_at, shifts
 
-__all__ = ["Gap", "Handoff", "gaps", "handoffs", "hours_on_call", "with_overrides"]
+__all__ = [
+    "Gap",
+    "Handoff",
+    "Turn",
+    "gaps",
+    "handoffs",
+    "hours_on_call",
+    "total_hours",
+    "turn_at",
+    "with_overrides",
+]
 
 _JUST_BEFORE = timedelta(microseconds=1)
 
@@ -75,3 +85,34 @@ def handoffs(schedule: Schedule, start: datetime, end: datetime) -> list[Handoff
         if before != after:
             out.append(Handoff(at, before, after))
     return out
+
+
+def total_hours(per_schedule: Mapping[str, Mapping[str, timedelta]]) -> dict[str, timedelta]:
+    """Time on call per person summed over schedules, most first."""
+    totals: defaultdict[str, timedelta] = defaultdict(timedelta)
+    for users in per_schedule.values():
+        for user, spent in users.items():
+            totals[user] += spent
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Who is on call at an instant, since and until when (None: beyond the reach looked)."""
+
+    user: str
+    since: datetime | None
+    until: datetime | None
+
+
+def turn_at(schedule: Schedule, t: datetime, reach: timedelta = timedelta(days=31)) -> Turn | None:
+    """The unbroken run of one person containing ``t``, looked for within ``reach`` either
+    way; None when nobody is on call at ``t``."""
+    user = oncall_at(schedule, t)
+    if user is None:
+        return None
+    before = shifts(schedule, t - reach, t + _JUST_BEFORE)
+    since = before[-1].start if before and before[-1].start > t - reach else None
+    after = shifts(schedule, t, t + reach)
+    until = after[0].end if after and after[0].end < t + reach else None
+    return Turn(user, since, until)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-__all__ = ["User"]
+__all__ = ["User", "reading_zone"]
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,9 @@ class User:
     @property
     def display(self) -> str:
         return self.name or self.id
+
+
+def reading_zone(users: Mapping[str, User], user: str, fallback: ZoneInfo) -> ZoneInfo:
+    """The zone ``user`` reads times in: their own, else ``fallback`` (a schedule's)."""
+    person = users.get(user)
+    return (person.time_zone if person is not None else None) or fallback

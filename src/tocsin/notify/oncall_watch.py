@@ -16,10 +16,11 @@ from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Action, AlertEvent, Identity
-from tocsin.domain.coverage import Gap, gaps, handoffs
+from tocsin.domain.coverage import Gap, gaps, handoffs, turn_at
 from tocsin.domain.labels import fingerprint
-from tocsin.domain.schedules import Schedule, oncall_at, shifts
+from tocsin.domain.schedules import Schedule, oncall_at
 from tocsin.domain.silences import SilenceState
+from tocsin.domain.users import reading_zone
 from tocsin.engine.runner import Again
 from tocsin.notify.messages import post
 from tocsin.notify.oncall_texts import HandoffFacts, handoff_summary, shift_reminder, when
@@ -186,8 +187,7 @@ class OnCallWatch:
         for reader in (outgoing, incoming):
             if reader is None:
                 continue
-            user = config.users.get(reader)
-            zone = (user.time_zone if user else None) or schedule.zone
+            zone = reading_zone(config.users, reader, schedule.zone)
             subject, body = handoff_summary(facts, reader, zone)
             post(
                 conn,
@@ -211,15 +211,10 @@ class OnCallWatch:
         incoming: str | None,
         now: datetime,
     ) -> HandoffFacts:
-        since = None
-        if outgoing is not None:
-            before = [s for s in shifts(schedule, at - _LOOK_BACK, at) if s.end == at]
-            since = before[-1].start if before and before[-1].user == outgoing else None
-        until = None
-        if incoming is not None:
-            after = shifts(schedule, at, at + _LOOK_BACK)
-            if after and after[0].start == at and after[0].end < at + _LOOK_BACK:
-                until = after[0].end
+        ended = turn_at(schedule, at - _JUST_BEFORE, _LOOK_BACK)
+        since = (ended.since or at - _LOOK_BACK) if ended is not None else None
+        begun = turn_at(schedule, at, _LOOK_BACK)
+        until = begun.until if begun is not None else None
         week = now + timedelta(days=7)
         return HandoffFacts(
             schedule=name,
@@ -254,12 +249,10 @@ class OnCallWatch:
         schedule = effective_schedules(conn, config, [name])[name]
         if oncall_at(schedule, start) != user or oncall_at(schedule, start - _JUST_BEFORE) == user:
             return None  # no longer a shift of theirs starting then
-        after = shifts(schedule, start, start + _LOOK_BACK)
-        end = after[0].end if after and after[0].end < start + _LOOK_BACK else None
-        person = config.users.get(user)
-        zone = (person.time_zone if person else None) or schedule.zone
+        turn = turn_at(schedule, start, _LOOK_BACK)
+        zone = reading_zone(config.users, user, schedule.zone)
         before = timedelta(seconds=float(p["before"]))
-        subject, body = shift_reminder(name, start, end, zone, before)
+        subject, body = shift_reminder(name, start, turn.until if turn else None, zone, before)
         post(
             conn,
             config.users,

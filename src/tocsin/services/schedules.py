@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.coverage import Gap, gaps, hours_on_call
 from tocsin.domain.schedules import Schedule, Shift, oncall_at, shifts
+from tocsin.domain.users import reading_zone
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.notify import oncall_texts
@@ -200,7 +201,7 @@ class ScheduleService:
             swap = Swap(str(uuid.uuid4()), name, user, start, end, now, offered_to=to, note=note)
             swap_store.insert_swap(conn, swap)
             if to is not None:
-                zone = config.users[to].time_zone or schedule.zone
+                zone = reading_zone(config.users, to, schedule.zone)
                 subject, body = oncall_texts.swap_offered(
                     name, user, start, end, zone, swap.id, note
                 )
@@ -259,9 +260,13 @@ class ScheduleService:
                 raise Conflict(f"swap {swap_id} was just taken or withdrawn")
             zone_of = config.schedules[swap.schedule].zone
             for person in (swap.offered_by, user):
-                zone = config.users[person].time_zone if person in config.users else None
                 subject, body = oncall_texts.swap_taken(
-                    swap.schedule, swap.offered_by, user, override.start, swap.end, zone or zone_of
+                    swap.schedule,
+                    swap.offered_by,
+                    user,
+                    override.start,
+                    swap.end,
+                    reading_zone(config.users, person, zone_of),
                 )
                 post(
                     conn,
