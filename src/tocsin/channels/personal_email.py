@@ -8,13 +8,16 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any
+from typing import Any, ClassVar
+
+import httpx
 
 from tocsin.channels.building import FieldError
+from tocsin.channels.contact import ContactMethod, PersonalMessage
 from tocsin.channels.email import EmailChannel, EmailConfig
 from tocsin.channels.notification import SendResult
 
-__all__ = ["PersonalMail"]
+__all__ = ["EmailContact", "PersonalMail"]
 
 
 class PersonalMail:
@@ -45,3 +48,20 @@ class PersonalMail:
         msg["Auto-Submitted"] = "auto-generated"
         msg.set_content(text)
         return self.channel.transmit(envelope_from, [parseaddr(to)[1]], msg.as_bytes())
+
+
+class EmailContact:
+    """Email as a contact method: a page's text, then its links."""
+
+    method: ClassVar[ContactMethod] = ContactMethod.EMAIL
+
+    def __init__(self, mail: PersonalMail) -> None:
+        self.mail = mail
+
+    def send(self, address: str, message: PersonalMessage, client: httpx.Client) -> SendResult:
+        lines = [message.body, ""]
+        lines += [f"{a.label}: {a.url}" for a in message.actions]
+        assert message.sent_at is not None
+        return self.mail.send(
+            address, message.subject, "\n".join(lines).strip() + "\n", message.sent_at
+        )

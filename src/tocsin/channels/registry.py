@@ -88,7 +88,7 @@ def build_receivers(
             continue  # the schema check reports it
         specs: list[ChannelSpec] = []
         for key, configs in raw.items():
-            if key == "name":
+            if key in ("name", "escalation_policy"):
                 continue
             keys: Keys = ["receivers", i, key]
             if not key.endswith("_configs"):

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tocsin.errors import TocsinError
+from tocsin.errors import ConfigError, TocsinError
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import migrate
 
-__all__ = ["console", "fail", "open_runtime", "settings_with", "tocsin_errors"]
+__all__ = [
+    "configured_runtime",
+    "console",
+    "fail",
+    "open_runtime",
+    "settings_with",
+    "tocsin_errors",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,4 +65,19 @@ def open_runtime(settings: Settings) -> Runtime:
     """A runtime for an administrative command: database migrated, no engine running."""
     runtime = Runtime.build(settings, run_engine=False)
     migrate.upgrade(runtime.db)
+    runtime.signing_key.load(runtime.db, runtime.clock.now())
     return runtime
+
+
+@contextmanager
+def configured_runtime(config: str | None, database_url: str | None) -> Iterator[Runtime]:
+    """A runtime over the configuration file (default ``tocsin.yaml``) and the database."""
+    path = config or "tocsin.yaml"
+    if not Path(path).exists():
+        raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
+    runtime = open_runtime(settings_with(database_url, config=path))
+    try:
+        yield runtime
+    finally:
+        runtime.messages.close()
+        runtime.db.dispose()

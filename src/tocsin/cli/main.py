@@ -12,8 +12,10 @@ from tocsin import __version__
 from tocsin.cli import (
     alerts,
     demo,
+    incidents,
     integrations,
     notifications,
+    people,
     routing,
     schedule_changes,
     schedules,
@@ -44,6 +46,12 @@ app.add_typer(schedules.schedule_app, name="schedule")
 schedules.schedule_app.add_typer(schedule_changes.override_app, name="override")
 schedules.schedule_app.add_typer(schedule_changes.swap_app, name="swap")
 app.add_typer(users.user_app, name="user")
+users.user_app.command("list")(people.list_users)
+app.add_typer(people.team_app, name="team")
+app.add_typer(people.policy_app, name="policy")
+app.command("incidents")(incidents.list_incidents)
+app.add_typer(incidents.incident_app, name="incident")
+app.command("test-page")(incidents.test_page)
 alert_app = typer.Typer(help="Send alerts, as `amtool alert add` does.", no_args_is_help=True)
 alert_app.command("send")(alerts.send)
 app.add_typer(alert_app, name="alert")

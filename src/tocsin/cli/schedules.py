@@ -7,17 +7,16 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.context import configured_runtime, console, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.domain.coverage import total_hours
 from tocsin.engine.clock import SystemClock
-from tocsin.errors import ConfigError, InputError
+from tocsin.errors import InputError
 from tocsin.services.schedules import ScheduleService
 
 __all__ = ["DatabaseUrl", "oncall", "parse_time", "schedule_app", "schedules"]
@@ -43,14 +42,8 @@ def parse_time(text: str | None, option: str, default: datetime | None = None) -
 @contextmanager
 def schedules(config: str | None, database_url: str | None) -> Iterator[ScheduleService]:
     """The schedule service over the configuration file and the database."""
-    path = config or "tocsin.yaml"
-    if not Path(path).exists():
-        raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
-    runtime = open_runtime(settings_with(database_url, config=path))
-    try:
+    with configured_runtime(config, database_url) as runtime:
         yield runtime.schedules
-    finally:
-        runtime.db.dispose()
 
 
 def _local(t: datetime, zone: object) -> str:

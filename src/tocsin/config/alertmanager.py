@@ -51,6 +51,8 @@ class ReceiverConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="allow")
 
     name: str = pydantic.Field(min_length=1)
+    #: Tocsin: alert groups routed here open (or update) an incident on this policy.
+    escalation_policy: str | None = None
 
     def integrations(self) -> dict[str, list[Any]]:
         extra = self.model_extra or {}
@@ -95,3 +97,9 @@ class AlertmanagerConfig(_Strict):
     # Tocsin: people (users.py) and the engine's on-call duties (on_call.py).
     users: list[Any] = pydantic.Field(default_factory=list)
     on_call: dict[str, Any] | None = None
+    # Tocsin: paging (users.py, escalation.py, incidents.py; ``paging`` holds the providers
+    # of contact methods and is checked by the channels that use it).
+    teams: list[Any] = pydantic.Field(default_factory=list)
+    escalation_policies: list[Any] = pydantic.Field(default_factory=list)
+    incidents: dict[str, Any] | None = None
+    paging: dict[str, Any] | None = None

@@ -16,11 +16,15 @@ import pydantic
 
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
 from tocsin.config.durations import parse_duration
+from tocsin.config.escalation import compile_policies
+from tocsin.config.incidents import compile_incident_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.schedules import compile_schedules
 from tocsin.config.time_intervals import SpecError, parse_spec
-from tocsin.config.users import compile_users
+from tocsin.config.users import compile_teams, compile_users
 from tocsin.config.yaml_source import YamlSource, load_yaml
+from tocsin.domain.escalation import EscalationPolicy
+from tocsin.domain.incidents import IncidentPolicy
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
@@ -28,7 +32,7 @@ from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.schedules import Schedule
 from tocsin.domain.time_intervals import TimeInterval
-from tocsin.domain.users import User
+from tocsin.domain.users import Team, User
 from tocsin.errors import ConfigError
 
 __all__ = ["RoutingConfig", "compile_config", "load_config"]
@@ -66,6 +70,17 @@ class RoutingConfig:
     users: Mapping[str, User] = field(default_factory=dict)
     #: Tocsin: handoff summaries, shift reminders, coverage-gap alerts.
     on_call: OnCallPolicy = field(default_factory=OnCallPolicy)
+    #: Tocsin: teams by name.
+    teams: Mapping[str, Team] = field(default_factory=dict)
+    #: Tocsin: escalation policies by name.
+    escalation_policies: Mapping[str, EscalationPolicy] = field(default_factory=dict)
+    #: Tocsin: receiver name -> the escalation policy it pages (``escalation_policy:``).
+    receiver_policies: Mapping[str, str] = field(default_factory=dict)
+    #: Tocsin: how alerts become incidents.
+    incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
+    #: What the providers hook built from ``paging:`` (``channels.providers``: the senders
+    #: of SMS, voice, push, Slack and webhooks); None when compiled without one.
+    providers: Any = None
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -78,6 +93,8 @@ ReceiversHook = Callable[
     [Sequence[Any], Mapping[str, Any], Callable[[list[str | int], str], None]],
     tuple[Mapping[str, tuple[Any, ...]], list[tuple[list[str | int], str]]],
 ]
+#: Builds the contact methods' senders from the raw ``paging`` section; reports problems.
+ProvidersHook = Callable[[Mapping[str, Any] | None, Callable[[list[str | int], str], None]], Any]
 
 
 class _Compiler:
@@ -248,7 +265,10 @@ class _Compiler:
 
 
 def compile_config(
-    source: YamlSource, *, receivers_hook: ReceiversHook | None = None
+    source: YamlSource,
+    *,
+    receivers_hook: ReceiversHook | None = None,
+    providers_hook: ProvidersHook | None = None,
 ) -> RoutingConfig:
     """Validate and compile; ConfigError listing every problem with file:line: key."""
     if not isinstance(source.data, dict):
@@ -306,6 +326,20 @@ def compile_config(
     users = compile_users(cfg.users, c.problem)
     schedules = compile_schedules(cfg.schedules, c.problem, users)
     on_call = compile_on_call(cfg.on_call, c.problem)
+    teams = compile_teams(cfg.teams, c.problem, users)
+    policies = compile_policies(cfg.escalation_policies, c.problem, users, schedules, teams)
+    receiver_policies: dict[str, str] = {}
+    for i, receiver in enumerate(cfg.receivers):
+        if receiver.escalation_policy is None:
+            continue
+        if receiver.escalation_policy not in policies:
+            c.problem(
+                ["receivers", i, "escalation_policy"],
+                f"no escalation policy {receiver.escalation_policy!r} in escalation_policies",
+            )
+        receiver_policies[receiver.name] = receiver.escalation_policy
+    incident_policy = compile_incident_policy(cfg.incidents, c.problem)
+    providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
     if receivers_hook is not None:
@@ -330,8 +364,20 @@ def compile_config(
         schedules=schedules,
         users=users,
         on_call=on_call,
+        teams=teams,
+        escalation_policies=policies,
+        receiver_policies=receiver_policies,
+        incidents=incident_policy,
+        providers=providers,
     )
 
 
-def load_config(path: str, *, receivers_hook: ReceiversHook | None = None) -> RoutingConfig:
-    return compile_config(load_yaml(path), receivers_hook=receivers_hook)
+def load_config(
+    path: str,
+    *,
+    receivers_hook: ReceiversHook | None = None,
+    providers_hook: ProvidersHook | None = None,
+) -> RoutingConfig:
+    return compile_config(
+        load_yaml(path), receivers_hook=receivers_hook, providers_hook=providers_hook
+    )

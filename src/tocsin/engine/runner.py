@@ -222,8 +222,8 @@ class Runner:
             if wait_io and started:
                 wait(started)
                 continue
-            if count < self.batch and not io:
-                return ran
+            if not io and (count == 0 if wait_io else count < self.batch):
+                return ran  # (tests: until nothing more is due now)
 
     def _run_handlers(self, now: datetime) -> tuple[int, list[Timer]]:
         """Claim due handler timers and run them, all in one transaction; if one fails, each

@@ -23,6 +23,7 @@ from tocsin.domain.noise import is_flapping, volume_hold_until
 from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode, resolved_in
+from tocsin.notify.incident_alerts import IncidentStage
 from tocsin.notify.muting import Muting, time_muted
 from tocsin.notify.outbox import Planned, SpawnMany, enqueue_many, schedule_many
 from tocsin.store import alerts as alert_store
@@ -67,6 +68,8 @@ class FlushHandler:
     routing: Callable[[], RoutingConfig | None]
     muting: Callable[[Connection, datetime], Muting]
     spawn: SpawnMany = schedule_many
+    #: Opens and updates incidents for receivers that name an escalation policy.
+    incidents: IncidentStage | None = None
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         return self.run_many(conn, [timer], now)[0]
@@ -136,6 +139,10 @@ class FlushHandler:
             a.starts_at for a in visible if effective_status(a, now) is not AlertStatus.RESOLVED
         ]
         hold_until = volume_hold_until(firing_starts, now, route.volume)
+        policy = config.receiver_policies.get(group.receiver)
+        if policy is not None and self.incidents is not None:
+            held = hold_until is not None
+            self.incidents.sync(conn, config, group, policy, visible, now, held=held)
         specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
         for spec in specs:
             self._decide(conn, group, route, spec, visible, silenced, hold_until, state, now)

@@ -9,15 +9,21 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import Connection
 
+from tocsin.channels.contact import Action, ContactSender, PersonalMessage
 from tocsin.channels.notification import SendResult
-from tocsin.channels.personal_email import PersonalMail
+from tocsin.channels.personal_email import EmailContact, PersonalMail
+from tocsin.channels.providers import Providers
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.incidents import Status
 from tocsin.domain.retry import backoff, jittered
-from tocsin.domain.users import User
+from tocsin.domain.users import ContactMethod, User
 from tocsin.engine.runner import Again
+from tocsin.store import incidents as incident_store
 from tocsin.store import messages as store
 from tocsin.store import timers as timer_store
 from tocsin.store.messages import Message
@@ -30,6 +36,11 @@ MESSAGE = "message"
 MAX_ATTEMPTS = 12
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=10)
+#: Pages are retried sooner: somebody is waiting to be woken.
+PAGE_RETRY_BASE = timedelta(seconds=2)
+PAGE_RETRY_CAP = timedelta(minutes=1)
+#: The actor of what the engine does by itself.
+ENGINE = "tocsin"
 
 
 def post(
@@ -42,15 +53,20 @@ def post(
     body: str,
     dedup: str,
     now: datetime,
+    method: ContactMethod = ContactMethod.EMAIL,
+    incident_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> int | None:
-    """Create the message (once per ``dedup``) and schedule its send; its id, or None when
-    it already existed. A person without an address gets a failed message saying so."""
+    """Create the message (once per ``dedup``) and schedule its send over ``method``; its
+    id, or None when it already existed. A person without an address for the method gets a
+    failed message saying so."""
     person = users.get(user)
+    address = person.address(method) if person is not None else None
     error = None
     if person is None:
         error = f"no user {user!r} in the configuration"
-    elif not person.email:
-        error = f"user {user!r} has no email address"
+    elif not address:
+        error = f"user {user!r} has no {method.value} address"
     message_id = store.create(
         conn,
         dedup_key=hashlib.sha256(dedup.encode()).hexdigest(),
@@ -58,10 +74,13 @@ def post(
         kind=kind,
         subject=subject,
         body=body,
-        address=person.email if person else None,
+        address=address,
         now=now,
         status=store.FAILED if error else store.PENDING,
         last_error=error,
+        method=method.value,
+        incident_id=incident_id,
+        details=details,
     )
     if message_id is not None and error is None:
         timer_store.schedule(conn, MESSAGE, str(message_id), now)
@@ -71,16 +90,24 @@ def post(
 @dataclass(frozen=True)
 class _Work:
     message: Message
-    mail: PersonalMail | str
+    sender: ContactSender | str
     started_at: datetime
 
 
 class MessageJob:
-    """The engine's job for ``message`` timers."""
+    """The engine's job for ``message`` timers: sends over the message's contact method;
+    a page whose incident was acknowledged meanwhile is cancelled instead, and what became
+    of a page goes on its incident's timeline."""
 
-    def __init__(self, routing: Callable[[], RoutingConfig | None]) -> None:
+    def __init__(
+        self, routing: Callable[[], RoutingConfig | None], *, timeout: float = 10.0
+    ) -> None:
         self.routing = routing
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
+        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
+
+    def close(self) -> None:
+        self.client.close()
 
     def _mailer(self) -> PersonalMail | str:
         config = self.routing()
@@ -89,42 +116,109 @@ class MessageJob:
             self._mail = (config, mail)
         return self._mail[1]
 
+    def sender(self, method: ContactMethod) -> ContactSender | str:
+        """What sends over ``method`` under the configuration in force, or why nothing can."""
+        if method is ContactMethod.EMAIL:
+            mail = self._mailer()
+            return mail if isinstance(mail, str) else EmailContact(mail)
+        config = self.routing()
+        providers: Providers | None = config.providers if config is not None else None
+        if providers is None:
+            return f"no provider for {method.value}: configure paging"
+        return providers.sender(method)
+
     def prepare(self, conn: Connection, timer: Timer, now: datetime) -> _Work | None:
         message = store.get(conn, int(timer.key))
         if message is None or message.status != store.PENDING:
             return None
-        return _Work(message, self._mailer(), now)
+        if message.kind == "page" and message.incident_id is not None:
+            incident = incident_store.get(conn, message.incident_id)
+            if incident is None or incident.status is not Status.TRIGGERED:
+                return None  # acknowledged or resolved before it went out; cancelled below
+        return _Work(message, self.sender(ContactMethod(message.method)), now)
 
     def perform(self, work: _Work) -> SendResult:
-        if isinstance(work.mail, str):
-            return SendResult.failure(work.mail)
-        assert work.message.address is not None
+        if isinstance(work.sender, str):
+            return SendResult.failure(work.sender, retryable=False)
+        m = work.message
+        assert m.address is not None
         try:
-            return work.mail.send(
-                work.message.address, work.message.subject, work.message.body, work.started_at
-            )
+            return work.sender.send(m.address, personal_message(m, work.started_at), self.client)
         except Exception as exc:  # a bug must not lose the message: try again
             return SendResult.failure(f"{type(exc).__name__}: {exc}")
 
     def complete(
         self, conn: Connection, timer: Timer, work: _Work, result: SendResult, now: datetime
     ) -> Again | None:
-        attempts = work.message.attempts + 1
+        m = work.message
+        attempts = m.attempts + 1
         if result.ok:
             store.set_status(
-                conn, work.message.id, status=store.SENT, attempts=attempts, sent_at=now
+                conn,
+                m.id,
+                status=store.SENT,
+                attempts=attempts,
+                sent_at=now,
+                details={**m.details, **{f"provider_{k}": v for k, v in result.details.items()}},
             )
+            self._timeline(conn, m, now, "notified", f"Sent {m.method} to {m.user}", attempts)
             return None
         if not result.retryable or attempts >= MAX_ATTEMPTS:
             store.set_status(
+                conn, m.id, status=store.FAILED, attempts=attempts, last_error=result.error
+            )
+            self._timeline(
                 conn,
-                work.message.id,
-                status=store.FAILED,
-                attempts=attempts,
-                last_error=result.error,
+                m,
+                now,
+                "notify-failed",
+                f"{m.method} to {m.user} failed: {result.error}",
+                attempts,
             )
             return None
-        store.set_status(conn, work.message.id, attempts=attempts, last_error=result.error)
-        return Again(
-            now + jittered(backoff(attempts, base=RETRY_BASE, cap=RETRY_CAP), random.random())
+        store.set_status(conn, m.id, attempts=attempts, last_error=result.error)
+        base, cap = (
+            (PAGE_RETRY_BASE, PAGE_RETRY_CAP) if m.kind == "page" else (RETRY_BASE, RETRY_CAP)
         )
+        due = now + jittered(backoff(attempts, base=base, cap=cap), random.random())
+        self._timeline(
+            conn,
+            m,
+            now,
+            "notify-retry",
+            f"{m.method} to {m.user} failed (attempt {attempts}): {result.error}; "
+            f"trying again in {round((due - now).total_seconds())}s",
+            attempts,
+        )
+        return Again(due)
+
+    def _timeline(
+        self, conn: Connection, m: Message, now: datetime, kind: str, text: str, attempts: int
+    ) -> None:
+        if m.incident_id is None:
+            return
+        incident_store.add_event(
+            conn,
+            m.incident_id,
+            now,
+            kind,
+            ENGINE,
+            text,
+            {"user": m.user, "method": m.method, "message": m.id, "attempts": attempts},
+        )
+
+
+def personal_message(m: Message, now: datetime) -> PersonalMessage:
+    d = m.details
+    return PersonalMessage(
+        kind=m.kind,
+        subject=m.subject,
+        body=m.body,
+        urgency=str(d.get("urgency", "high")),
+        link=d.get("link"),
+        actions=tuple(Action(a["kind"], a["label"], a["url"]) for a in d.get("actions", ())),
+        idempotency_key=str(d.get("idempotency_key", f"tocsin-message-{m.id}")),
+        incident_id=m.incident_id,
+        reply_code=d.get("reply_code"),
+        sent_at=now,
+    )

@@ -1,7 +1,9 @@
-"""Loading the configuration file as the server runs it: routing plus receivers' channels."""
+"""Loading the configuration file as the server runs it: routing, receivers' channels and
+the contact methods' providers."""
 
 from __future__ import annotations
 
+from tocsin.channels.providers import build_providers
 from tocsin.channels.registry import build_receivers
 from tocsin.config.compile import RoutingConfig, load_config
 
@@ -9,6 +11,6 @@ __all__ = ["load_configuration"]
 
 
 def load_configuration(path: str) -> RoutingConfig:
-    """Routing, inhibition, time intervals and every receiver's channels, checked together;
-    ConfigError lists every problem with file:line: key."""
-    return load_config(path, receivers_hook=build_receivers)
+    """Routing, inhibition, time intervals, every receiver's channels and the paging
+    providers, checked together; ConfigError lists every problem with file:line: key."""
+    return load_config(path, receivers_hook=build_receivers, providers_hook=build_providers)

@@ -22,27 +22,49 @@ from tocsin.metrics import Metrics
 from tocsin.notify.deliver import DeliveryJob
 from tocsin.notify.dispatch import FLUSH, Dispatcher
 from tocsin.notify.flush import FlushHandler
+from tocsin.notify.incident_alerts import IncidentStage
+from tocsin.notify.incident_desk import Desk
 from tocsin.notify.messages import MESSAGE, MessageJob
 from tocsin.notify.muting import MutingLoader
 from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWatch
 from tocsin.notify.outbox import DELIVERY
+from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
 from tocsin.notify.reminders import ReminderHandler
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
+from tocsin.services.incidents import IncidentService
 from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.notifications import NotificationService
+from tocsin.services.people import PeopleService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.settings import Settings
-from tocsin.store import migrate
+from tocsin.store import migrate, site_secrets
 from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
 
 __all__ = ["Current", "Runtime"]
 
 log = logging.getLogger("tocsin.config")
+
+
+class SigningKey:
+    """The key that signs one-click links in pages: made once, kept in the database (so all
+    nodes and restarts agree); loaded when the runtime starts."""
+
+    def __init__(self) -> None:
+        self.value: bytes | None = None
+
+    def load(self, db: Database, now: datetime) -> None:
+        with db.write() as conn:
+            self.value = bytes.fromhex(site_secrets.get_or_create(conn, "action-links", now))
+
+    def __call__(self) -> bytes:
+        if self.value is None:
+            raise RuntimeError("the signing key is loaded when the runtime starts")
+        return self.value
 
 
 class Current:
@@ -73,6 +95,10 @@ class Runtime:
     delivery: DeliveryJob
     notifications: NotificationService
     schedules: ScheduleService
+    incidents: IncidentService
+    people: PeopleService
+    messages: MessageJob
+    signing_key: SigningKey
     #: The routing configuration file's text as given (``--config``).
     routing_text: str
     started_at: datetime = field(init=False)
@@ -108,13 +134,25 @@ class Runtime:
             current, settings.external_url or f"http://{settings.host}:{settings.port}"
         )
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
-        runner.register(FLUSH, FlushHandler(current, MutingLoader(current), runner.spawn_many))
+        signing_key = SigningKey()
+        paging = Paging(current, settings.public_url, signing_key)
+        desk = Desk(current, paging)
+        runner.register(
+            FLUSH,
+            FlushHandler(
+                current, MutingLoader(current), runner.spawn_many, IncidentStage(current, desk)
+            ),
+        )
+        runner.register(ESCALATE, paging.escalate)
+        runner.register(PAGE_STEP, paging.page_step)
+        runner.register(ACK_TIMEOUT, paging.ack_timeout)
         runner.register(REMINDER, ReminderHandler(current, runner.spawn_many))
         watch = OnCallWatch(current, _raise_alerts(dispatcher), settings.public_url)
         runner.register(WATCH, watch.watch)
         runner.register(HANDOFF, watch.handoff)
         runner.register(SHIFT_REMINDER, watch.reminder)
-        runner.register(MESSAGE, MessageJob(current))
+        messages = MessageJob(current)
+        runner.register(MESSAGE, messages)
         return cls(
             settings=settings,
             db=db,
@@ -132,6 +170,10 @@ class Runtime:
             delivery=delivery,
             notifications=NotificationService(db),
             schedules=ScheduleService(db, clock, current, _check_schedules, runner.wake),
+            incidents=IncidentService(db, clock, current, desk, signing_key, runner.wake),
+            people=PeopleService(db, clock, current, messages),
+            messages=messages,
+            signing_key=signing_key,
             routing_text=routing_text,
             run_engine=run_engine,
         )
@@ -177,6 +219,7 @@ class Runtime:
         """Migrate the database, then start intake and the engine."""
         self.started_at = self.clock.now()
         migrate.upgrade(self.db)
+        self.signing_key.load(self.db, self.clock.now())
         with self.db.write() as conn:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
@@ -189,6 +232,7 @@ class Runtime:
         self.runner.stop()
         self.intake.stop()
         self.delivery.close()
+        self.messages.close()
         self.db.dispose()
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from tocsin.store.tables import messages as table
 __all__ = ["Message", "create", "get", "recent", "set_status"]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+#: A page no longer needed (the incident was acknowledged before it went out).
+CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Message:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None = None
+    #: email, sms, voice, push, slack, webhook
+    method: str = "email"
+    incident_id: int | None = None
+    #: What the sender needs besides subject and body (links, urgency, reply code ...).
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _row(row: RowMapping) -> Message:
@@ -45,6 +53,9 @@ def _row(row: RowMapping) -> Message:
         last_error=row["last_error"],
         created_at=row["created_at"],
         sent_at=row["sent_at"],
+        method=row["method"],
+        incident_id=row["incident_id"],
+        details=row["details"] or {},
     )
 
 
@@ -60,6 +71,9 @@ def create(
     now: datetime,
     status: str = PENDING,
     last_error: str | None = None,
+    method: str = "email",
+    incident_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> int | None:
     """Insert the message unless one with ``dedup_key`` exists; its id, or None if it did."""
     exists = conn.execute(select(table.c.id).where(table.c.dedup_key == dedup_key)).first()
@@ -78,6 +92,9 @@ def create(
             "attempts": 0,
             "last_error": last_error,
             "created_at": now,
+            "method": method,
+            "incident_id": incident_id,
+            "details": dict(details or {}),
         },
     )
     assert result.inserted_primary_key is not None
@@ -89,13 +106,31 @@ def get(conn: Connection, message_id: int) -> Message | None:
     return _row(row) if row else None
 
 
-def recent(conn: Connection, user: str | None = None, limit: int = 50) -> list[Message]:
+def recent(
+    conn: Connection,
+    user: str | None = None,
+    limit: int = 50,
+    *,
+    incident_id: int | None = None,
+) -> list[Message]:
     query = select(table)
     if user is not None:
         query = query.where(table.c.user_id == user)
+    if incident_id is not None:
+        query = query.where(table.c.incident_id == incident_id)
     query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
     return [_row(r) for r in conn.execute(query).mappings()]
 
 
 def set_status(conn: Connection, message_id: int, **values: Any) -> None:
     conn.execute(update(table).where(table.c.id == message_id).values(**values))
+
+
+def cancel_pending(conn: Connection, incident_id: int) -> int:
+    """Mark the unsent pages of an incident cancelled; how many."""
+    result = conn.execute(
+        update(table)
+        .where(table.c.incident_id == incident_id, table.c.status == PENDING)
+        .values(status=CANCELLED)
+    )
+    return int(result.rowcount or 0)

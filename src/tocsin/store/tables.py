@@ -23,14 +23,19 @@ __all__ = [
     "deliveries",
     "delivery_attempts",
     "group_alerts",
+    "incident_alerts",
+    "incident_events",
+    "incidents",
     "integrations",
     "metadata",
     "notification_groups",
     "messages",
     "notification_log",
+    "round_robin",
     "schedule_overrides",
     "shift_swaps",
     "silences",
+    "site_secrets",
     "timers",
     "user_tokens",
 ]
@@ -296,4 +301,97 @@ messages = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
     Column("sent_at", UTCDateTime, nullable=True),
+    # email, sms, voice, push, slack, webhook
+    Column("method", String(16), nullable=False, server_default="email"),
+    # The incident a page is about (None: not a page).
+    Column("incident_id", Id, nullable=True, index=True),
+    # Link, actions, urgency, reply code, the provider's id for it ...
+    Column("details", JSONMap, nullable=True),
+)
+
+# Incidents: the human workflow around alerts, from triggered to resolved.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    # triggered, acknowledged, mitigated, resolved
+    Column("status", String(16), nullable=False, index=True),
+    Column("severity", String(8), nullable=False),
+    Column("urgency", String(8), nullable=False),
+    Column("service", String(200), nullable=True),
+    Column("team", String(200), nullable=True),
+    Column("policy", String(200), nullable=True),
+    # The policy as it was when the incident opened (pages in flight keep it).
+    Column("policy_snapshot", JSONMap, nullable=True),
+    # The alert group it was opened for: at most one open incident per group.
+    Column("group_ident", String(64), nullable=True, index=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("mitigated_at", UTCDateTime, nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolved_by", String(100), nullable=True),
+    Column("snoozed_until", UTCDateTime, nullable=True),
+    # commander, communications (a user each), investigator (a list)
+    Column("roles", JSONMap, nullable=False),
+    # Paged directly instead of the policy (reassigned).
+    Column("assignees", JSONMap, nullable=False),
+    Column("previous_id", Id, nullable=True),
+    Column("merged_into", Id, nullable=True),
+    # Escalation: the level that fired last, in which pass, and the re-trigger count.
+    Column("level", Integer, nullable=False),
+    Column("loop", Integer, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    # A short code people reply to SMS with (unique among open incidents).
+    Column("reply_code", String(16), nullable=False, index=True),
+)
+
+# The timeline: every event of an incident, with who and when.
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("incident_id", Id, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    # opened, alert-fired, alert-resolved, paged, notified, notify-failed, acknowledged, ...
+    Column("kind", String(32), nullable=False),
+    # A user id, "tocsin" (the engine), or how (e.g. "api-token:ci").
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSONMap, nullable=False),
+    Index("ix_incident_events_incident_id_id", "incident_id", "id"),
+)
+
+# The alerts of an incident.
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("incident_id", Id, primary_key=True),
+    Column("fingerprint", String(16), primary_key=True),
+    Column("firing", Boolean, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("alertname", String(200), nullable=False),
+    Index("ix_incident_alerts_fingerprint", "fingerprint"),
+)
+
+# Round-robin levels: where each (policy, level) is in its turn, across incidents.
+round_robin = Table(
+    "round_robin",
+    metadata,
+    Column("policy", String(200), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("counter", Integer, nullable=False),
+)
+
+# Secrets Tocsin makes for itself on first start (the key that signs action links).
+site_secrets = Table(
+    "site_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -1,0 +1,288 @@
+"""Incidents: list, declare, look at, and act on (acknowledge, escalate, reassign, snooze,
+severity, roles, notes, mitigate, resolve, reopen, merge)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import pydantic
+from fastapi import APIRouter, Query, Request, Response
+
+from tocsin.api.alertmanager import authenticate
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.api.schedules import instant, iso
+from tocsin.config.durations import parse_duration
+from tocsin.domain.incidents import Incident
+from tocsin.errors import FieldProblem, InputError
+from tocsin.services.incidents import IncidentService
+from tocsin.store.incidents import Event, IncidentAlert
+from tocsin.store.messages import Message
+
+__all__ = ["incident_json", "router"]
+
+router = APIRouter(prefix="/api", tags=["Incidents"])
+
+
+def _iso(t: datetime | None) -> str | None:
+    return iso(t) if t else None
+
+
+def incident_json(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "title": i.title,
+        "summary": i.summary,
+        "status": i.status.value,
+        "severity": i.severity.value,
+        "urgency": i.urgency.value,
+        "service": i.service,
+        "team": i.team,
+        "policy": i.policy,
+        "createdAt": _iso(i.created_at),
+        "updatedAt": _iso(i.updated_at),
+        "acknowledgedAt": _iso(i.acknowledged_at),
+        "acknowledgedBy": i.acknowledged_by,
+        "mitigatedAt": _iso(i.mitigated_at),
+        "resolvedAt": _iso(i.resolved_at),
+        "resolvedBy": i.resolved_by,
+        "snoozedUntil": _iso(i.snoozed_until),
+        "roles": dict(i.roles),
+        "assignees": list(i.assignees),
+        "previousId": i.previous_id,
+        "mergedInto": i.merged_into,
+        "replyCode": i.reply_code,
+        "escalation": {"level": i.level + 1, "pass": i.loop + 1},
+    }
+
+
+def _event(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": iso(e.at),
+        "kind": e.kind,
+        "actor": e.actor,
+        "text": e.text,
+        "data": dict(e.data),
+    }
+
+
+def _alert(a: IncidentAlert) -> dict[str, Any]:
+    return {
+        "fingerprint": a.fingerprint,
+        "alertname": a.alertname,
+        "firing": a.firing,
+        "addedAt": iso(a.added_at),
+        "resolvedAt": _iso(a.resolved_at),
+    }
+
+
+def _page(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "user": m.user,
+        "method": m.method,
+        "address": m.address,
+        "status": m.status,
+        "attempts": m.attempts,
+        "lastError": m.last_error,
+        "createdAt": iso(m.created_at),
+        "sentAt": _iso(m.sent_at),
+    }
+
+
+def _service(request: Request) -> IncidentService:
+    authenticate(request)
+    return runtime_of(request).incidents
+
+
+class _Body(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+
+class Actor(_Body):
+    user: str | None = pydantic.Field(
+        default=None, description="The person acting (a user id from the configuration)"
+    )
+
+    def who(self, service: IncidentService) -> str:
+        return service.actor(self.user, "api")
+
+
+class Declared(Actor):
+    title: str = pydantic.Field(min_length=1, max_length=500)
+    severity: str = "SEV3"
+    summary: str = ""
+    service: str | None = None
+    team: str | None = None
+    policy: str | None = pydantic.Field(default=None, description="Escalation policy to page")
+    urgency: Literal["high", "low"] | None = None
+    assignees: list[str] = pydantic.Field(default_factory=list)
+
+
+class Noted(Actor):
+    note: str = ""
+
+
+class Note(Actor):
+    text: str = pydantic.Field(min_length=1, max_length=10_000)
+
+
+class SeverityChange(Actor):
+    severity: str
+
+
+class RoleChange(Actor):
+    role: Literal["commander", "communications", "investigator"]
+    assignee: str = pydantic.Field(description="Who takes (or leaves) the role")
+    remove: bool = False
+
+
+class Snooze(Actor):
+    duration: str = pydantic.Field(description="e.g. 30m, 2h")
+
+
+class Reassign(Actor):
+    users: list[str] = pydantic.Field(default_factory=list)
+    policy: str | None = None
+
+
+class Merge(Actor):
+    into: int = pydantic.Field(description="The incident this one is merged into")
+
+
+@router.get("/incidents", summary="Incidents, newest first, with filters")
+def list_incidents(
+    request: Request,
+    status: Annotated[list[str] | None, Query()] = None,
+    severity: Annotated[list[str] | None, Query()] = None,
+    service: str | None = None,
+    team: str | None = None,
+    since: str | None = None,
+    q: Annotated[str | None, Query(description="Words in the title or summary")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    svc = _service(request)
+    found = svc.incidents(
+        statuses=status,
+        severities=severity,
+        service=service,
+        team=team,
+        since=instant(since, "since", runtime_of(request).clock.now()) if since else None,
+        search=q,
+        limit=limit,
+    )
+    return json_response([incident_json(i) for i in found])
+
+
+@router.post("/incidents", summary="Declare an incident by hand", status_code=201)
+def declare(request: Request, body: Declared) -> Response:
+    svc = _service(request)
+    incident = svc.declare(
+        title=body.title,
+        severity=body.severity,
+        actor=body.who(svc),
+        summary=body.summary,
+        service=body.service,
+        team=body.team,
+        policy=body.policy,
+        urgency=body.urgency,
+        assignees=body.assignees,
+    )
+    return json_response(incident_json(incident), 201)
+
+
+@router.get("/incidents/{incident_id}", summary="An incident with its alerts, timeline and pages")
+def get_incident(request: Request, incident_id: int) -> Response:
+    view = _service(request).view(incident_id)
+    return json_response(
+        {
+            **incident_json(view.incident),
+            "alerts": [_alert(a) for a in view.alerts],
+            "timeline": [_event(e) for e in view.timeline],
+            "pages": [_page(m) for m in view.pages],
+        }
+    )
+
+
+@router.get("/incidents/{incident_id}/timeline", summary="Timeline entries after an id")
+def get_timeline(request: Request, incident_id: int, after: int = 0) -> Response:
+    found = _service(request).events_after(incident_id, after)
+    return json_response([_event(e) for e in found])
+
+
+def _done(incident: Incident) -> Response:
+    return json_response(incident_json(incident))
+
+
+@router.post("/incidents/{incident_id}/acknowledge", summary="Acknowledge: stop paging")
+def acknowledge(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+    svc, body = _service(request), body or Actor()
+    return _done(svc.acknowledge(incident_id, body.who(svc)))
+
+
+@router.post("/incidents/{incident_id}/escalate", summary="Page the next level now")
+def escalate(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+    svc, body = _service(request), body or Actor()
+    return _done(svc.escalate(incident_id, body.who(svc)))
+
+
+@router.post("/incidents/{incident_id}/mitigate", summary="The impact has stopped")
+def mitigate(request: Request, incident_id: int, body: Noted | None = None) -> Response:
+    svc, body = _service(request), body or Noted()
+    return _done(svc.mitigate(incident_id, body.who(svc), body.note))
+
+
+@router.post("/incidents/{incident_id}/resolve", summary="Resolve")
+def resolve(request: Request, incident_id: int, body: Noted | None = None) -> Response:
+    svc, body = _service(request), body or Noted()
+    return _done(svc.resolve(incident_id, body.who(svc), body.note))
+
+
+@router.post("/incidents/{incident_id}/reopen", summary="Reopen: page again from level 1")
+def reopen(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+    svc, body = _service(request), body or Actor()
+    return _done(svc.reopen(incident_id, body.who(svc)))
+
+
+@router.post("/incidents/{incident_id}/snooze", summary="Quiet for a while, then page again")
+def snooze(request: Request, incident_id: int, body: Snooze) -> Response:
+    svc = _service(request)
+    try:
+        length = parse_duration(body.duration)
+    except ValueError as exc:
+        raise InputError(FieldProblem("duration", str(exc))) from None
+    return _done(svc.snooze(incident_id, body.who(svc), length))
+
+
+@router.post("/incidents/{incident_id}/severity", summary="Change the severity")
+def severity(request: Request, incident_id: int, body: SeverityChange) -> Response:
+    svc = _service(request)
+    return _done(svc.set_severity(incident_id, body.severity, body.who(svc)))
+
+
+@router.post("/incidents/{incident_id}/roles", summary="Assign or remove a role")
+def roles(request: Request, incident_id: int, body: RoleChange) -> Response:
+    svc = _service(request)
+    return _done(
+        svc.assign_role(incident_id, body.role, body.assignee, body.who(svc), remove=body.remove)
+    )
+
+
+@router.post("/incidents/{incident_id}/notes", summary="Add a note to the timeline")
+def note(request: Request, incident_id: int, body: Note) -> Response:
+    svc = _service(request)
+    return _done(svc.add_note(incident_id, body.text, body.who(svc)))
+
+
+@router.post("/incidents/{incident_id}/reassign", summary="Page other people or another policy")
+def reassign(request: Request, incident_id: int, body: Reassign) -> Response:
+    svc = _service(request)
+    return _done(svc.reassign(incident_id, body.who(svc), users=body.users, policy=body.policy))
+
+
+@router.post("/incidents/{incident_id}/merge", summary="Merge this incident into another")
+def merge(request: Request, incident_id: int, body: Merge) -> Response:
+    svc = _service(request)
+    return _done(svc.merge(incident_id, body.into, body.who(svc)))

@@ -1,0 +1,147 @@
+"""Acting on a page from wherever it reached the person: a signed one-click link (email,
+SMS, push, a phone call's keypad), an SMS reply (Twilio's inbound webhook, its signature
+checked) and a Slack button (Slack's request signing checked)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from tocsin.api.body import read_body
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.errors import Conflict, TocsinError, Unauthorized
+from tocsin.integrations.slack_inbound import (
+    SlackRequestError,
+    parse_interaction,
+    verify_slack_request,
+)
+from tocsin.integrations.twilio_inbound import parse_sms_reply, valid_twilio_request
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Acting on pages"])
+
+_VERBS = {"ack": "Acknowledge", "resolve": "Resolve", "open": "Open"}
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font:18px system-ui,sans-serif;margin:2em auto;max-width:32em;"
+        "padding:0 1em}button{font-size:1.2em;padding:.6em 1.4em}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>",
+        status_code=status,
+    )
+
+
+@router.get("/act/{token}", summary="Confirm an action from a page (nothing changes yet)")
+def confirm(request: Request, token: str) -> Response:
+    # Mail scanners and link previews open links: a GET only asks.
+    service = runtime_of(request).incidents
+    try:
+        claim = service.claim(token)
+        view = service.view(claim.incident_id)
+    except TocsinError as exc:
+        return _page("This link cannot be used", f"<p>{html.escape(str(exc))}</p>", 403)
+    incident = view.incident
+    verb = _VERBS.get(claim.action, claim.action)
+    return _page(
+        f"{verb} incident #{incident.id}?",
+        f"<p><b>{html.escape(incident.title)}</b></p>"
+        f"<p>{incident.severity.value}, now {incident.status.value}.</p>"
+        f"<form method=post><button type=submit autofocus>{verb} as "
+        f"{html.escape(claim.user)}</button></form>",
+    )
+
+
+@router.post("/act/{token}", summary="Act from a page: acknowledge or resolve")
+async def act(request: Request, token: str) -> Response:
+    service = runtime_of(request).incidents
+    form = dict(parse_qsl((await read_body(request)).decode("utf-8", "replace")))
+    digits = form.get("Digits")
+    voice = digits is not None  # a phone call's keypad, through Twilio's <Gather>
+    if voice and digits != "4":
+        return _twiml("<Say>Not acknowledged. Goodbye.</Say>")
+    try:
+        incident = service.act_by_link(token, "voice" if voice else "link")
+    except Unauthorized as exc:
+        if voice:
+            return _twiml("<Say>This page can no longer be acknowledged.</Say>")
+        return _page("This link cannot be used", f"<p>{html.escape(str(exc))}</p>", 403)
+    except Conflict as exc:
+        return _page("Nothing done", f"<p>{html.escape(str(exc))}</p>", 409)
+    if voice:
+        return _twiml(f"<Say>Incident {incident.id} is {incident.status.value}. Goodbye.</Say>")
+    if "application/json" in request.headers.get("accept", ""):
+        return json_response({"id": incident.id, "status": incident.status.value})
+    return _page(
+        f"Incident #{incident.id} is {incident.status.value}",
+        f"<p><b>{html.escape(incident.title)}</b></p>",
+    )
+
+
+def _twiml(inner: str) -> Response:
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>',
+        media_type="text/xml",
+    )
+
+
+def _providers(request: Request) -> Any:
+    config = runtime_of(request).routing
+    return config.providers if config is not None else None
+
+
+@router.post("/integrations/twilio/sms", summary="Twilio's inbound SMS webhook (replies)")
+async def twilio_sms(request: Request) -> Response:
+    runtime = runtime_of(request)
+    providers = _providers(request)
+    token = getattr(providers, "twilio_auth_token", None)
+    if not token:
+        return json_response({"message": "Twilio is not configured (paging.twilio)"}, 404)
+    body = await read_body(request)
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    url = runtime.settings.public_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature", "")
+    if not valid_twilio_request(token, url, params, signature):
+        return json_response({"message": "the X-Twilio-Signature does not match"}, 403)
+    reply = parse_sms_reply(params.get("Body", ""))
+    text = runtime.incidents.sms_reply(params.get("From", ""), reply.action, reply.code)
+    return _twiml(f"<Message>{html.escape(text)}</Message>")
+
+
+@router.post("/integrations/slack/interactions", summary="Slack's interactivity (buttons)")
+async def slack_interactions(request: Request) -> Response:
+    runtime = runtime_of(request)
+    secret = getattr(_providers(request), "slack_signing_secret", None)
+    if not secret:
+        return json_response({"message": "Slack is not configured (paging.slack)"}, 404)
+    body = await read_body(request)
+    try:
+        verify_slack_request(secret, dict(request.headers), body, runtime.clock.now())
+        action = parse_interaction(body)
+    except SlackRequestError as exc:
+        return json_response({"message": str(exc)}, 401)
+    if action is None:
+        return Response(status_code=200)
+    try:
+        incident = runtime.incidents.slack_action(
+            action.slack_user_id, action.action_id, action.value
+        )
+    except TocsinError as exc:
+        return json_response({"response_type": "ephemeral", "text": str(exc)})
+    return json_response(
+        {
+            "response_type": "ephemeral",
+            "text": f"Incident #{incident.id} is {incident.status.value}.",
+        }
+    )

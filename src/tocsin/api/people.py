@@ -1,0 +1,105 @@
+"""Users, teams and escalation policies (as configured), and test pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from tocsin.api.alertmanager import authenticate
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.domain.escalation import EscalationPolicy
+from tocsin.domain.users import User
+
+__all__ = ["policy_json", "router", "user_json"]
+
+router = APIRouter(prefix="/api", tags=["People"])
+
+
+def user_json(u: User) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "timeZone": u.time_zone.key if u.time_zone else None,
+        "phone": u.phone,
+        "slackUserId": u.slack_user_id,
+        "ntfyTopic": u.ntfy_topic,
+        "webhookUrl": u.webhook_url,
+        "admin": u.admin,
+        "contactMethods": [m.value for m in u.methods],
+        "notificationRules": {
+            urgency: [
+                {"method": r.method.value, "delayMinutes": r.delay.total_seconds() / 60}
+                for r in u.rules_for(urgency)
+            ]
+            for urgency in ("high", "low")
+        },
+    }
+
+
+def policy_json(p: EscalationPolicy) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "description": p.description,
+        "team": p.team,
+        "owner": p.owner,
+        "repeat": p.repeat,
+        "ackTimeoutMinutes": p.ack_timeout.total_seconds() / 60 if p.ack_timeout else None,
+        "levels": [
+            {
+                "level": i + 1,
+                "delayMinutes": level.delay.total_seconds() / 60,
+                "mode": level.mode.value,
+                "targets": [{"kind": t.kind.value, "name": t.name} for t in level.targets],
+            }
+            for i, level in enumerate(p.levels)
+        ],
+    }
+
+
+@router.get("/users", summary="People, their contact methods and notification rules")
+def list_users(request: Request) -> Response:
+    authenticate(request)
+    return json_response([user_json(u) for u in runtime_of(request).people.users()])
+
+
+@router.get("/users/{user_id}", summary="One person")
+def get_user(request: Request, user_id: str) -> Response:
+    authenticate(request)
+    return json_response(user_json(runtime_of(request).people.user(user_id)))
+
+
+@router.post("/users/{user_id}/test-page", summary="Send a test page over each contact method")
+def test_page(request: Request, user_id: str) -> Response:
+    authenticate(request)
+    results = runtime_of(request).people.test_page(user_id)
+    return json_response(
+        [
+            {"method": r.method.value, "address": r.address, "ok": r.ok, "detail": r.detail}
+            for r in results
+        ]
+    )
+
+
+@router.get("/teams", summary="Teams and their members")
+def list_teams(request: Request) -> Response:
+    authenticate(request)
+    return json_response(
+        [
+            {
+                "name": t.name,
+                "description": t.description,
+                "members": list(t.members),
+                "managers": list(t.managers),
+            }
+            for t in runtime_of(request).people.teams()
+        ]
+    )
+
+
+@router.get("/escalation-policies", summary="Escalation policies, level by level")
+def list_policies(request: Request) -> Response:
+    authenticate(request)
+    return json_response([policy_json(p) for p in runtime_of(request).people.policies()])

@@ -1,0 +1,277 @@
+"""Incidents as the API, the CLI, one-click links, SMS replies and Slack buttons use them:
+each command one transaction, then the engine is woken for what it made due."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.action_tokens import ActionClaim, TokenError, verify
+from tocsin.domain.incidents import Incident, Severity, Status, Urgency
+from tocsin.engine.clock import Clock
+from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
+from tocsin.notify.incident_desk import Desk, Opening
+from tocsin.store import incidents as store
+from tocsin.store import messages as message_store
+from tocsin.store.database import Database
+from tocsin.store.incidents import Event, IncidentAlert
+from tocsin.store.messages import Message
+
+__all__ = ["IncidentService", "IncidentView"]
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: Incident
+    alerts: list[IncidentAlert]
+    timeline: list[Event]
+    pages: list[Message]
+
+
+class IncidentService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config: Callable[[], RoutingConfig | None],
+        desk: Desk,
+        signing_key: Callable[[], bytes],
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config
+        self.desk = desk
+        self.signing_key = signing_key
+        self.wake = wake
+
+    def _write(self, work: Callable[[Connection, datetime], Incident]) -> Incident:
+        now = self.clock.now()
+        with self.db.write() as conn:
+            incident = work(conn, now)
+        self.wake()
+        return incident
+
+    def actor(self, user: str | None, fallback: str) -> str:
+        """The acting person: a configured user, when named."""
+        if user is None:
+            return fallback
+        config = self.config()
+        if config is None or user not in config.users:
+            raise InputError(FieldProblem("user", f"no user {user!r} in the configuration"))
+        return user
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def incidents(
+        self,
+        *,
+        statuses: Collection[str] | None = None,
+        severities: Collection[str] | None = None,
+        service: str | None = None,
+        team: str | None = None,
+        since: datetime | None = None,
+        search: str | None = None,
+        limit: int = 100,
+    ) -> list[Incident]:
+        for s in statuses or ():
+            if s not in {x.value for x in Status}:
+                raise InputError(FieldProblem("status", f"{s!r} is not a status"))
+        checked = [self._severity(s, "severity").value for s in severities or ()]
+        with self.db.read() as conn:
+            return store.listing(
+                conn,
+                statuses=statuses,
+                severities=checked,
+                service=service,
+                team=team,
+                since=since,
+                search=search,
+                limit=limit,
+            )
+
+    def view(self, incident_id: int) -> IncidentView:
+        with self.db.read() as conn:
+            incident = self.desk.get(conn, incident_id)
+            return IncidentView(
+                incident,
+                store.alerts_of(conn, [incident_id])[incident_id],
+                store.events(conn, incident_id),
+                list(reversed(message_store.recent(conn, incident_id=incident_id, limit=500))),
+            )
+
+    @staticmethod
+    def _severity(text: str, field: str) -> Severity:
+        try:
+            return Severity.parse(text)
+        except ValueError as exc:
+            raise InputError(FieldProblem(field, str(exc))) from None
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def declare(
+        self,
+        *,
+        title: str,
+        severity: str,
+        actor: str,
+        summary: str = "",
+        service: str | None = None,
+        team: str | None = None,
+        policy: str | None = None,
+        urgency: str | None = None,
+        assignees: Sequence[str] = (),
+    ) -> Incident:
+        if not title.strip():
+            raise InputError(FieldProblem("title", "must not be empty"))
+        config = self.config()
+        if policy is not None and (config is None or policy not in config.escalation_policies):
+            raise InputError(FieldProblem("policy", f"no escalation policy {policy!r}"))
+        if team is not None and (config is None or team not in config.teams):
+            raise InputError(FieldProblem("team", f"no team {team!r}"))
+        if urgency is not None and urgency not in {u.value for u in Urgency}:
+            raise InputError(FieldProblem("urgency", "must be high or low"))
+        opening = Opening(
+            title=title.strip(),
+            severity=self._severity(severity, "severity"),
+            urgency=Urgency(urgency) if urgency else None,
+            summary=summary,
+            service=service,
+            team=team,
+            policy=policy,
+            assignees=tuple(assignees),
+        )
+        return self._write(lambda conn, now: self.desk.open(conn, opening, actor, now))
+
+    def acknowledge(self, incident_id: int, actor: str, via: str = "api") -> Incident:
+        return self._write(lambda c, now: self.desk.acknowledge(c, incident_id, actor, now, via))
+
+    def resolve(self, incident_id: int, actor: str, note: str = "", via: str = "api") -> Incident:
+        return self._write(
+            lambda c, now: self.desk.resolve(c, incident_id, actor, now, note=note, via=via)
+        )
+
+    def mitigate(self, incident_id: int, actor: str, note: str = "") -> Incident:
+        return self._write(lambda c, now: self.desk.mitigate(c, incident_id, actor, now, note))
+
+    def reopen(self, incident_id: int, actor: str) -> Incident:
+        return self._write(lambda c, now: self.desk.reopen(c, incident_id, actor, now))
+
+    def escalate(self, incident_id: int, actor: str) -> Incident:
+        return self._write(lambda c, now: self.desk.escalate_now(c, incident_id, actor, now))
+
+    def snooze(self, incident_id: int, actor: str, length: timedelta) -> Incident:
+        return self._write(lambda c, now: self.desk.snooze(c, incident_id, actor, now, length))
+
+    def set_severity(self, incident_id: int, severity: str, actor: str) -> Incident:
+        level = self._severity(severity, "severity")
+        return self._write(lambda c, now: self.desk.set_severity(c, incident_id, level, actor, now))
+
+    def assign_role(
+        self, incident_id: int, role: str, user: str, actor: str, *, remove: bool = False
+    ) -> Incident:
+        return self._write(
+            lambda c, now: self.desk.assign_role(
+                c, incident_id, role, user, actor, now, remove=remove
+            )
+        )
+
+    def add_note(self, incident_id: int, text: str, actor: str) -> Incident:
+        return self._write(lambda c, now: self.desk.add_note(c, incident_id, text, actor, now))
+
+    def reassign(
+        self,
+        incident_id: int,
+        actor: str,
+        *,
+        users: Sequence[str] = (),
+        policy: str | None = None,
+    ) -> Incident:
+        return self._write(
+            lambda c, now: self.desk.reassign(
+                c, incident_id, actor, now, users=users, policy=policy
+            )
+        )
+
+    def merge(self, source_id: int, target_id: int, actor: str) -> Incident:
+        return self._write(lambda c, now: self.desk.merge(c, source_id, target_id, actor, now))
+
+    # -- acting from a page: signed links, SMS replies, Slack buttons -------------------------
+
+    def claim(self, token: str) -> ActionClaim:
+        """What a signed link allows; Unauthorized when it is forged, altered or expired."""
+        try:
+            return verify(token, self.signing_key(), self.clock.now())
+        except TokenError as exc:
+            raise Unauthorized(f"this link is not valid: {exc}") from None
+
+    def act_by_link(self, token: str, via: str = "link") -> Incident:
+        claim = self.claim(token)
+        return self._act(claim.incident_id, claim.action, claim.user, via)
+
+    def _act(self, incident_id: int, action: str, user: str, via: str) -> Incident:
+        """Acknowledge or resolve for ``user``; an incident already past that stays as it
+        is (a second tap on the same link is not an error)."""
+        with self.db.read() as conn:
+            incident = self.desk.get(conn, incident_id)
+        done = {
+            "ack": (Status.ACKNOWLEDGED, Status.MITIGATED, Status.RESOLVED),
+            "resolve": (Status.RESOLVED,),
+        }
+        if action not in done:
+            raise InputError(FieldProblem("action", f"{action!r} cannot be done from a page"))
+        if incident.status in done[action]:
+            return incident
+        if action == "ack":
+            return self.acknowledge(incident_id, user, via)
+        return self.resolve(incident_id, user, via=via)
+
+    def sms_reply(self, phone: str, action: str, code: str | None) -> str:
+        """Act on an SMS reply from ``phone``; the text to answer with."""
+        config = self.config()
+        people = [u for u in (config.users.values() if config else ()) if u.phone == phone]
+        if not people:
+            return "Tocsin does not know this number."
+        user = people[0].id
+        if action == "help":
+            return 'Reply "4 CODE" to acknowledge or "6 CODE" to resolve an incident.'
+        with self.db.read() as conn:
+            incident = store.by_reply_code(conn, code) if code else self._latest_paged(conn, user)
+        if incident is None:
+            return f"No open incident {code}." if code else "No open incident paged you."
+        try:
+            done = self._act(incident.id, action, user, "sms")
+        except Conflict as exc:
+            return str(exc)
+        return f"Incident #{done.id} is {done.status.value}."
+
+    def _latest_paged(self, conn: Connection, user: str) -> Incident | None:
+        for m in message_store.recent(conn, user=user, limit=50):
+            if m.kind == "page" and m.incident_id is not None:
+                incident = store.get(conn, m.incident_id)
+                if incident is not None and incident.is_open:
+                    return incident
+        return None
+
+    def slack_action(self, slack_user_id: str, action_id: str, value: str) -> Incident:
+        config = self.config()
+        people = [
+            u for u in (config.users.values() if config else ()) if u.slack_user_id == slack_user_id
+        ]
+        if not people:
+            raise Unauthorized(f"Slack user {slack_user_id} is not a Tocsin user")
+        actions = {"tocsin_ack": "ack", "tocsin_resolve": "resolve"}
+        if action_id not in actions or not value.isdigit():
+            raise InputError(FieldProblem("action", f"unknown action {action_id!r}"))
+        return self._act(int(value), actions[action_id], people[0].id, "slack")
+
+    # -- used by the API for the timeline's answer --------------------------------------------
+
+    def events_after(self, incident_id: int, after: int) -> list[Event]:
+        with self.db.read() as conn:
+            self.desk.get(conn, incident_id)
+            return store.events(conn, incident_id, after=after)
