@@ -104,3 +104,9 @@ def test_snapshot_round_trips() -> None:
 def test_round_robin_counter_wraps(counter: int) -> None:
     level = Level((Target(U, "a"), Target(U, "b")), mode=Mode.ROUND_ROBIN)
     assert resolve_level(level, lambda _: None, counter).users == (("a", "b")[counter % 2],)
+
+
+def test_a_channel_alone_is_nobody_but_still_hears_of_it() -> None:
+    level = Level((Target(S, "night"), Target(C, "C0OPS")))
+    reached = resolve_level(level, lambda _: None)
+    assert reached.nobody and reached.slack_channels == ("C0OPS",)

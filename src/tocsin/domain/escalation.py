@@ -5,8 +5,9 @@ paged. If nobody acknowledges within the level's delay, the next level fires, an
 the last level the policy starts over, ``repeat`` more times; then it is exhausted (the last
 people paged keep their notification rules running, nobody new is added).
 
-A level whose targets resolve to nobody (a schedule gap) is skipped at once; a whole loop that
-reached nobody pages the fallback (the policy's owner, else the admins).
+A level whose targets reach no person (a schedule gap) is skipped at once (its Slack channels
+still hear of it); a whole pass that reached nobody pages the fallback (the policy's owner,
+else the admins).
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class Reached:
 
     @property
     def nobody(self) -> bool:
-        return not self.users and not self.slack_channels
+        """No person is paged (a Slack channel alone does not acknowledge)."""
+        return not self.users
 
 
 def resolve_level(

@@ -139,9 +139,11 @@ class Paging:
                     f"Nobody is on call for schedule {schedule} (level {at.level + 1})",
                     {"schedule": schedule, "level": at.level + 1},
                 )
-            if not reached.nobody:
+            if reached.users:
                 self._fire(conn, config, incident, policy, at, reached, now)
                 break
+            for channel in reached.slack_channels:  # heard of, though no person is paged
+                self._post_channel(conn, incident, channel, at, now)
             store.add_event(
                 conn,
                 incident.id,
