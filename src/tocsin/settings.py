@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import field_validator
@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: Routing configuration (Alertmanager's format: route, receivers, inhibit_rules ...).
     config: str | None = None
+    #: Tests and demos only: the clock runs this many times faster than the wall clock,
+    #: counted from ``clock_origin`` (processes given the same origin agree on the time).
+    clock_rate: float = 1.0
+    clock_origin: datetime | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -160,3 +160,41 @@ def test_forged_and_replayed_slack_requests_are_refused(pager: Any) -> None:
     stranger = _slack(p, "tocsin_ack", user="U0NOBODY")
     assert "not a Tocsin user" in stranger.json()["text"]
     assert p.only().status.value == "triggered"
+
+
+def _status(p: Any, url: str, params: dict[str, str], token: str = "twilio-secret") -> Any:
+    parts = urlsplit(url)
+    return p.h.client.post(
+        f"{parts.path}?{parts.query}",
+        content=urlencode(params),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": twilio_signature(token, url, params),
+        },
+    )
+
+
+def test_twilio_delivery_reports_reach_the_timeline(pager: Any) -> None:
+    from urllib.parse import parse_qsl
+
+    from tests.paging.conftest import TWILIO_SMS
+
+    p = pager()
+    p.alert()
+    p.run(120)  # ann's SMS
+    sms = next(r for r in p.server.requests if r.path == TWILIO_SMS)
+    callback = dict(parse_qsl(sms.body.decode()))["StatusCallback"]
+    assert callback.startswith("http://tocsin.test/integrations/twilio/status?key=")
+    assert _status(p, callback, {"MessageSid": "SM1", "MessageStatus": "sent"}).status_code == 204
+    assert "delivered" not in p.kinds(1)  # not final yet
+    forged = _status(p, callback, {"MessageStatus": "delivered"}, token="wrong")
+    assert forged.status_code == 403 and "delivered" not in p.kinds(1)
+    done = _status(p, callback, {"MessageSid": "SM1", "MessageStatus": "delivered"})
+    assert done.status_code == 204
+    delivered = [e for e in p.view(1).timeline if e.kind == "delivered"]
+    assert [e.text for e in delivered] == ["sms to ann delivered"]
+    failed = _status(p, callback, {"MessageStatus": "undelivered", "ErrorCode": "30003"})
+    assert failed.status_code == 204
+    assert "sms to ann not delivered: undelivered (30003)" in [e.text for e in p.view(1).timeline]
+    unknown = _status(p, callback.split("key=")[0] + "key=nope", {"MessageStatus": "delivered"})
+    assert unknown.status_code == 404

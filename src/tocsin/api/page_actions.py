@@ -106,17 +106,39 @@ async def twilio_sms(request: Request) -> Response:
     token = getattr(providers, "twilio_auth_token", None)
     if not token:
         return json_response({"message": "Twilio is not configured (paging.twilio)"}, 404)
-    body = await read_body(request)
-    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    url = runtime.settings.public_url + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    signature = request.headers.get("x-twilio-signature", "")
-    if not valid_twilio_request(token, url, params, signature):
+    params = await _signed_form(request, token)
+    if params is None:
         return json_response({"message": "the X-Twilio-Signature does not match"}, 403)
     reply = parse_sms_reply(params.get("Body", ""))
     text = runtime.incidents.sms_reply(params.get("From", ""), reply.action, reply.code)
     return _twiml(f"<Message>{html.escape(text)}</Message>")
+
+
+@router.post("/integrations/twilio/status", summary="Twilio's delivery reports of pages")
+async def twilio_status(request: Request, key: str) -> Response:
+    runtime = runtime_of(request)
+    token = getattr(_providers(request), "twilio_auth_token", None)
+    if not token:
+        return json_response({"message": "Twilio is not configured (paging.twilio)"}, 404)
+    params = await _signed_form(request, token)
+    if params is None:
+        return json_response({"message": "the X-Twilio-Signature does not match"}, 403)
+    status = params.get("MessageStatus") or params.get("CallStatus") or ""
+    error = params.get("ErrorCode", "")
+    if not runtime.incidents.delivery_receipt(key, status, error):
+        return json_response({"message": "no such page"}, 404)
+    return Response(status_code=204)
+
+
+async def _signed_form(request: Request, token: str) -> dict[str, str] | None:
+    """The form Twilio POSTed, if its signature (over Tocsin's public URL) is right."""
+    body = await read_body(request)
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    url = runtime_of(request).settings.public_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature", "")
+    return params if valid_twilio_request(token, url, params, signature) else None
 
 
 @router.post("/integrations/slack/interactions", summary="Slack's interactivity (buttons)")

@@ -51,6 +51,8 @@ class PersonalMessage:
     #: A short code the person can reply with (SMS "4 <code>" acknowledges).
     reply_code: str | None = None
     sent_at: datetime | None = None
+    #: Where a provider with delivery receipts (Twilio) reports what became of it.
+    status_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -185,6 +185,8 @@ class TwilioSms:
         else:
             assert self.from_ is not None
             form["From"] = self.from_
+        if message.status_url:
+            form["StatusCallback"] = message.status_url
         return self.account.create(client, "Messages.json", form)
 
 
@@ -198,4 +200,6 @@ class TwilioVoice:
 
     def send(self, address: str, message: PersonalMessage, client: httpx.Client) -> SendResult:
         form = {"To": address, "From": self.from_, "Twiml": twiml(message)}
+        if message.status_url:
+            form["StatusCallback"] = message.status_url
         return self.account.create(client, "Calls.json", form)

@@ -31,16 +31,31 @@ inhibit_rules:
 receivers:
   - name: team
     webhook_configs: [{{url: "{url}/team"}}]
-  - name: pager
+  - name: pager                   # critical alerts open incidents (tocsin incidents)
+    escalation_policy: sre
     webhook_configs: [{{url: "{url}/pager"}}]
+# Paging (docs/paging.md): each person's pages go to a webhook the demo prints.
+escalation_policies:
+  - name: sre
+    team: sre
+    repeat: 1
+    levels:
+      - delay: 5m
+        targets: [{{schedule: follow-the-sun}}]
+      - delay: 5m
+        targets: [{{schedule: database}}, {{user: sam}}]
+teams:
+  - {{name: sre, members: [akiko, kenji, jonas, lena, maria, sam]}}
 # On call: who is on call (tocsin oncall), shifts, gaps, overrides and swaps (docs/schedules.md).
 users:
-  - {{id: akiko, name: Akiko (Tokyo), time_zone: Asia/Tokyo}}
-  - {{id: kenji, name: Kenji (Tokyo), time_zone: Asia/Tokyo}}
-  - {{id: jonas, name: Jonas (Berlin), time_zone: Europe/Berlin}}
-  - {{id: lena, name: Lena (Berlin), time_zone: Europe/Berlin}}
-  - {{id: maria, name: Maria (Los Angeles), time_zone: America/Los_Angeles}}
-  - {{id: sam, name: Sam (Los Angeles), time_zone: America/Los_Angeles}}
+  - {{id: akiko, name: Akiko (Tokyo), time_zone: Asia/Tokyo, webhook_url: "{url}/page/akiko"}}
+  - {{id: kenji, name: Kenji (Tokyo), time_zone: Asia/Tokyo, webhook_url: "{url}/page/kenji"}}
+  - {{id: jonas, name: Jonas (Berlin), time_zone: Europe/Berlin, webhook_url: "{url}/page/jonas"}}
+  - {{id: lena, name: Lena (Berlin), time_zone: Europe/Berlin, webhook_url: "{url}/page/lena"}}
+  - {{id: maria, name: Maria (Los Angeles), time_zone: America/Los_Angeles,
+     webhook_url: "{url}/page/maria"}}
+  - {{id: sam, name: Sam (Los Angeles), time_zone: America/Los_Angeles,
+     webhook_url: "{url}/page/sam", admin: true}}
 schedules:
   - name: follow-the-sun          # three regions, eight hours each, weekly turns
     time_zone: UTC
@@ -94,6 +109,13 @@ class DemoSink:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def show(self, receiver: str, payload: dict[str, Any]) -> None:
+        if receiver.startswith("page/"):  # a person's page (their webhook contact method)
+            self.console.print(
+                f"[bold red]page[/] to [bold]{receiver.removeprefix('page/')}[/]: "
+                f"{payload.get('subject', '')}",
+                highlight=False,
+            )
+            return
         alerts = payload.get("alerts", [])
         firing = sum(1 for a in alerts if a.get("status") == "firing")
         labels = ", ".join(f"{k}={v}" for k, v in payload.get("groupLabels", {}).items())

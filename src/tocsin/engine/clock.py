@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FakeClock", "SystemClock"]
+__all__ = ["Clock", "FakeClock", "ScaledClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -41,3 +41,21 @@ class FakeClock:
     def set(self, when: datetime) -> None:
         with self._lock:
             self._now = when
+
+
+class ScaledClock:
+    """Wall time sped up ``rate`` times from ``origin``: with rate 60 a minute passes in a
+    second. For tests of whole processes (a server killed and restarted between escalation
+    levels) and for demos; every process given the same origin and rate agrees on the time."""
+
+    def __init__(self, origin: datetime, rate: float) -> None:
+        if origin.tzinfo is None:
+            raise ValueError("ScaledClock needs an aware origin")
+        if rate <= 0:
+            raise ValueError("the rate must be positive")
+        self.origin = origin
+        self.rate = rate
+
+    def now(self) -> datetime:
+        real = datetime.now(UTC)
+        return self.origin + (real - self.origin) * self.rate

@@ -28,7 +28,7 @@ def _title(alerts: Sequence[Alert], group: GroupRow) -> str:
     summary = first.annotations.get("summary") or first.annotations.get("title")
     name = first.labels.get("alertname", "alert")
     if summary:
-        return f"{name}: {summary}"
+        return summary if summary.startswith(name) else f"{name}: {summary}"
     shown = ", ".join(f"{k}={v}" for k, v in sorted(group.labels.items()) if k != "alertname")
     return f"{name} ({shown})" if shown else name
 

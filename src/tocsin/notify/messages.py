@@ -221,4 +221,40 @@ def personal_message(m: Message, now: datetime) -> PersonalMessage:
         incident_id=m.incident_id,
         reply_code=d.get("reply_code"),
         sent_at=now,
+        status_url=d.get("status_url"),
     )
+
+
+#: Twilio's final statuses of a message (MessageStatus) or a call (CallStatus).
+_DELIVERED = {"delivered", "completed", "read"}
+_UNDELIVERED = {"undelivered", "failed", "busy", "no-answer", "canceled"}
+
+
+def delivery_receipt(conn: Connection, dedup: str, status: str, error: str, now: datetime) -> bool:
+    """A provider's report of what became of a sent message (``dedup`` as given to
+    ``post``); its incident's timeline learns it. False when no such message exists."""
+    m = store.by_dedup_key(conn, hashlib.sha256(dedup.encode()).hexdigest())
+    if m is None:
+        return False
+    status = status.lower()
+    if status in _DELIVERED:
+        store.set_status(conn, m.id, details={**m.details, "delivery": status})
+        text = (
+            f"{m.method} to {m.user} delivered"
+            if m.method == "sms"
+            else (f"{m.method} to {m.user} answered")
+        )
+        kind = "delivered"
+    elif status in _UNDELIVERED:
+        store.set_status(
+            conn, m.id, details={**m.details, "delivery": status}, last_error=error or status
+        )
+        text = f"{m.method} to {m.user} not delivered: {status}" + (f" ({error})" if error else "")
+        kind = "undelivered"
+    else:
+        return True  # queued, ringing ...: not final
+    if m.incident_id is not None:
+        incident_store.add_event(
+            conn, m.incident_id, now, kind, ENGINE, text, {"user": m.user, "method": m.method}
+        )
+    return True

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection
 
@@ -382,6 +383,10 @@ class Paging:
             "idempotency_key": key,
             "actions": actions,
         }
+        if method in (ContactMethod.SMS, ContactMethod.VOICE):
+            details["status_url"] = (
+                f"{self.external_url}/integrations/twilio/status?key={quote(key, safe='')}"
+            )
         message_id = post(
             conn,
             {user: person} if person is not None else {},

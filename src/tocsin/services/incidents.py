@@ -15,6 +15,7 @@ from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
 from tocsin.notify.incident_desk import Desk, Opening
+from tocsin.notify.messages import delivery_receipt
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
 from tocsin.store.database import Database
@@ -268,6 +269,11 @@ class IncidentService:
         if action_id not in actions or not value.isdigit():
             raise InputError(FieldProblem("action", f"unknown action {action_id!r}"))
         return self._act(int(value), actions[action_id], people[0].id, "slack")
+
+    def delivery_receipt(self, key: str, status: str, error: str = "") -> bool:
+        """A provider's delivery report for the page with idempotency key ``key``."""
+        with self.db.write() as conn:
+            return delivery_receipt(conn, key, status, error, self.clock.now())
 
     # -- used by the API for the timeline's answer --------------------------------------------
 

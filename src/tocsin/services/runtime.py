@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertEvent
-from tocsin.engine.clock import Clock, SystemClock
+from tocsin.engine.clock import Clock, ScaledClock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
 from tocsin.engine.runner import Runner
@@ -108,6 +108,9 @@ class Runtime:
     def build(
         cls, settings: Settings, *, clock: Clock | None = None, run_engine: bool = True
     ) -> Runtime:
+        if clock is None and settings.clock_rate != 1.0:
+            origin = settings.clock_origin or SystemClock().now()
+            clock = ScaledClock(origin, settings.clock_rate)
         clock = clock or SystemClock()
         routing, routing_text = None, ""
         if settings.config:

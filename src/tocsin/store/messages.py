@@ -134,3 +134,8 @@ def cancel_pending(conn: Connection, incident_id: int) -> int:
         .values(status=CANCELLED)
     )
     return int(result.rowcount or 0)
+
+
+def by_dedup_key(conn: Connection, dedup_key: str) -> Message | None:
+    row = conn.execute(select(table).where(table.c.dedup_key == dedup_key)).mappings().first()
+    return _row(row) if row else None

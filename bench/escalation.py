@@ -1,0 +1,385 @@
+"""Escalation timers: 10,000 open incidents whose levels and page steps come due over 10 minutes.
+
+    .venv/bin/python bench/escalation.py [--incidents 10000] [--span 600] [--postgres URL]
+                                         [--profile]
+
+Tocsin's engine runs in this process on the real clock (lateness is real time), on SQLite in
+a temporary directory (WAL, synchronous=FULL, as it ships) or, with ``--postgres``, in a
+throwaway database on that server. A loopback HTTP server (stdlib ``ThreadingHTTPServer``,
+a 200 with ntfy's JSON answer) stands in for ntfy and for the people's webhooks and records
+when each page arrived.
+
+50 users, each with high-urgency rules push at once and webhook after ``R``; a policy of two
+levels: round robin over users 0-24, then the on-call of an hourly rotation over users 25-49,
+``D`` apart. So every incident makes 4 pages (2 levels x 2 steps). The incidents are opened
+first, with the engine stopped; then their first level's timer is moved to a time drawn
+uniformly from [t0, t0 + span] and the engine starts. Level 1, its steps, level 2 (``D``
+later: inside the span for three quarters of them) and its steps come due as the policy
+says; the run ends when every page has arrived. D = span/4 (at least 60 s, Tocsin's floor)
+and R = span/20: 150 s and 30 s for the default span of 600 s, so the run takes about 13
+minutes; ``--incidents 2000 --span 60`` takes about 2.
+
+Lateness is measured per timer from what the engine recorded: a level firing (the
+``escalated`` timeline entry's time - its timer's due time), a page step (the message's
+``created_at`` - the level's firing + R), a send (arrival at the receiver - the message's
+``created_at``, when its send timer was due; includes the HTTP request). And per page, end to
+end: arrival (and the recorded ``sent_at``) minus when the policy says it is due (the planned
+first firing + level x D + R), which adds up the lateness of every timer before it. Every page
+must arrive exactly once: the receiver's requests are counted against the messages.
+
+Target: timer lateness p99 under 1 s. There is no peer to run side by side (Alertmanager has
+no escalations; GoAlert is not packaged in Debian): the target is absolute. ``--profile``
+prints a cProfile summary of the engine thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from tocsin.domain.incidents import Severity, Urgency
+from tocsin.notify.incident_desk import Opening
+from tocsin.notify.messages import MESSAGE
+from tocsin.notify.paging import ESCALATE, PAGE_STEP
+from tocsin.services.runtime import Runtime
+from tocsin.settings import Settings
+from tocsin.store import timers as timer_store
+from tocsin.store.tables import incident_events, messages, timers
+
+USERS = 50
+BATCH = 500  # incidents opened per transaction
+TARGET_P99_MS = 1000.0
+
+
+@dataclass
+class Receiver:
+    """Every request's arrival time, keyed by the page it carries (incident, user, method)."""
+
+    arrived: list[tuple[float, int, str, str]] = field(default_factory=list)
+    odd: list[str] = field(default_factory=list)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real ntfy server
+
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                at = time.time()
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path == "/ntfy/":  # {"topic": user, "click": ".../incidents/<id>"}
+                    page = (int(body["click"].rsplit("/", 1)[1]), body["topic"], "push")
+                elif self.path.startswith("/hook/"):
+                    page = (int(body["incidentId"]), self.path[6:], "webhook")
+                else:
+                    receiver.odd.append(self.path)
+                    page = (0, self.path, "?")
+                receiver.arrived.append((at, *page))
+                answer = b'{"id":"bench","event":"message"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def configuration(url: str, level_delay: int, rule_delay: int) -> str:
+    users = "\n".join(
+        f"  - {{id: u{i:02}, ntfy_topic: u{i:02}, webhook_url: {url}/hook/u{i:02}, "
+        f"notification_rules: {{high: [{{method: push}}, "
+        f"{{method: webhook, delay: {rule_delay}s}}]}}}}"
+        for i in range(USERS)
+    )
+    half = USERS // 2
+    first = ", ".join(f"{{user: u{i:02}}}" for i in range(half))
+    second = ", ".join(f"u{i:02}" for i in range(half, USERS))
+    return f"""route: {{receiver: none}}
+receivers: [{{name: none}}]
+users:
+{users}
+schedules:
+  - name: secondary
+    time_zone: UTC
+    layers:
+      - {{start: 2026-01-05T00:00:00, rotation: {{type: hourly}}, users: [{second}]}}
+escalation_policies:
+  - name: bench
+    levels:
+      - {{delay: {level_delay}s, mode: round_robin, targets: [{first}]}}
+      - {{delay: {level_delay}s, targets: [{{schedule: secondary}}]}}
+paging:
+  ntfy: {{base_url: {url}/ntfy, timeout: 5s}}
+  webhook: {{timeout: 5s}}
+"""
+
+
+@contextmanager
+def database(postgres: str | None, folder: Path) -> Iterator[str]:
+    """SQLite in ``folder``, or a throwaway database on the PostgreSQL server, dropped after."""
+    if postgres is None:
+        yield f"sqlite:///{folder}/tocsin.db"
+        return
+    admin = create_engine(
+        Settings(database_url=postgres).database_url, isolation_level="AUTOCOMMIT"
+    )
+    name = f"tocsin_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(str(admin.url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def open_incidents(runtime: Runtime, count: int) -> list[int]:
+    """Open ``count`` incidents on the bench policy (the engine is not running yet)."""
+    opening = Opening(
+        title="Bench incident", severity=Severity.SEV1, urgency=Urgency.HIGH, policy="bench"
+    )
+    ids: list[int] = []
+    while len(ids) < count:
+        with runtime.db.write() as conn:
+            now = runtime.clock.now()
+            for _ in range(min(BATCH, count - len(ids))):
+                ids.append(runtime.incidents.desk.open(conn, opening, "bench", now).id)
+    return ids
+
+
+def percentiles(values: list[float]) -> tuple[int, float, float, float]:
+    if not values:
+        return 0, float("nan"), float("nan"), float("nan")
+    ordered = sorted(values)
+    n = len(ordered)
+    return n, ordered[n // 2], ordered[min(n - 1, int(0.99 * n))], ordered[-1]
+
+
+def overdue(runtime: Runtime) -> int:
+    """Timers of the bench's kinds more than 1 s past due and not yet done."""
+    late = runtime.clock.now() - timedelta(seconds=1)
+    with runtime.db.read() as conn:
+        query = select(func.count()).where(
+            timers.c.kind.in_([ESCALATE, PAGE_STEP, MESSAGE]), timers.c.due_at <= late
+        )
+        return int(conn.execute(query).scalar_one())
+
+
+def profiled(loop: Callable[[float], None], profile: cProfile.Profile) -> Callable[[float], None]:
+    def run(poll: float) -> None:
+        profile.runcall(loop, poll)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--span", type=float, default=600.0, help="seconds the first levels span")
+    parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL server")
+    parser.add_argument("--lead", type=float, default=5.0, help="seconds from setup to t0")
+    parser.add_argument("--profile", action="store_true", help="cProfile the engine thread")
+    args = parser.parse_args()
+    level_delay = max(60, round(args.span / 4))  # Tocsin's floor for a level's delay: 1m
+    rule_delay = max(1, round(args.span / 20))
+    n = args.incidents
+    expected = 4 * n
+
+    receiver = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), receiver.handler())
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="receiver", daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    with tempfile.TemporaryDirectory(prefix="tocsin-bench-escalation-") as tmp:
+        folder = Path(tmp)
+        (folder / "tocsin.yaml").write_text(configuration(url, level_delay, rule_delay))
+        with database(args.postgres, folder) as db_url:
+            settings = Settings(database_url=db_url, config=str(folder / "tocsin.yaml"))
+            runtime = Runtime.build(settings, run_engine=False)
+            runtime.start()
+            backend = "PostgreSQL" if args.postgres else "SQLite (synchronous=FULL)"
+            started = time.monotonic()
+            ids = open_incidents(runtime, n)
+            opened_s = time.monotonic() - started
+            print(f"opened {n} incidents in {opened_s:.1f} s on {backend}", file=sys.stderr)
+
+            rng = random.Random(42)
+            t0 = runtime.clock.now() + timedelta(seconds=args.lead)
+            first = {i: t0 + timedelta(seconds=rng.uniform(0, args.span)) for i in ids}
+            with runtime.db.write() as conn:
+                for i, due in first.items():
+                    timer_store.schedule(conn, ESCALATE, str(i), due)
+            if runtime.clock.now() > t0:
+                sys.exit(f"setup ran past t0: raise --lead (now {args.lead} s)")
+
+            profile = cProfile.Profile() if args.profile else None
+            if profile is not None:
+                runtime.runner._loop = profiled(runtime.runner._loop, profile)  # type: ignore[method-assign]
+            cpu0 = time.process_time()
+            runtime.runner.start()
+            end = t0 + timedelta(seconds=args.span + level_delay + rule_delay)
+            deadline = end + timedelta(seconds=120)
+            worst_backlog, last_report = 0, 0.0
+            while True:
+                time.sleep(1)
+                now = runtime.clock.now()
+                backlog = overdue(runtime)
+                worst_backlog = max(worst_backlog, backlog)
+                if time.monotonic() - last_report >= 30:
+                    last_report = time.monotonic()
+                    print(
+                        f"  t0{(now - t0).total_seconds():+6.0f}s: "
+                        f"{len(receiver.arrived)}/{expected} pages, {backlog} timers >1 s late",
+                        file=sys.stderr,
+                    )
+                if now > deadline or (len(receiver.arrived) >= expected and now > end):
+                    with runtime.db.read() as conn:
+                        pending = conn.execute(
+                            select(func.count()).where(
+                                messages.c.kind == "page", messages.c.sent_at.is_(None)
+                            )
+                        ).scalar_one()
+                    if pending == 0 or now > deadline:
+                        break
+            time.sleep(2)  # any late duplicate would arrive now
+            cpu = time.process_time() - cpu0
+            with runtime.db.read() as conn:
+                fired = conn.execute(
+                    select(
+                        incident_events.c.incident_id, incident_events.c.at, incident_events.c.data
+                    ).where(incident_events.c.kind == "escalated")
+                ).all()
+                pages = conn.execute(
+                    select(
+                        messages.c.incident_id,
+                        messages.c.user_id,
+                        messages.c.method,
+                        messages.c.created_at,
+                        messages.c.sent_at,
+                        messages.c.details,
+                    ).where(messages.c.kind == "page")
+                ).all()
+            runtime.stop()
+    server.shutdown()
+
+    # -- what the engine recorded, against the plan -------------------------------------------
+    fire_at: dict[tuple[int, int], datetime] = {}
+    level_ms: list[float] = []
+    for incident, at, data in fired:
+        level = int(data["level"]) - 1
+        fire_at[(incident, level)] = at
+    for (incident, level), at in fire_at.items():
+        due = (
+            first[incident]
+            if level == 0
+            else fire_at[(incident, 0)] + timedelta(seconds=level_delay)
+        )
+        level_ms.append((at - due).total_seconds() * 1000)
+    arrivals: dict[tuple[int, str, str], float] = {}
+    copies = Counter((i, u, m) for _, i, u, m in receiver.arrived)
+    for at, incident, user, method in receiver.arrived:
+        arrivals.setdefault((incident, user, method), at)
+    step_ms, send_ms, e2e_ms, sent_ms = [], [], [], []
+    for incident, user, method, created, sent, details in pages:
+        _, level, rule = details["idempotency_key"].split("-")[3].split("/")
+        delay = timedelta(seconds=rule_delay * int(rule))
+        step_due = fire_at[(incident, int(level))] + delay
+        step_ms.append((created - step_due).total_seconds() * 1000)
+        planned = first[incident] + int(level) * timedelta(seconds=level_delay) + delay
+        if sent is not None:
+            sent_ms.append((sent - planned).total_seconds() * 1000)
+        arrived = arrivals.get((incident, user, method))
+        if arrived is not None:
+            send_ms.append((arrived - created.timestamp()) * 1000)
+            e2e_ms.append((arrived - planned.timestamp()) * 1000)
+    timer_ms = level_ms + step_ms + send_ms
+
+    # -- the report ----------------------------------------------------------------------------
+    times = sorted(at for at, *_ in receiver.arrived)
+    duration = times[-1] - times[0] if len(times) > 1 else float("nan")
+    planned_at = sorted(
+        (first[i] + timedelta(seconds=lv * level_delay + r * rule_delay)).timestamp()
+        for i in ids
+        for lv in (0, 1)
+        for r in (0, 1)
+    )
+
+    def peak(stamps: list[float]) -> float:
+        per = Counter(int(s // 10) for s in stamps)
+        return max(per.values(), default=0) / 10
+
+    duplicates = sum(c - 1 for c in copies.values())
+    print()
+    print(
+        f"{n} incidents, first levels over {args.span:.0f} s; level delay {level_delay} s, "
+        f"push then webhook {rule_delay} s later; {backend}; real clock, 2 levels x 2 steps"
+    )
+    print(f"{'lateness':<44}{'count':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    rows = [
+        ("timers: level fires (incident.escalate)", level_ms),
+        ("timers: page steps (incident.page)", step_ms),
+        ("timers: sends (message, to arrival)", send_ms),
+        ("timers: all", timer_ms),
+        ("page arrived - due by the policy", e2e_ms),
+        ("page recorded sent - due by the policy", sent_ms),
+    ]
+    for name, values in rows:
+        count, p50, p99, worst = percentiles(values)
+        print(f"{name:<44}{count:>8}{p50:>9.1f}{p99:>9.1f}{worst:>9.1f}")
+    print(
+        f"pages: {len(pages)} messages, {len(arrivals)} arrived of {expected} expected, "
+        f"{duplicates} duplicates, {len(receiver.odd)} other requests; "
+        f"{len(fire_at)}/{2 * n} levels fired"
+    )
+    print(
+        f"pages/s: {len(times) / duration:.1f} sustained over {duration:.0f} s; busiest 10 s "
+        f"{peak(times):.1f}/s (due by the policy then: {peak(planned_at):.1f}/s)"
+    )
+    print(
+        f"setup: opened {n} incidents in {opened_s:.1f} s; run: {cpu / duration:.2f} cores of "
+        f"CPU (this process, receiver included); worst backlog {worst_backlog} timers >1 s late"
+    )
+    p99 = percentiles(timer_ms)[2]
+    complete = len(arrivals) == expected and duplicates == 0 and not receiver.odd
+    verdict = "met" if p99 < TARGET_P99_MS and complete else "MISSED"
+    print(
+        f"target: timer lateness p99 < {TARGET_P99_MS:.0f} ms, every page exactly once: "
+        f"{verdict} (p99 {p99:.1f} ms{'' if complete else ', pages lost or repeated'}); "
+        "no peer (Alertmanager has no escalations, GoAlert is not packaged in Debian)"
+    )
+    if profile is not None:
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(15)
+        print("\nengine thread, cProfile:")
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
