@@ -239,7 +239,7 @@ def main() -> None:
 
             profile = cProfile.Profile() if args.profile else None
             if profile is not None:
-                runtime.runner._loop = profiled(runtime.runner._loop, profile)  # type: ignore[method-assign]
+                runtime.runner._loop = profiled(runtime.runner._loop, profile)  # type: ignore[method-assign, assignment]
             cpu0 = time.process_time()
             runtime.runner.start()
             end = t0 + timedelta(seconds=args.span + level_delay + rule_delay)

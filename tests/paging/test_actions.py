@@ -198,3 +198,24 @@ def test_twilio_delivery_reports_reach_the_timeline(pager: Any) -> None:
     assert "sms to ann not delivered: undelivered (30003)" in [e.text for e in p.view(1).timeline]
     unknown = _status(p, callback.split("key=")[0] + "key=nope", {"MessageStatus": "delivered"})
     assert unknown.status_code == 404
+
+
+def test_an_sms_code_only_acts_on_incidents_that_paged_the_sender(pager: Any) -> None:
+    p = pager()
+    p.alert()
+    code = p.only().reply_code
+    answer = _sms(p, f"4 {code}", phone="+15550000002")  # bob: not paged yet (level 2)
+    assert f"No open incident {code} paged you." in answer.text
+    assert p.only().status.value == "triggered"
+
+
+def test_the_open_link_shows_the_incident_with_buttons_that_act(pager: Any) -> None:
+    p = pager()
+    p.alert()
+    shown = p.h.client.get(_link(p, "open"))
+    assert shown.status_code == 200
+    assert "HighErrorRate" in shown.text and "Level 1 of platform" in shown.text
+    ack_path = shown.text.split('<form method=post action="')[1].split('"')[0]
+    assert ack_path.startswith("/act/")
+    assert p.h.client.post(ack_path).status_code == 200
+    assert p.only().acknowledged_by == "ann"

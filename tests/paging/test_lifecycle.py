@@ -184,3 +184,62 @@ def test_a_worse_alert_raises_the_severity(pager: Any) -> None:
     )
     p.run()
     assert p.only().severity.value == "SEV1"
+
+
+def test_resolving_by_hand_while_alerts_fire_does_not_page_again(pager: Any) -> None:
+    p = pager()
+    p.alert()
+    p.service.resolve(1, "ann")
+    p.run(60)
+    p.run(600)
+    assert [(i.id, i.status.value) for i in p.incidents()] == [(1, "resolved")]
+    assert p.sent().count(("push", "ann-pages")) == 1
+    p.h.post(resolved(p.h, "HighErrorRate", severity="critical", service="api"))
+    p.run(60)
+    assert "alert-resolved" in p.kinds(1)  # the record stays complete
+    p.h.post(  # a new firing: a new incident
+        {
+            "labels": {"alertname": "HighErrorRate", "severity": "critical", "service": "api"},
+            "startsAt": p.now().isoformat(),
+        }
+    )
+    p.run(60)
+    assert [i.previous_id for i in p.incidents()] == [None, 1]
+
+
+def test_an_alert_that_resolves_while_silenced_still_resolves_its_incident(pager: Any) -> None:
+    p = pager()
+    p.alert()
+    silence = {
+        "matchers": [{"name": "alertname", "value": "HighErrorRate", "isRegex": False}],
+        "startsAt": p.now().isoformat(),
+        "endsAt": (p.now() + timedelta(hours=2)).isoformat(),
+        "createdBy": "ann",
+        "comment": "known",
+    }
+    answer = p.h.client.post(
+        "/api/v2/silences", json=silence, headers={"Authorization": f"Bearer {p.h.token}"}
+    )
+    assert answer.status_code == 200, answer.text
+    p.h.post(resolved(p.h, "HighErrorRate", severity="critical", service="api"))
+    p.run(60)
+    assert p.only().status.value == "resolved"
+
+
+UNREACHABLE = (
+    CONFIG.replace(
+        "  - {{id: cat, email: cat@example.com, admin: true}}",
+        "  - {{id: cat, email: cat@example.com, admin: true}}\n  - {{id: dan}}",
+    )
+    .replace("        targets: [{{user: bob}}]", "        targets: [{{user: dan}}]")
+    .replace("{{schedule: primary}}, {{slack_channel: C0OPS}}", "{{user: dan}}")
+)
+
+
+def test_people_who_cannot_be_paged_count_as_nobody(pager: Any) -> None:
+    assert UNREACHABLE.count("user: dan") == 2
+    p = pager(config=UNREACHABLE)
+    p.alert()
+    kinds = p.kinds(1)
+    assert kinds.count("notify-failed") == 2 and "fallback" in kinds
+    assert [m.rcpt_tos for m in p.mail.received] == [["cat@example.com"]]

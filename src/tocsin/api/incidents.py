@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
@@ -23,6 +23,10 @@ from tocsin.store.messages import Message
 __all__ = ["incident_json", "router"]
 
 router = APIRouter(prefix="/api", tags=["Incidents"])
+
+#: Ids beyond this are refused as input (they fit in a double, so JSON clients agree).
+MAX_ID = 2**53
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's number")]
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -53,7 +57,8 @@ def incident_json(i: Incident) -> dict[str, Any]:
         "previousId": i.previous_id,
         "mergedInto": i.merged_into,
         "replyCode": i.reply_code,
-        "escalation": {"level": i.level + 1, "pass": i.loop + 1},
+        # The level that fires next if nobody acknowledges (past the last: exhausted).
+        "escalation": {"nextLevel": i.level + 1, "pass": i.loop + 1},
     }
 
 
@@ -114,8 +119,8 @@ class Declared(Actor):
     title: str = pydantic.Field(min_length=1, max_length=500)
     severity: str = "SEV3"
     summary: str = ""
-    service: str | None = None
-    team: str | None = None
+    service: str | None = pydantic.Field(default=None, max_length=200)
+    team: str | None = pydantic.Field(default=None, max_length=200)
     policy: str | None = pydantic.Field(default=None, description="Escalation policy to page")
     urgency: Literal["high", "low"] | None = None
     assignees: list[str] = pydantic.Field(default_factory=list)
@@ -149,7 +154,7 @@ class Reassign(Actor):
 
 
 class Merge(Actor):
-    into: int = pydantic.Field(description="The incident this one is merged into")
+    into: int = pydantic.Field(ge=1, le=MAX_ID, description="The incident to merge into")
 
 
 @router.get("/incidents", summary="Incidents, newest first, with filters")
@@ -194,7 +199,7 @@ def declare(request: Request, body: Declared) -> Response:
 
 
 @router.get("/incidents/{incident_id}", summary="An incident with its alerts, timeline and pages")
-def get_incident(request: Request, incident_id: int) -> Response:
+def get_incident(request: Request, incident_id: IncidentId) -> Response:
     view = _service(request).view(incident_id)
     return json_response(
         {
@@ -207,7 +212,11 @@ def get_incident(request: Request, incident_id: int) -> Response:
 
 
 @router.get("/incidents/{incident_id}/timeline", summary="Timeline entries after an id")
-def get_timeline(request: Request, incident_id: int, after: int = 0) -> Response:
+def get_timeline(
+    request: Request,
+    incident_id: IncidentId,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Response:
     found = _service(request).events_after(incident_id, after)
     return json_response([_event(e) for e in found])
 
@@ -217,37 +226,37 @@ def _done(incident: Incident) -> Response:
 
 
 @router.post("/incidents/{incident_id}/acknowledge", summary="Acknowledge: stop paging")
-def acknowledge(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+def acknowledge(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
     return _done(svc.acknowledge(incident_id, body.who(svc)))
 
 
 @router.post("/incidents/{incident_id}/escalate", summary="Page the next level now")
-def escalate(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+def escalate(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
     return _done(svc.escalate(incident_id, body.who(svc)))
 
 
 @router.post("/incidents/{incident_id}/mitigate", summary="The impact has stopped")
-def mitigate(request: Request, incident_id: int, body: Noted | None = None) -> Response:
+def mitigate(request: Request, incident_id: IncidentId, body: Noted | None = None) -> Response:
     svc, body = _service(request), body or Noted()
     return _done(svc.mitigate(incident_id, body.who(svc), body.note))
 
 
 @router.post("/incidents/{incident_id}/resolve", summary="Resolve")
-def resolve(request: Request, incident_id: int, body: Noted | None = None) -> Response:
+def resolve(request: Request, incident_id: IncidentId, body: Noted | None = None) -> Response:
     svc, body = _service(request), body or Noted()
     return _done(svc.resolve(incident_id, body.who(svc), body.note))
 
 
 @router.post("/incidents/{incident_id}/reopen", summary="Reopen: page again from level 1")
-def reopen(request: Request, incident_id: int, body: Actor | None = None) -> Response:
+def reopen(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
     return _done(svc.reopen(incident_id, body.who(svc)))
 
 
 @router.post("/incidents/{incident_id}/snooze", summary="Quiet for a while, then page again")
-def snooze(request: Request, incident_id: int, body: Snooze) -> Response:
+def snooze(request: Request, incident_id: IncidentId, body: Snooze) -> Response:
     svc = _service(request)
     try:
         length = parse_duration(body.duration)
@@ -257,13 +266,13 @@ def snooze(request: Request, incident_id: int, body: Snooze) -> Response:
 
 
 @router.post("/incidents/{incident_id}/severity", summary="Change the severity")
-def severity(request: Request, incident_id: int, body: SeverityChange) -> Response:
+def severity(request: Request, incident_id: IncidentId, body: SeverityChange) -> Response:
     svc = _service(request)
     return _done(svc.set_severity(incident_id, body.severity, body.who(svc)))
 
 
 @router.post("/incidents/{incident_id}/roles", summary="Assign or remove a role")
-def roles(request: Request, incident_id: int, body: RoleChange) -> Response:
+def roles(request: Request, incident_id: IncidentId, body: RoleChange) -> Response:
     svc = _service(request)
     return _done(
         svc.assign_role(incident_id, body.role, body.assignee, body.who(svc), remove=body.remove)
@@ -271,18 +280,18 @@ def roles(request: Request, incident_id: int, body: RoleChange) -> Response:
 
 
 @router.post("/incidents/{incident_id}/notes", summary="Add a note to the timeline")
-def note(request: Request, incident_id: int, body: Note) -> Response:
+def note(request: Request, incident_id: IncidentId, body: Note) -> Response:
     svc = _service(request)
     return _done(svc.add_note(incident_id, body.text, body.who(svc)))
 
 
 @router.post("/incidents/{incident_id}/reassign", summary="Page other people or another policy")
-def reassign(request: Request, incident_id: int, body: Reassign) -> Response:
+def reassign(request: Request, incident_id: IncidentId, body: Reassign) -> Response:
     svc = _service(request)
     return _done(svc.reassign(incident_id, body.who(svc), users=body.users, policy=body.policy))
 
 
 @router.post("/incidents/{incident_id}/merge", summary="Merge this incident into another")
-def merge(request: Request, incident_id: int, body: Merge) -> Response:
+def merge(request: Request, incident_id: IncidentId, body: Merge) -> Response:
     svc = _service(request)
     return _done(svc.merge(incident_id, body.into, body.who(svc)))

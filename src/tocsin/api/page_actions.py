@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.body import read_body
 from tocsin.api.responses import json_response
@@ -51,6 +52,8 @@ def confirm(request: Request, token: str) -> Response:
     except TocsinError as exc:
         return _page("This link cannot be used", f"<p>{html.escape(str(exc))}</p>", 403)
     incident = view.incident
+    if claim.action == "open":
+        return _incident_page(service, view, claim.user)
     verb = _VERBS.get(claim.action, claim.action)
     return _page(
         f"{verb} incident #{incident.id}?",
@@ -70,7 +73,7 @@ async def act(request: Request, token: str) -> Response:
     if voice and digits != "4":
         return _twiml("<Say>Not acknowledged. Goodbye.</Say>")
     try:
-        incident = service.act_by_link(token, "voice" if voice else "link")
+        incident = await run_in_threadpool(service.act_by_link, token, "voice" if voice else "link")
     except Unauthorized as exc:
         if voice:
             return _twiml("<Say>This page can no longer be acknowledged.</Say>")
@@ -84,6 +87,36 @@ async def act(request: Request, token: str) -> Response:
     return _page(
         f"Incident #{incident.id} is {incident.status.value}",
         f"<p><b>{html.escape(incident.title)}</b></p>",
+    )
+
+
+def _incident_page(service: Any, view: Any, user: str) -> HTMLResponse:
+    """What an "Open" link in a page shows the person it was sent to: the incident, its
+    alerts and latest timeline, and buttons to act (fresh signed links for them)."""
+    i = view.incident
+    alerts = "".join(
+        f"<li>{html.escape(a.alertname)}: {'firing' if a.firing else 'resolved'}</li>"
+        for a in view.alerts
+    )
+    events = "".join(
+        f"<li><small>{e.at:%Y-%m-%d %H:%M:%S} UTC</small> {html.escape(e.text)}</li>"
+        for e in view.timeline[-15:]
+    )
+    buttons = ""
+    if i.is_open:
+        for action in ("ack", "resolve"):
+            if action == "ack" and i.status.value != "triggered":
+                continue
+            buttons += (
+                f'<form method=post action="{service.link(i.id, user, action)}" '
+                f'style="display:inline"><button type=submit>{_VERBS[action]}</button></form> '
+            )
+    return _page(
+        f"#{i.id} {i.title}",
+        f"<p>{i.severity.value}, {i.urgency.value} urgency, <b>{i.status.value}</b>"
+        f"{', service ' + html.escape(i.service) if i.service else ''}.</p>{buttons}"
+        f"<h2>Alerts</h2><ul>{alerts or '<li>none</li>'}</ul>"
+        f"<h2>Latest</h2><ul>{events}</ul>",
     )
 
 
@@ -110,7 +143,9 @@ async def twilio_sms(request: Request) -> Response:
     if params is None:
         return json_response({"message": "the X-Twilio-Signature does not match"}, 403)
     reply = parse_sms_reply(params.get("Body", ""))
-    text = runtime.incidents.sms_reply(params.get("From", ""), reply.action, reply.code)
+    text = await run_in_threadpool(
+        runtime.incidents.sms_reply, params.get("From", ""), reply.action, reply.code
+    )
     return _twiml(f"<Message>{html.escape(text)}</Message>")
 
 
@@ -125,7 +160,7 @@ async def twilio_status(request: Request, key: str) -> Response:
         return json_response({"message": "the X-Twilio-Signature does not match"}, 403)
     status = params.get("MessageStatus") or params.get("CallStatus") or ""
     error = params.get("ErrorCode", "")
-    if not runtime.incidents.delivery_receipt(key, status, error):
+    if not await run_in_threadpool(runtime.incidents.delivery_receipt, key, status, error):
         return json_response({"message": "no such page"}, 404)
     return Response(status_code=204)
 
@@ -156,8 +191,8 @@ async def slack_interactions(request: Request) -> Response:
     if action is None:
         return Response(status_code=200)
     try:
-        incident = runtime.incidents.slack_action(
-            action.slack_user_id, action.action_id, action.value
+        incident = await run_in_threadpool(
+            runtime.incidents.slack_action, action.slack_user_id, action.action_id, action.value
         )
     except TocsinError as exc:
         return json_response({"response_type": "ephemeral", "text": str(exc)})

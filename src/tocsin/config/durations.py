@@ -32,4 +32,7 @@ def parse_duration(text: str) -> timedelta:
         set(units)
     ) != len(units):
         raise ValueError(f"not a valid duration string: {text!r} (units out of order)")
-    return sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(text)), timedelta(0))
+    try:
+        return sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(text)), timedelta(0))
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long") from None

@@ -160,8 +160,9 @@ class Incident:
     group_ident: str | None = None
     previous_id: int | None = None
     merged_into: int | None = None
-    #: Escalation: the level that fired last, in which pass; ``epoch`` counts re-triggers,
-    #: so steps planned before one are recognised as stale.
+    #: Escalation: the level that fires next (the number of levels: none left), in which
+    #: pass; ``epoch`` counts re-triggers, so steps planned before one are recognised as
+    #: stale.
     level: int = 0
     loop: int = 0
     epoch: int = 0

@@ -142,7 +142,7 @@ class FlushHandler:
         policy = config.receiver_policies.get(group.receiver)
         if policy is not None and self.incidents is not None:
             held = hold_until is not None
-            self.incidents.sync(conn, config, group, policy, visible, now, held=held)
+            self.incidents.sync(conn, config, group, policy, visible, alerts, now, held=held)
         specs: Sequence[ChannelSpec] = config.channels.get(group.receiver, ())
         for spec in specs:
             self._decide(conn, group, route, spec, visible, silenced, hold_until, state, now)

@@ -25,8 +25,8 @@ from tocsin.domain.incidents import (
     Urgency,
     transition,
 )
-from tocsin.errors import Conflict, InputError, NotFound
-from tocsin.notify.paging import ACK_TIMEOUT, ENGINE, Paging, new_reply_code
+from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.notify.paging import ACK_TIMEOUT, ENGINE, ESCALATE, Paging, new_reply_code
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
 from tocsin.store import timers as timer_store
@@ -65,7 +65,7 @@ class Desk:
     def _policy(self, config: RoutingConfig, name: str) -> EscalationPolicy:
         policy = config.escalation_policies.get(name)
         if policy is None:
-            raise InputError(f"policy: no escalation policy {name!r}")
+            raise InputError(FieldProblem("policy", f"no escalation policy {name!r}"))
         return policy
 
     # -- opening -----------------------------------------------------------------------------
@@ -73,9 +73,13 @@ class Desk:
     def open(self, conn: Connection, opening: Opening, actor: str, now: datetime) -> Incident:
         config = self._config()
         policy = self._policy(config, opening.policy) if opening.policy else None
+        if policy is not None and opening.assignees:
+            raise InputError(
+                FieldProblem("assignees", "page either a policy or people directly, not both")
+            )
         for user in opening.assignees:
             if user not in config.users:
-                raise InputError(f"assignees: no user {user!r}")
+                raise InputError(FieldProblem("assignees", f"no user {user!r}"))
         urgency = opening.urgency or config.incidents.urgency.get(opening.severity, Urgency.HIGH)
         previous = store.last_of_group(conn, opening.group_ident) if opening.group_ident else None
         incident_id = store.create(
@@ -139,6 +143,8 @@ class Desk:
         return incident
 
     def get(self, conn: Connection, incident_id: int, *, lock: bool = False) -> Incident:
+        if lock:
+            timer_store.lock_keys(conn, (ESCALATE, ACK_TIMEOUT), str(incident_id))
         incident = store.get(conn, incident_id, lock=lock)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
@@ -267,7 +273,7 @@ class Desk:
     ) -> Incident:
         """Quiet until ``now + length``, then page again (acknowledging it if triggered)."""
         if not timedelta(minutes=1) <= length <= timedelta(days=7):
-            raise InputError("duration: must be between 1m and 7d")
+            raise InputError(FieldProblem("duration", "must be between 1m and 7d"))
         incident = self.get(conn, incident_id)
         if incident.status is Status.TRIGGERED:
             self.acknowledge(conn, incident_id, actor, now, via="snooze")
@@ -325,9 +331,9 @@ class Desk:
         remove: bool = False,
     ) -> Incident:
         if role not in ROLES:
-            raise InputError(f"role: must be one of {', '.join(ROLES)}")
+            raise InputError(FieldProblem("role", f"must be one of {', '.join(ROLES)}"))
         if user not in self._config().users:
-            raise InputError(f"user: no user {user!r}")
+            raise InputError(FieldProblem("assignee", f"no user {user!r}"))
         incident = self.get(conn, incident_id, lock=True)
         roles: dict[str, Any] = dict(incident.roles)
         if role == "investigator":
@@ -357,7 +363,7 @@ class Desk:
         self, conn: Connection, incident_id: int, text: str, actor: str, now: datetime
     ) -> Incident:
         if not text.strip():
-            raise InputError("text: must not be empty")
+            raise InputError(FieldProblem("text", "must not be empty"))
         self.get(conn, incident_id)
         store.add_event(conn, incident_id, now, "note", actor, text.strip()[:10_000], {})
         store.update_incident(conn, incident_id, {"updated_at": now})
@@ -375,11 +381,11 @@ class Desk:
     ) -> Incident:
         """Page ``users`` directly, or restart on ``policy``; either way from now on."""
         if bool(users) == bool(policy):
-            raise InputError("users: give either users or a policy")
+            raise InputError(FieldProblem("users", "give either users or a policy"))
         config = self._config()
         for user in users:
             if user not in config.users:
-                raise InputError(f"users: no user {user!r}")
+                raise InputError(FieldProblem("users", f"no user {user!r}"))
         incident = self.get(conn, incident_id, lock=True)
         if not incident.is_open:
             raise Conflict(f"cannot reassign an incident that is {incident.status.value}")
@@ -392,7 +398,7 @@ class Desk:
                 team=incident.team or chosen.team,
             )
         store.update_incident(conn, incident_id, values)
-        self.paging.stop(conn, incident_id)
+        self._quiet(conn, incident_id)
         target = ", ".join(users) if users else f"policy {policy}"
         moved = store.get(conn, incident_id)
         assert moved is not None
@@ -407,7 +413,7 @@ class Desk:
         """Fold ``source`` into ``target``: its alerts move, it is resolved as merged, and
         its alert group's updates go to the target from now on."""
         if source_id == target_id:
-            raise InputError("into: cannot merge an incident into itself")
+            raise InputError(FieldProblem("into", "cannot merge an incident into itself"))
         source = self.get(conn, source_id, lock=True)
         target = self.get(conn, target_id, lock=True)
         if not target.is_open:

@@ -153,13 +153,17 @@ class MessageJob:
         m = work.message
         attempts = m.attempts + 1
         if result.ok:
+            current = store.get(conn, m.id)  # a delivery receipt may have come first
             store.set_status(
                 conn,
                 m.id,
                 status=store.SENT,
                 attempts=attempts,
                 sent_at=now,
-                details={**m.details, **{f"provider_{k}": v for k, v in result.details.items()}},
+                details={
+                    **(current.details if current else m.details),
+                    **{f"provider_{k}": v for k, v in result.details.items()},
+                },
             )
             self._timeline(conn, m, now, "notified", f"Sent {m.method} to {m.user}", attempts)
             return None
@@ -239,11 +243,9 @@ def delivery_receipt(conn: Connection, dedup: str, status: str, error: str, now:
     status = status.lower()
     if status in _DELIVERED:
         store.set_status(conn, m.id, details={**m.details, "delivery": status})
-        text = (
-            f"{m.method} to {m.user} delivered"
-            if m.method == "sms"
-            else (f"{m.method} to {m.user} answered")
-        )
+        # A call "completed" may have reached voicemail: Twilio cannot tell without
+        # answering-machine detection, so it is not called "answered".
+        text = f"{m.method} to {m.user} " + ("delivered" if m.method == "sms" else "completed")
         kind = "delivered"
     elif status in _UNDELIVERED:
         store.set_status(

@@ -140,18 +140,19 @@ class Paging:
                     f"Nobody is on call for schedule {schedule} (level {at.level + 1})",
                     {"schedule": schedule, "level": at.level + 1},
                 )
-            if reached.users:
-                self._fire(conn, config, incident, policy, at, reached, now)
+            if reached.users and self._fire(conn, config, incident, policy, at, reached, now):
                 break
-            for channel in reached.slack_channels:  # heard of, though no person is paged
-                self._post_channel(conn, incident, channel, at, now)
+            if not reached.users:
+                for channel in reached.slack_channels:  # heard of, though nobody is paged
+                    self._post_channel(conn, incident, channel, at, now)
+            who = "nobody who can be paged" if reached.users else "nobody"
             store.add_event(
                 conn,
                 incident.id,
                 now,
                 "level-skipped",
                 ENGINE,
-                f"Level {at.level + 1} reached nobody: skipped",
+                f"Level {at.level + 1} reached {who}: skipped",
                 {"level": at.level + 1, "loop": at.loop + 1},
             )
             skipped += 1
@@ -225,7 +226,8 @@ class Paging:
         at: Position,
         reached: Reached,
         now: datetime,
-    ) -> None:
+    ) -> int:
+        """Page the level's people and post to its channels; how many people can be paged."""
         pass_note = f", pass {at.loop + 1}" if at.loop else ""
         store.add_event(
             conn,
@@ -243,9 +245,10 @@ class Paging:
             },
         )
         reason = f"level {at.level + 1} of {policy.name}"
-        self.page_users(conn, config, incident, reached.users, at, reason, now)
+        planned = self.page_users(conn, config, incident, reached.users, at, reason, now)
         for channel in reached.slack_channels:
             self._post_channel(conn, incident, channel, at, now)
+        return planned
 
     def _fallback(
         self,
@@ -294,8 +297,9 @@ class Paging:
         at: Position,
         reason: str,
         now: datetime,
-    ) -> None:
-        """Plan each person's notification rules for ``incident`` from ``now``."""
+    ) -> int:
+        """Plan each person's notification rules for ``incident`` from ``now``; how many of
+        them can be paged (have a rule with an address)."""
         items: list[tuple[str, datetime, dict[str, Any]]] = []
         for user in users:
             person = config.users.get(user)
@@ -335,6 +339,7 @@ class Paging:
                 items.append((key, now + rule.delay, payload))
         for key, due, payload in items:
             timer_store.schedule(conn, PAGE_STEP, key, due, payload, replace=False)
+        return len({payload["user"] for _, _, payload in items})
 
     def page_step(self, conn: Connection, timer: Timer, now: datetime) -> None:
         p = timer.payload
@@ -366,8 +371,14 @@ class Paging:
         """Put one page to one person in the outbox (once per step)."""
         address = person.address(method) if person is not None else None
         key = f"tocsin-{incident.id}-{incident.epoch}-{step}-{user}-{method}"
-        actions = [{"kind": "open", "label": "Open", "url": self.link(incident.id)}]
-        if not user.startswith("#"):  # a person: links that act as them
+        person_link = not user.startswith("#")  # a person: links that act as them
+        link = (
+            self.action_url(incident.id, user, "open", now)
+            if person_link
+            else self.link(incident.id)
+        )
+        actions = [{"kind": "open", "label": "Open", "url": link}]
+        if person_link:
             actions[:0] = [
                 {
                     "kind": kind,
@@ -378,7 +389,7 @@ class Paging:
             ]
         details: dict[str, Any] = {
             "urgency": incident.urgency.value,
-            "link": self.link(incident.id),
+            "link": link,
             "reply_code": "" if user.startswith("#") else incident.reply_code,
             "idempotency_key": key,
             "actions": actions,

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.action_tokens import ActionClaim, TokenError, verify
+from tocsin.domain.action_tokens import ActionClaim, TokenError, sign, verify
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
+from tocsin.notify.paging import LINK_LIFETIME
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
 from tocsin.store.database import Database
@@ -51,9 +52,7 @@ class IncidentService:
         self.wake = wake
 
     def _write(self, work: Callable[[Connection, datetime], Incident]) -> Incident:
-        now = self.clock.now()
-        with self.db.write() as conn:
-            incident = work(conn, now)
+        incident = self.db.transact(lambda conn: work(conn, self.clock.now()))
         self.wake()
         return incident
 
@@ -210,6 +209,11 @@ class IncidentService:
         except TokenError as exc:
             raise Unauthorized(f"this link is not valid: {exc}") from None
 
+    def link(self, incident_id: int, user: str, action: str) -> str:
+        """The path of a fresh signed link (for the page an "open" link shows)."""
+        expires = self.clock.now() + LINK_LIFETIME
+        return "/act/" + sign(ActionClaim(incident_id, user, action, expires), self.signing_key())
+
     def act_by_link(self, token: str, via: str = "link") -> Incident:
         claim = self.claim(token)
         return self._act(claim.incident_id, claim.action, claim.user, via)
@@ -242,8 +246,14 @@ class IncidentService:
             return 'Reply "4 CODE" to acknowledge or "6 CODE" to resolve an incident.'
         with self.db.read() as conn:
             incident = store.by_reply_code(conn, code) if code else self._latest_paged(conn, user)
-        if incident is None:
-            return f"No open incident {code}." if code else "No open incident paged you."
+            paged = incident is not None and message_store.was_paged(conn, user, incident.id)
+        if incident is None or not paged:
+            # A code typed wrong (or late) must not act on someone else's incident.
+            return (
+                f"No open incident {code.upper()} paged you."
+                if code
+                else ("No open incident paged you.")
+            )
         try:
             done = self._act(incident.id, action, user, "sms")
         except Conflict as exc:

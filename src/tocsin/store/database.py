@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 __all__ = ["Database", "connect"]
+
+T = TypeVar("T")
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply
+#: be run again.
+_RETRYABLE = {"40P01", "40001"}
 
 
 def _dumps(value: Any) -> str:
@@ -106,6 +112,19 @@ class Database:
                 if not self.is_sqlite:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
+
+    def transact(self, work: Callable[[Connection], T], *, attempts: int = 3) -> T:
+        """``work`` in a write transaction, run again (up to ``attempts`` times) when
+        PostgreSQL picks it as a deadlock's victim or fails it for serialization."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in _RETRYABLE or attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.store.tables import incident_alerts, incident_events, incidents, round_robin
@@ -127,9 +129,9 @@ def update_incident(conn: Connection, incident_id: int, values: Mapping[str, Any
     conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
 
 
-def open_by_group(conn: Connection, idents: Collection[str]) -> dict[str, Incident]:
-    """The open incident of each alert group (by group ident) that has one; a group whose
-    latest incident was merged into another has that one (if it is open)."""
+def latest_by_group(conn: Connection, idents: Collection[str]) -> dict[str, Incident]:
+    """The latest incident of each alert group (by group ident) that had one, whatever its
+    status; a group whose latest incident was merged into another has that one."""
     if not idents:
         return {}
     latest = (
@@ -146,9 +148,14 @@ def open_by_group(conn: Connection, idents: Collection[str]) -> dict[str, Incide
         while incident is not None and incident.merged_into is not None and hops < 10:
             incident = get(conn, incident.merged_into)
             hops += 1
-        if incident is not None and incident.is_open:
+        if incident is not None:
             found[row["group_ident"]] = incident
     return found
+
+
+def open_by_group(conn: Connection, idents: Collection[str]) -> dict[str, Incident]:
+    """The open incident of each alert group that has one (following merges)."""
+    return {k: i for k, i in latest_by_group(conn, idents).items() if i.is_open}
 
 
 def last_of_group(conn: Connection, ident: str) -> int | None:
@@ -325,19 +332,25 @@ def move_alerts(conn: Connection, source: int, target: int) -> None:
 
 
 def rr_counter(conn: Connection, policy: str, level: int) -> int:
-    value = conn.execute(
-        select(round_robin.c.counter).where(
-            round_robin.c.policy == policy, round_robin.c.level == level
-        )
-    ).scalar_one_or_none()
-    return int(value or 0)
+    """Where the level's turn is; its row stays locked until the transaction ends
+    (PostgreSQL), so two engines firing the level at once take turns, not the same one."""
+    insert_ = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    conn.execute(
+        insert_(round_robin)
+        .values(policy=policy, level=level, counter=0)
+        .on_conflict_do_nothing(index_elements=["policy", "level"])
+    )
+    query = select(round_robin.c.counter).where(
+        round_robin.c.policy == policy, round_robin.c.level == level
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(conn.execute(query).scalar_one())
 
 
 def set_rr_counter(conn: Connection, policy: str, level: int, counter: int) -> None:
-    done = conn.execute(
+    conn.execute(
         update(round_robin)
         .where(round_robin.c.policy == policy, round_robin.c.level == level)
         .values(counter=counter)
     )
-    if done.rowcount == 0:
-        conn.execute(insert(round_robin), {"policy": policy, "level": level, "counter": counter})

@@ -139,3 +139,13 @@ def cancel_pending(conn: Connection, incident_id: int) -> int:
 def by_dedup_key(conn: Connection, dedup_key: str) -> Message | None:
     row = conn.execute(select(table).where(table.c.dedup_key == dedup_key)).mappings().first()
     return _row(row) if row else None
+
+
+def was_paged(conn: Connection, user: str, incident_id: int) -> bool:
+    """Whether ``user`` was sent a page about the incident."""
+    found = conn.execute(
+        select(table.c.id)
+        .where(table.c.user_id == user, table.c.incident_id == incident_id, table.c.kind == "page")
+        .limit(1)
+    ).first()
+    return found is not None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.store.tables import site_secrets as table
 
@@ -18,6 +20,11 @@ def get_or_create(conn: Connection, name: str, now: datetime) -> str:
     value = conn.execute(select(table.c.value).where(table.c.name == name)).scalar_one_or_none()
     if value is not None:
         return str(value)
-    made = secrets.token_hex(32)
-    conn.execute(insert(table), {"name": name, "value": made, "created_at": now})
-    return made
+    # Two nodes starting at once may both get here: the first insert wins, both read it.
+    insert_ = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    conn.execute(
+        insert_(table)
+        .values(name=name, value=secrets.token_hex(32), created_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return str(conn.execute(select(table.c.value).where(table.c.name == name)).scalar_one())

@@ -341,7 +341,7 @@ incidents = Table(
     Column("assignees", JSONMap, nullable=False),
     Column("previous_id", Id, nullable=True),
     Column("merged_into", Id, nullable=True),
-    # Escalation: the level that fired last, in which pass, and the re-trigger count.
+    # Escalation: the level that fires next, in which pass, and the re-trigger count.
     Column("level", Integer, nullable=False),
     Column("loop", Integer, nullable=False),
     Column("epoch", Integer, nullable=False),

@@ -265,3 +265,18 @@ def next_due_at(conn: Connection) -> datetime | None:
 def cancel(conn: Connection, kind: str, key: str) -> None:
     """Delete the timer (kind, key) if there is one."""
     conn.execute(delete(timers).where(timers.c.kind == kind, timers.c.key == key))
+
+
+def lock_keys(conn: Connection, kinds: Collection[str], key: str) -> None:
+    """Hold the timers (kind, key) of ``kinds`` until the transaction ends (PostgreSQL): an
+    action takes its incident's timers before the incident, in the order the engine does
+    (it holds a timer it claimed, then takes the incident), so the two queue, not deadlock.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        select(timers.c.id)
+        .where(timers.c.kind.in_(list(kinds)), timers.c.key == key)
+        .order_by(timers.c.id)
+        .with_for_update()
+    )
