@@ -86,6 +86,12 @@ def test_bad_requests_name_the_field(pager: Any) -> None:
         ("POST", "/api/incidents", {"severity": "SEV1"}, 400, "title"),
         ("GET", "/api/incidents?status=open", None, 400, "status"),
         ("GET", "/api/incidents/99", None, 404, "no incident 99"),
+        ("GET", "/api/incidents/9223372036854775808", None, 400, "incident_id"),
+        ("GET", "/api/incidents/1/timeline?after=1e23", None, 400, "after"),
+        ("POST", "/api/incidents", {"title": "x", "service": "s" * 201}, 400, "service"),
+        ("POST", "/api/incidents", {"title": "x", "policy": "platform", "assignees": ["cat"]},
+         400, "assignees"),
+        ("POST", "/api/incidents/1/merge", {"into": 2**63}, 400, "into"),
     ]
     for method, path, body, status, needle in cases:
         answer = call(p, method, path, body)
@@ -97,6 +103,10 @@ def test_bad_requests_name_the_field(pager: Any) -> None:
     assert again.status_code == 409 and "cannot resolve an incident that is resolved" in again.text
     snooze = call(p, "POST", "/api/incidents/1/snooze", {"duration": "soon"})
     assert snooze.status_code == 400 and "duration" in snooze.text
+    huge = call(p, "POST", "/api/incidents/1/snooze", {"duration": "99999999999d"})
+    assert huge.status_code == 400 and "too long" in huge.text
+    role = call(p, "POST", "/api/incidents/1/roles", {"role": "commander", "assignee": "zed"})
+    assert role.status_code == 400 and role.json()["errors"][0]["field"] == "assignee"
     unauthorized = p.h.client.get("/api/incidents")
     assert unauthorized.status_code == 401
 
