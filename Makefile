@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/notify_latency.py
 	$(BIN)/python bench/schedules.py
+	$(BIN)/python bench/escalation.py
 
 clean:
 	rm -rf $(VENV) tocsin-data .pytest_cache .mypy_cache .ruff_cache

@@ -89,8 +89,13 @@ def test_bad_requests_name_the_field(pager: Any) -> None:
         ("GET", "/api/incidents/9223372036854775808", None, 400, "incident_id"),
         ("GET", "/api/incidents/1/timeline?after=1e23", None, 400, "after"),
         ("POST", "/api/incidents", {"title": "x", "service": "s" * 201}, 400, "service"),
-        ("POST", "/api/incidents", {"title": "x", "policy": "platform", "assignees": ["cat"]},
-         400, "assignees"),
+        (
+            "POST",
+            "/api/incidents",
+            {"title": "x", "policy": "platform", "assignees": ["cat"]},
+            400,
+            "assignees",
+        ),
         ("POST", "/api/incidents/1/merge", {"into": 2**63}, 400, "into"),
     ]
     for method, path, body, status, needle in cases:

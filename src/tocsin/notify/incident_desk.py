@@ -99,7 +99,7 @@ class Desk:
                 "updated_at": now,
                 "previous_id": previous,
                 "assignees": list(opening.assignees),
-                "reply_code": new_reply_code(store.reply_codes_in_use(conn)),
+                "reply_code": new_reply_code(lambda code: store.reply_code_in_use(conn, code)),
             },
         )
         how = "by hand" if actor != ENGINE else "from alerts"

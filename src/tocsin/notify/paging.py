@@ -61,11 +61,16 @@ LINK_LIFETIME = timedelta(days=7)
 _CODE_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def new_reply_code(taken: set[str]) -> str:
+def new_reply_code(taken: Callable[[str], bool]) -> str:
+    """A short code no open incident has (``taken(code)`` asks): four characters while
+    there are few, longer when a draw keeps colliding."""
+    length = 4
     while True:
-        code = "".join(secrets.choice(_CODE_CHARS) for _ in range(4))
-        if code not in taken:
-            return code
+        for _ in range(5):
+            code = "".join(secrets.choice(_CODE_CHARS) for _ in range(length))
+            if not taken(code):
+                return code
+        length += 1
 
 
 class Paging:

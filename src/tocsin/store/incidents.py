@@ -213,9 +213,14 @@ def by_reply_code(conn: Connection, code: str) -> Incident | None:
     return _incident(row) if row else None
 
 
-def reply_codes_in_use(conn: Connection) -> set[str]:
-    rows = conn.execute(select(incidents.c.reply_code).where(incidents.c.status.in_(OPEN)))
-    return {r[0] for r in rows}
+def reply_code_in_use(conn: Connection, code: str) -> bool:
+    """Whether an open incident has this SMS reply code (one indexed lookup)."""
+    found = conn.execute(
+        select(incidents.c.id)
+        .where(incidents.c.reply_code == code, incidents.c.status.in_(OPEN))
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 # -- the timeline ----------------------------------------------------------------------------
