@@ -9,7 +9,7 @@ answers a ``SendResult`` and never raises for a failure of the far end.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -53,7 +53,6 @@ class PersonalMessage:
     sent_at: datetime | None = None
     #: Where a provider with delivery receipts (Twilio) reports what became of it.
     status_url: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class ContactSender(Protocol):

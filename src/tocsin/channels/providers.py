@@ -43,7 +43,7 @@ from tocsin.channels.slack_dm import SlackDirect
 from tocsin.channels.sms_gateway import DEFAULT_PARAMS, GatewaySms, GatewayTemplate
 from tocsin.channels.templates import TemplateError
 from tocsin.channels.twilio import MAX_SMS, TWILIO_API, TwilioAccount, TwilioSms, TwilioVoice
-from tocsin.config.validation import describe
+from tocsin.config.validation import validated
 
 __all__ = [
     "GatewaySettings",
@@ -155,13 +155,7 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 def _validate(model: type[M], raw: Any, keys: Keys, problem: Problem) -> M | None:
-    try:
-        return model.model_validate(raw if raw is not None else {})
-    except pydantic.ValidationError as exc:
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, str | int) and p != "[key]"]
-            problem([*keys, *loc], describe(err))
-        return None
+    return validated(model, raw if raw is not None else {}, keys, problem)
 
 
 @dataclass(frozen=True)

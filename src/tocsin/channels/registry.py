@@ -19,7 +19,7 @@ import pydantic
 from tocsin.channels.notification import Channel, ChannelSpec, Notification, SendResult
 from tocsin.channels.templates import TemplateError
 from tocsin.channels.webhook import WebhookChannel, WebhookConfig
-from tocsin.config.validation import describe
+from tocsin.config.validation import validated
 
 __all__ = ["KINDS", "ChannelKind", "Receivers", "UnsupportedChannel", "build_receivers"]
 
@@ -162,12 +162,8 @@ def without_go_templates(cfg: Any) -> tuple[Any, list[str]]:
 def _build(
     kind: ChannelKind, cfg: Any, globals_: Mapping[str, Any], keys: Keys, problem: Problem
 ) -> Channel | None:
-    try:
-        model = kind.model.model_validate(cfg if cfg is not None else {})
-    except pydantic.ValidationError as exc:
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, str | int) and p != "[key]"]
-            problem([*keys, *loc], describe(err))
+    model = validated(kind.model, cfg if cfg is not None else {}, keys, problem)
+    if model is None:
         return None
     try:
         return kind.build(model, globals_)

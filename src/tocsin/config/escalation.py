@@ -18,21 +18,20 @@ escalation_policies:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
 import pydantic
 
 from tocsin.config.durations import parse_duration
-from tocsin.config.validation import describe
+from tocsin.config.validation import Problem, validated
 from tocsin.domain.escalation import EscalationPolicy, Level, Mode, Target, TargetKind
 from tocsin.domain.users import User
 
 __all__ = ["compile_policies"]
 
 Keys = list[str | int]
-Problem = Callable[[Keys, str], None]
 
 
 class _Strict(pydantic.BaseModel):
@@ -71,12 +70,8 @@ def compile_policies(
     out: dict[str, EscalationPolicy] = {}
     for i, item in enumerate(raw):
         keys: Keys = ["escalation_policies", i]
-        try:
-            cfg = PolicyConfig.model_validate(item)
-        except pydantic.ValidationError as exc:
-            for err in exc.errors():
-                loc = [p for p in err["loc"] if isinstance(p, str | int)]
-                problem([*keys, *loc], describe(err))
+        cfg = validated(PolicyConfig, item, keys, problem)
+        if cfg is None:
             continue
         where = f"escalation policy {cfg.name!r}"
         if cfg.name in out:

@@ -12,17 +12,15 @@ incidents:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic
 
-from tocsin.config.validation import describe
+from tocsin.config.validation import Problem, validated
 from tocsin.domain.incidents import IncidentPolicy, Severity, Urgency
 
 __all__ = ["compile_incident_policy"]
-
-Problem = Callable[[list[str | int], str], None]
 
 
 class _Incidents(pydantic.BaseModel):
@@ -40,12 +38,8 @@ def compile_incident_policy(raw: Mapping[str, Any] | None, problem: Problem) -> 
     defaults = IncidentPolicy()
     if raw is None:
         return defaults
-    try:
-        cfg = _Incidents.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, str | int)]
-            problem([*keys, *loc], describe(err))
+    cfg = validated(_Incidents, raw, keys, problem)
+    if cfg is None:
         return defaults
 
     def severity(text: str, where: list[str | int]) -> Severity:

@@ -3,7 +3,7 @@ reminders before a shift, alerts about coverage gaps)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -11,12 +11,10 @@ from typing import Any
 import pydantic
 
 from tocsin.config.durations import parse_duration
-from tocsin.config.validation import describe
+from tocsin.config.validation import Problem, validated
 from tocsin.domain.labels import label_name_problem
 
 __all__ = ["OnCallPolicy", "compile_on_call"]
-
-Problem = Callable[[list[str | int], str], None]
 
 
 @dataclass(frozen=True)
@@ -58,11 +56,8 @@ class _OnCall(pydantic.BaseModel):
 
 def compile_on_call(raw: Mapping[str, Any] | None, problem: Problem) -> OnCallPolicy:
     keys: list[str | int] = ["on_call"]
-    try:
-        cfg = _OnCall.model_validate(raw or {})
-    except pydantic.ValidationError as exc:
-        for err in exc.errors():
-            problem([*keys, *[p for p in err["loc"] if isinstance(p, str | int)]], describe(err))
+    cfg = validated(_OnCall, raw or {}, keys, problem)
+    if cfg is None:
         return OnCallPolicy()
 
     def duration(text: str, where: list[str | int]) -> timedelta | None:

@@ -5,7 +5,7 @@ Every problem names the schedule, the layer and the field, with the file and lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 
 from tocsin.config.durations import parse_duration
-from tocsin.config.validation import describe
+from tocsin.config.validation import Problem, validated
 from tocsin.domain.schedules import Layer, Override, Restriction, Rotation, Schedule, Unit
 
 __all__ = ["ScheduleConfig", "compile_schedules"]
 
 Keys = list[str | int]
-Problem = Callable[[Keys, str], None]
 
 _ROTATIONS = {"hourly": Unit.HOURS, "daily": Unit.DAYS, "weekly": Unit.WEEKS}
 
@@ -78,12 +77,8 @@ def compile_schedules(
     out: dict[str, Schedule] = {}
     for i, item in enumerate(raw):
         keys: Keys = ["schedules", i]
-        try:
-            cfg = ScheduleConfig.model_validate(item)
-        except pydantic.ValidationError as exc:
-            for err in exc.errors():
-                loc = [p for p in err["loc"] if isinstance(p, str | int)]
-                problem([*keys, *loc], describe(err))
+        cfg = validated(ScheduleConfig, item, keys, problem)
+        if cfg is None:
             continue
         where = f"schedule {cfg.name!r}"
         if cfg.name in out:

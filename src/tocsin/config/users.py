@@ -4,7 +4,7 @@ names, contact methods, personal notification rules) and the teams they form."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 
 from tocsin.config.durations import parse_duration
-from tocsin.config.validation import describe
+from tocsin.config.validation import Problem, validated
 from tocsin.domain.users import ContactMethod, Rule, Team, User
 
 __all__ = ["USER_ID", "UserConfig", "compile_teams", "compile_users"]
 
-Problem = Callable[[list[str | int], str], None]
 
 #: A handle: what schedules, overrides, the API and the CLI call a person.
 USER_ID = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$"
@@ -67,12 +66,9 @@ def _each(
     out: list[tuple[list[str | int], Any]] = []
     for i, item in enumerate(raw):
         keys: list[str | int] = [section, i]
-        try:
-            out.append((keys, model.model_validate(item)))
-        except pydantic.ValidationError as exc:
-            for err in exc.errors():
-                loc = [p for p in err["loc"] if isinstance(p, str | int)]
-                problem([*keys, *loc], describe(err))
+        cfg = validated(model, item, keys, problem)
+        if cfg is not None:
+            out.append((keys, cfg))
     return out
 
 

@@ -3,13 +3,20 @@ on. Shared by HTTP intake (4xx bodies) and configuration files (file:line: key: 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import pydantic
 from pydantic_core import ErrorDetails
 
 from tocsin.domain.labels import LABEL_NAME, NO_NUL
 from tocsin.errors import FieldProblem
 
-__all__ = ["describe", "field_path", "problems_of"]
+__all__ = ["Problem", "describe", "field_path", "problems_of", "validated"]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+#: Reports a problem at the keys of a configuration file (``file:line: key: problem``).
+Problem = Callable[[list[str | int], str], None]
 
 
 def field_path(loc: tuple[int | str, ...], root: str = "") -> str:
@@ -52,3 +59,15 @@ def problems_of(exc: pydantic.ValidationError, root: str = "") -> list[FieldProb
             continue
         problems.append(FieldProblem(field_path(loc, root), describe(err)))
     return problems
+
+
+def validated(model: type[M], raw: Any, keys: list[str | int], problem: Problem) -> M | None:
+    """``raw`` (a section of a configuration file at ``keys``) as ``model``; None when it
+    does not validate, each problem reported at its own keys."""
+    try:
+        return model.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if isinstance(p, str | int) and p != "[key]"]
+            problem([*keys, *loc], describe(err))
+        return None

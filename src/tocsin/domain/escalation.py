@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -190,8 +190,3 @@ def policy_from_snapshot(data: Mapping[str, Any]) -> EscalationPolicy:
             for level in data["levels"]
         ),
     )
-
-
-def level_due(fired_at: datetime, level: Level) -> datetime:
-    """When the level after one that fired at ``fired_at`` is due."""
-    return fired_at + level.delay

@@ -33,6 +33,7 @@ from tocsin.domain.escalation import (
     Mode,
     Position,
     Reached,
+    TargetKind,
     next_position,
     policy_from_snapshot,
     resolve_level,
@@ -166,23 +167,15 @@ class Paging:
                 break
             at = next_position(policy, at)
         if at is None:
-            self._exhausted(conn, incident, policy, now)
+            why = "reached nobody on its last levels"
+            self._exhausted(conn, incident, policy, incident.loop, why, now)
             return None
         following = next_position(policy, at)
         if following is None:
-            store.update_incident(
-                conn, incident.id, {"level": len(policy.levels), "loop": at.loop, "updated_at": now}
+            why = (
+                "has no more levels; paging continues only as each person's notification rules say"
             )
-            store.add_event(
-                conn,
-                incident.id,
-                now,
-                "policy-exhausted",
-                ENGINE,
-                f"Escalation policy {policy.name} has no more levels; paging continues "
-                "only as each person's notification rules say",
-                {},
-            )
+            self._exhausted(conn, incident, policy, at.loop, why, now)
             return None
         store.update_incident(
             conn,
@@ -192,16 +185,25 @@ class Paging:
         return Again(now + policy.levels[at.level].delay)
 
     def _exhausted(
-        self, conn: Connection, incident: Incident, policy: EscalationPolicy, now: datetime
+        self,
+        conn: Connection,
+        incident: Incident,
+        policy: EscalationPolicy,
+        loop: int,
+        why: str,
+        now: datetime,
     ) -> None:
-        store.update_incident(conn, incident.id, {"level": len(policy.levels), "updated_at": now})
+        """No level is left to fire ("escalate now" starts another pass)."""
+        store.update_incident(
+            conn, incident.id, {"level": len(policy.levels), "loop": loop, "updated_at": now}
+        )
         store.add_event(
             conn,
             incident.id,
             now,
             "policy-exhausted",
             ENGINE,
-            f"Escalation policy {policy.name} reached nobody on its last levels",
+            f"Escalation policy {policy.name} {why}",
             {},
         )
 
@@ -212,7 +214,7 @@ class Paging:
             t.name
             for level in policy.levels
             for t in level.targets
-            if t.kind.value == "schedule" and t.name in config.schedules
+            if t.kind is TargetKind.SCHEDULE and t.name in config.schedules
         }
         schedules = effective_schedules(conn, config, names, ending_after=now) if names else {}
 

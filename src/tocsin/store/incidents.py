@@ -118,13 +118,6 @@ def policy_snapshot(conn: Connection, incident_id: int) -> dict[str, Any] | None
     return value if isinstance(value, dict) else None
 
 
-def get_many(conn: Connection, ids: Collection[int]) -> dict[int, Incident]:
-    if not ids:
-        return {}
-    rows = conn.execute(select(incidents).where(incidents.c.id.in_(list(ids)))).mappings()
-    return {r["id"]: _incident(r) for r in rows}
-
-
 def update_incident(conn: Connection, incident_id: int, values: Mapping[str, Any]) -> None:
     conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
 
