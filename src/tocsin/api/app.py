@@ -27,6 +27,7 @@ from tocsin.api.errors import install_error_handlers
 from tocsin.api.fast_path import FastPath
 from tocsin.api.timing import LatencyMiddleware
 from tocsin.services.runtime import Runtime
+from tocsin.web import site as web
 
 __all__ = ["create_app"]
 
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         health,
     ):
         app.include_router(module.router)
+    web.mount(app)
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
     return FastPath(
         app,

@@ -66,6 +66,7 @@ def open_runtime(settings: Settings) -> Runtime:
     runtime = Runtime.build(settings, run_engine=False)
     migrate.upgrade(runtime.db)
     runtime.signing_key.load(runtime.db, runtime.clock.now())
+    runtime.accounts.load()
     return runtime
 
 

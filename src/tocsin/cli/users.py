@@ -1,7 +1,9 @@
-"""``tocsin user calendar-token`` and ``tocsin user messages``."""
+"""``tocsin user create|password|calendar-token|messages``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +16,68 @@ from tocsin.store import messages as message_store
 
 __all__ = ["user_app"]
 
-user_app = typer.Typer(help="People: calendar feeds and the messages Tocsin sent them.")
+user_app = typer.Typer(
+    help="People: web sign-in, calendar feeds and the messages Tocsin sent them."
+)
+
+
+Password = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from standard input instead of asking."
+    ),
+]
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _settings(config: str | None, database_url: str | None) -> dict[str, str]:
+    path = config or "tocsin.yaml"
+    return {"config": path} if Path(path).exists() else {}
+
+
+@user_app.command("create")
+@tocsin_errors
+def create(
+    user: Annotated[str, typer.Argument(help="Their id: a user in users:, or a new one.")],
+    admin: Annotated[bool, typer.Option("--admin", help="May change anything.")] = False,
+    name: Annotated[str, typer.Option("--name")] = "",
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    password_stdin: Password = False,
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Let USER sign in to the web UI (first run: `tocsin user create you --admin`)."""
+    password = _password(password_stdin)
+    runtime = open_runtime(settings_with(database_url, **_settings(config, database_url)))
+    try:
+        account = runtime.accounts.create(user, password, admin=admin, name=name, email=email)
+    finally:
+        runtime.db.dispose()
+    role = "an admin" if account.admin else "a user"
+    console.print(f"{account.user_id} can sign in at {runtime.settings.public_url}/ as {role}")
+
+
+@user_app.command("password")
+@tocsin_errors
+def password(
+    user: Annotated[str, typer.Argument(help="A user in users: or made with `user create`.")],
+    password_stdin: Password = False,
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set USER's web sign-in password (their open sessions end)."""
+    secret = _password(password_stdin)
+    runtime = open_runtime(settings_with(database_url, **_settings(config, database_url)))
+    try:
+        runtime.accounts.set_password(user, secret)
+    finally:
+        runtime.db.dispose()
+    console.print(f"{user}'s password is set; their other sessions have ended")
 
 
 @user_app.command("calendar-token")

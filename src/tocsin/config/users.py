@@ -16,7 +16,14 @@ from tocsin.config.durations import parse_duration
 from tocsin.config.validation import Problem, validated
 from tocsin.domain.users import ContactMethod, Rule, Team, User
 
-__all__ = ["USER_ID", "UserConfig", "compile_teams", "compile_users"]
+__all__ = [
+    "PROFILE_FIELDS",
+    "USER_ID",
+    "UserConfig",
+    "compile_teams",
+    "compile_users",
+    "with_profile",
+]
 
 
 #: A handle: what schedules, overrides, the API and the CLI call a person.
@@ -138,6 +145,55 @@ _ADDRESS_FIELD = {
     ContactMethod.SLACK: "slack_user_id",
     ContactMethod.WEBHOOK: "webhook_url",
 }
+
+
+#: What a person may set for themselves (the web UI's profile page): how to reach them.
+PROFILE_FIELDS = (
+    "email",
+    "phone",
+    "slack_user_id",
+    "ntfy_topic",
+    "webhook_url",
+    "time_zone",
+    "notification_rules",
+)
+
+
+def _as_config(person: User) -> dict[str, Any]:
+    rules = {
+        urgency: [
+            {"method": r.method.value, "delay": f"{int(r.delay.total_seconds())}s"} for r in found
+        ]
+        for urgency, found in person.rules.items()
+    }
+    return {
+        "id": person.id,
+        "name": person.name,
+        "email": person.email,
+        "time_zone": person.time_zone.key if person.time_zone else None,
+        "phone": person.phone,
+        "slack_user_id": person.slack_user_id,
+        "ntfy_topic": person.ntfy_topic,
+        "webhook_url": person.webhook_url,
+        "admin": person.admin,
+        "notification_rules": rules,
+    }
+
+
+def with_profile(person: User, profile: Mapping[str, Any], problem: Problem) -> User | None:
+    """``person`` with the contact methods and rules they set for themselves (checked as the
+    configuration file's would be; problems are reported at the profile's own keys)."""
+    raw = _as_config(person)
+    raw.update({k: v for k, v in profile.items() if k in PROFILE_FIELDS})
+    found = False
+
+    def at_profile(keys: list[str | int], text: str) -> None:
+        nonlocal found
+        found = True
+        problem(keys[2:] or ["profile"], text.replace(f"user {person.id!r}", "you"))
+
+    out = compile_users([raw], at_profile)
+    return None if found else out.get(person.id)
 
 
 def compile_teams(

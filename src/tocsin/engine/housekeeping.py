@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from tocsin.domain.alerts import Action, Outcome, expire
 from tocsin.engine.runner import Again
+from tocsin.store import accounts as account_store
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
@@ -47,6 +48,7 @@ class Housekeeping:
             conn, Outcome.UNCHANGED.value, now - self.unchanged_retention, limit=_BATCH * 10
         )
         group_store.delete_expired_log(conn, now)
+        account_store.delete_expired_sessions(conn, now)
         delivery_store.delete_finished_before(conn, now - self.retention, limit=_BATCH * 10)
         return Again(now + self.interval)
 

@@ -287,6 +287,11 @@ class IncidentService:
 
     # -- used by the API for the timeline's answer --------------------------------------------
 
+    def recent_activity(self, limit: int = 20) -> list[Event]:
+        """The newest timeline entries across incidents, newest first."""
+        with self.db.read() as conn:
+            return store.recent_events(conn, limit)
+
     def events_after(self, incident_id: int, after: int) -> list[Event]:
         with self.db.read() as conn:
             self.desk.get(conn, incident_id)

@@ -4,7 +4,8 @@ the server (and by tests), started and stopped together."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWat
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
 from tocsin.notify.reminders import ReminderHandler
+from tocsin.services.accounts import AccountService, merge_people
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.configuration import load_configuration
@@ -43,11 +45,14 @@ from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.settings import Settings
 from tocsin.store import migrate, site_secrets
 from tocsin.store import timers as timer_store
+from tocsin.store.accounts import Account
 from tocsin.store.database import Database
 
 __all__ = ["Current", "Runtime"]
 
 log = logging.getLogger("tocsin.config")
+#: How often each node re-reads accounts and profiles (changed on another node).
+PEOPLE_REFRESH = 5.0
 
 
 class SigningKey:
@@ -68,10 +73,23 @@ class SigningKey:
 
 
 class Current:
-    """The routing configuration in force; a reload swaps it in one assignment."""
+    """The routing configuration in force: the file's (a reload swaps it in one assignment)
+    with the people as they are (accounts and what people set for themselves)."""
 
     def __init__(self, routing: RoutingConfig | None) -> None:
+        self.file = routing
+        self.accounts: Mapping[str, Account] = {}
         self.routing = routing
+
+    def set_file(self, routing: RoutingConfig | None) -> None:
+        self.file = routing
+        self.routing = merge_people(routing, self.accounts)
+
+    def set_accounts(self, accounts: Mapping[str, Account]) -> None:
+        if accounts == self.accounts:
+            return
+        self.accounts = accounts
+        self.routing = merge_people(self.file, accounts)
 
     def __call__(self) -> RoutingConfig | None:
         return self.routing
@@ -99,9 +117,11 @@ class Runtime:
     people: PeopleService
     messages: MessageJob
     signing_key: SigningKey
+    accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
     routing_text: str
     started_at: datetime = field(init=False)
+    _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
 
     @classmethod
@@ -177,6 +197,7 @@ class Runtime:
             people=PeopleService(db, clock, current, messages),
             messages=messages,
             signing_key=signing_key,
+            accounts=AccountService(db, clock, current, current.set_accounts),
             routing_text=routing_text,
             run_engine=run_engine,
         )
@@ -204,7 +225,7 @@ class Runtime:
         _warn(routing)
         text = Path(self.settings.config).read_text()
         self.routing_text = text
-        self.current.routing = routing
+        self.current.set_file(routing)
         self.resync()
         with self.db.write() as conn:
             _check_schedules(conn, self.clock.now())
@@ -223,6 +244,9 @@ class Runtime:
         self.started_at = self.clock.now()
         migrate.upgrade(self.db)
         self.signing_key.load(self.db, self.clock.now())
+        self.accounts.load()
+        self._people_watch.clear()
+        threading.Thread(target=self._watch_people, name="tocsin-people", daemon=True).start()
         with self.db.write() as conn:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
@@ -231,7 +255,16 @@ class Runtime:
         if self.run_engine:
             self.runner.start()
 
+    def _watch_people(self) -> None:
+        """Another node may change an account or profile: look every few seconds."""
+        while not self._people_watch.wait(PEOPLE_REFRESH):
+            try:
+                self.accounts.load()
+            except Exception:  # the database is briefly away: try again next time
+                log.exception("could not load accounts")
+
     def stop(self) -> None:
+        self._people_watch.set()
         self.runner.stop()
         self.intake.stop()
         self.delivery.close()

@@ -25,6 +25,7 @@ __all__ = [
     "get",
     "listing",
     "open_by_group",
+    "recent_events",
     "rr_counter",
     "set_alerts",
     "set_rr_counter",
@@ -247,10 +248,19 @@ def events(conn: Connection, incident_id: int, *, after: int = 0) -> list[Event]
         .where(incident_events.c.incident_id == incident_id, incident_events.c.id > after)
         .order_by(incident_events.c.id)
     ).mappings()
-    return [
-        Event(r["id"], r["incident_id"], r["at"], r["kind"], r["actor"], r["text"], r["data"])
-        for r in rows
-    ]
+    return [_event(r) for r in rows]
+
+
+def recent_events(conn: Connection, limit: int = 20) -> list[Event]:
+    """The newest timeline entries of all incidents, newest first."""
+    rows = conn.execute(
+        select(incident_events).order_by(incident_events.c.id.desc()).limit(limit)
+    ).mappings()
+    return [_event(r) for r in rows]
+
+
+def _event(r: RowMapping) -> Event:
+    return Event(r["id"], r["incident_id"], r["at"], r["kind"], r["actor"], r["text"], r["data"])
 
 
 # -- alerts ----------------------------------------------------------------------------------

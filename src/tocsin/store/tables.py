@@ -18,6 +18,7 @@ from sqlalchemy import (
 from tocsin.store.types import JSONMap, UTCDateTime
 
 __all__ = [
+    "accounts",
     "alert_events",
     "alerts",
     "deliveries",
@@ -38,6 +39,7 @@ __all__ = [
     "site_secrets",
     "timers",
     "user_tokens",
+    "web_sessions",
 ]
 
 metadata = MetaData(
@@ -394,4 +396,33 @@ site_secrets = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(128), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Who can sign in to the web UI: one row per person (a configured user, or one made with
+# ``tocsin user create``). ``profile`` holds the contact methods and notification rules a
+# person set for themselves; they take precedence over the configuration file's.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("admin", Boolean, nullable=False, default=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("email", String(320), nullable=True),
+    Column("profile", JSONMap, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Signed-in browsers: the cookie holds a random token, the table its SHA-256 digest (a
+# stolen database does not sign anyone in), with the session's CSRF secret.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(100), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

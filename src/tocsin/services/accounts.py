@@ -1,0 +1,260 @@
+"""Who may sign in to the web UI, their sessions, and the contact methods and notification
+rules people set for themselves.
+
+Passwords are hashed with argon2id. A session is a random token in a cookie; the database
+keeps its SHA-256 digest and the session's CSRF secret. Sessions end after 7 idle days, or
+30 days after sign-in, or at sign-out, or when the password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.config.users import USER_ID, with_profile
+from tocsin.config.validation import field_path
+from tocsin.domain.users import User
+from tocsin.engine.clock import Clock
+from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
+from tocsin.store import accounts as store
+from tocsin.store.accounts import Account
+from tocsin.store.database import Database
+
+__all__ = ["AccountService", "SignedIn", "merge_people"]
+
+IDLE = timedelta(days=7)
+LIFETIME = timedelta(days=30)
+#: A session's last-seen time is written at most this often.
+TOUCH_EVERY = timedelta(minutes=5)
+MIN_PASSWORD = 10
+#: After this many wrong passwords for one account within THROTTLE_WINDOW, sign-in for it
+#: is refused until the window has passed.
+MAX_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+#: Verified against when the account does not exist, so a wrong name costs the same time.
+_DUMMY = _hasher.hash("not a password anyone has")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A browser's session: who it is, and the secret its forms carry."""
+
+    user_id: str
+    csrf: str
+    admin: bool
+    name: str
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def merge_people(
+    file: RoutingConfig | None, accounts: Mapping[str, Account]
+) -> RoutingConfig | None:
+    """The configuration with the people as they are: accounts made with ``tocsin user
+    create`` join the configured users, and what people set for themselves (contact
+    methods, rules) replaces the file's."""
+    if file is None or not accounts:
+        return file
+    users = dict(file.users)
+    for account in accounts.values():
+        person = users.get(account.user_id) or User(account.user_id, account.name, account.email)
+        person = replace(
+            person,
+            admin=person.admin or account.admin,
+            name=person.name or account.name,
+            email=person.email or account.email,
+        )
+        if account.profile:
+            person = with_profile(person, account.profile, lambda keys, text: None) or person
+        users[account.user_id] = person
+    return replace(file, users=users)
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config: Callable[[], RoutingConfig | None],
+        on_change: Callable[[dict[str, Account]], None] = lambda accounts: None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config
+        self.on_change = on_change
+        self._failures: dict[str, list[datetime]] = {}
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def load(self) -> dict[str, Account]:
+        """Every account; hands them to ``on_change`` (the people in force on this node)."""
+        with self.db.read() as conn:
+            found = {a.user_id: a for a in store.all_accounts(conn)}
+        self.on_change(found)
+        return found
+
+    def account(self, user_id: str) -> Account | None:
+        with self.db.read() as conn:
+            return store.get(conn, user_id)
+
+    def create(
+        self,
+        user_id: str,
+        password: str,
+        *,
+        admin: bool = False,
+        name: str = "",
+        email: str | None = None,
+    ) -> Account:
+        """Make (or update) the account of ``user_id``: a configured user, or a new person."""
+        if not re.match(USER_ID, user_id):
+            raise InputError(FieldProblem("user", f"{user_id!r} is not a valid user id"))
+        hashed = self._hash(password)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            store.save(
+                conn, user_id, now, admin=admin, name=name, email=email, password_hash=hashed
+            )
+            store.delete_sessions_of(conn, user_id)
+            account = store.get(conn, user_id)
+        assert account is not None
+        self.load()
+        return account
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """A new password for ``user_id`` (a configured user gets an account); every session
+        of theirs ends."""
+        hashed = self._hash(password)
+        now = self.clock.now()
+        config = self.config()
+        with self.db.write() as conn:
+            if store.get(conn, user_id) is None:
+                if config is None or user_id not in config.users:
+                    raise NotFound(f"no user {user_id!r}")
+                store.save(conn, user_id, now, admin=False)
+            store.set_password(conn, user_id, hashed, now)
+            store.delete_sessions_of(conn, user_id)
+        self.load()
+
+    @staticmethod
+    def _hash(password: str) -> str:
+        if len(password) < MIN_PASSWORD:
+            raise InputError(
+                FieldProblem("password", f"must be at least {MIN_PASSWORD} characters")
+            )
+        return _hasher.hash(password)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def sign_in(self, login: str, password: str) -> tuple[str, SignedIn]:
+        """A new session for the person whose id (or email) and password these are: the
+        cookie's token and the session. Unauthorized when they do not match."""
+        now = self.clock.now()
+        login = login.strip()
+        with self.db.read() as conn:
+            account = store.get(conn, login) or self._by_email(conn, login)
+        key = account.user_id if account else login.lower()
+        recent = [t for t in self._failures.get(key, []) if now - t < THROTTLE_WINDOW]
+        if len(recent) >= MAX_FAILURES:
+            raise Unauthorized("too many wrong passwords: try again in 15 minutes")
+        stored = account.password_hash if account else None
+        try:
+            _hasher.verify(stored or _DUMMY, password)
+            ok = stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or account is None:
+            self._failures[key] = [*recent, now]
+            raise Unauthorized("wrong user or password")
+        self._failures.pop(key, None)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_hex(32)
+        with self.db.write() as conn:
+            store.insert_session(conn, digest(token), account.user_id, csrf, now, now + IDLE)
+        return token, self._signed_in(account.user_id, csrf)
+
+    def _by_email(self, conn: Any, login: str) -> Account | None:
+        if "@" not in login:
+            return None
+        config = self.config()
+        people = config.users.values() if config else ()
+        for person in people:
+            if person.email and person.email.lower() == login.lower():
+                return store.get(conn, person.id)
+        return None
+
+    def session(self, token: str | None) -> SignedIn | None:
+        """The session a cookie's token names, if it has not ended."""
+        if not token or len(token) > 200:
+            return None
+        now = self.clock.now()
+        hashed = digest(token)
+        with self.db.read() as conn:
+            row = store.get_session(conn, hashed)
+        if row is None or row.expires_at <= now:
+            return None
+        if now - row.seen_at >= TOUCH_EVERY:
+            with self.db.write() as conn:
+                store.touch_session(conn, hashed, now, min(now + IDLE, row.created_at + LIFETIME))
+        return self._signed_in(row.user_id, row.csrf)
+
+    def sign_out(self, token: str | None) -> None:
+        if token:
+            with self.db.write() as conn:
+                store.delete_session(conn, digest(token))
+
+    def _signed_in(self, user_id: str, csrf: str) -> SignedIn:
+        person = self.person(user_id)
+        return SignedIn(user_id, csrf, person.admin, person.display)
+
+    def person(self, user_id: str) -> User:
+        """The person as paging sees them (configuration plus their own settings)."""
+        config = self.config()
+        if config is not None and user_id in config.users:
+            return config.users[user_id]
+        account = self.account(user_id)
+        if account is None:
+            raise NotFound(f"no user {user_id!r}")
+        return User(user_id, account.name, account.email, admin=account.admin)
+
+    # -- profiles ----------------------------------------------------------------------------
+
+    def save_profile(self, user_id: str, profile: Mapping[str, Any]) -> User:
+        """What ``user_id`` set for themselves, checked like the configuration file; their
+        pages use it from now on (on every node within seconds)."""
+        config = self.config()
+        base = (config.users.get(user_id) if config else None) or self.person(user_id)
+        problems: list[FieldProblem] = []
+        person = with_profile(
+            base,
+            profile,
+            lambda keys, text: problems.append(FieldProblem(field_path(tuple(keys)), text)),
+        )
+        if person is None or problems:
+            raise InputError(problems or [FieldProblem("profile", "is not valid")])
+        now = self.clock.now()
+        with self.db.write() as conn:
+            if store.get(conn, user_id) is None:
+                store.save(conn, user_id, now, admin=False)
+            store.set_profile(conn, user_id, profile, now)
+        self.load()
+        return self.person(user_id)
+
+    def clear_profile(self, user_id: str) -> None:
+        """Back to the configuration file's contact methods and rules."""
+        with self.db.write() as conn:
+            store.set_profile(conn, user_id, None, self.clock.now())
+        self.load()

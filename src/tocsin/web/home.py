@@ -1,0 +1,72 @@
+"""The home board: open incidents by severity, who is on call, firing alerts, activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from tocsin.domain.incidents import Incident, Severity, Status
+from tocsin.domain.schedules import oncall_at, shifts
+from tocsin.services.alert_views import AlertView
+from tocsin.services.runtime import Runtime
+from tocsin.store.incidents import Event
+from tocsin.web.render import page
+from tocsin.web.routing import web_router
+from tocsin.web.session import Viewer, runtime_of, viewing
+
+__all__ = ["router"]
+
+router = web_router()
+OPEN = [Status.TRIGGERED.value, Status.ACKNOWLEDGED.value, Status.MITIGATED.value]
+
+
+@dataclass(frozen=True)
+class OnCallNow:
+    schedule: str
+    user: str | None
+    until: datetime | None
+    next_user: str | None
+
+
+@dataclass(frozen=True)
+class Board:
+    by_severity: list[tuple[Severity, list[Incident]]]
+    oncall: list[OnCallNow]
+    firing: list[AlertView]
+    suppressed: int
+    activity: list[Event]
+
+
+def board(runtime: Runtime, now: datetime) -> Board:
+    incidents = runtime.incidents.incidents(statuses=OPEN, limit=500)
+    by_severity = [(s, [i for i in incidents if i.severity == s]) for s in Severity]
+    oncall = []
+    for name, schedule in sorted(runtime.schedules.all(from_=now).items()):
+        ahead = shifts(schedule, now, now + timedelta(days=14))
+        current = next((s for s in ahead if s.start <= now < s.end), None)
+        upcoming = next((s for s in ahead if s.start >= now and s is not current), None)
+        oncall.append(
+            OnCallNow(
+                name,
+                oncall_at(schedule, now),
+                current.end if current else (upcoming.start if upcoming else None),
+                upcoming.user if upcoming else None,
+            )
+        )
+    views = runtime.views.open()
+    firing = [v for v in views if not v.suppressed]
+    suppressed = sum(1 for v in views if v.suppressed)
+    return Board(by_severity, oncall, firing, suppressed, runtime.incidents.recent_activity(15))
+
+
+@router.get("/")
+async def home(request: Request, viewer: Annotated[Viewer, Depends(viewing)]) -> Response:
+    runtime = runtime_of(request)
+    found = await run_in_threadpool(board, runtime, runtime.clock.now())
+    open_count = sum(len(found) for _, found in found.by_severity)
+    return page(request, "home.html", viewer, title="Home", board=found, open_count=open_count)

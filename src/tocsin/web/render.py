@@ -1,0 +1,114 @@
+"""Rendering pages: one Jinja2 environment, the filters templates use, security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from tocsin.web.session import Viewer
+
+__all__ = ["HEADERS", "ago", "duration", "page", "when"]
+
+HERE = Path(__file__).parent
+UTC = ZoneInfo("UTC")
+
+#: Every page: no inline script or style, no framing, no sniffing.
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def duration(length: timedelta | None) -> str:
+    """``3d 4h``, ``2h 05m``, ``4m 10s``, ``12s``: two units at most."""
+    if length is None:
+        return ""
+    seconds = max(0, int(length.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return ""
+    if at > now:
+        return "in " + duration(at - now)
+    return duration(now - at) + " ago"
+
+
+def when(at: datetime | None, zone: ZoneInfo = UTC, now: datetime | None = None) -> str:
+    """A time as people read it in ``zone``: ``14:03`` today, else ``Mon 30 Nov 14:03``."""
+    if at is None:
+        return ""
+    local = at.astimezone(zone)
+    if now is not None and now.astimezone(zone).date() == local.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%a %d %b %H:%M")
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["duration"] = duration
+    return env
+
+
+ENV = _environment()
+
+
+def page(
+    request: Request,
+    template: str,
+    viewer: Viewer | None,
+    *,
+    title: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """``template`` rendered for ``viewer``, with what every page needs: the time now, the
+    viewer's time zone, the CSRF secret for forms, the section for the navigation."""
+    runtime = request.app.state.runtime
+    now = runtime.clock.now()
+    zone = viewer.zone if viewer is not None else UTC
+
+    def local(at: datetime | None) -> str:
+        return when(at, zone, now)
+
+    body = ENV.get_template(template).render(
+        request=request,
+        viewer=viewer,
+        title=title,
+        now=now,
+        zone=zone,
+        when=local,
+        ago=lambda at: ago(at, now),
+        csrf=viewer.csrf if viewer is not None else "",
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(body, status_code=status_code, headers=HEADERS)

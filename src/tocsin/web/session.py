@@ -1,0 +1,123 @@
+"""Who is looking: the session cookie, the sign-in redirect, and CSRF checks on every form.
+
+A form carries the session's CSRF secret in a hidden ``csrf`` field; a POST without the
+right one is refused with 403 (and so is one whose Origin is another site's)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+if TYPE_CHECKING:
+    from tocsin.services.runtime import Runtime
+
+__all__ = ["COOKIE", "SignInNeeded", "Viewer", "acting", "secure_cookies", "viewer", "viewing"]
+
+COOKIE = "tocsin_session"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person."""
+
+    user_id: str
+    name: str
+    admin: bool
+    csrf: str
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Acting:
+    """A signed-in person's checked form post."""
+
+    viewer: Viewer
+    form: FormData
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default)
+        return value.strip() if isinstance(value, str) else default
+
+    def all(self, name: str) -> list[str]:
+        return [v.strip() for v in self.form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in person: the browser goes to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+    @property
+    def location(self) -> str:
+        return "/login?next=" + quote(self.next_path, safe="/")
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are marked Secure when Tocsin is served over HTTPS (its external URL, or the
+    request itself behind a proxy that says so)."""
+    settings = runtime_of(request).settings
+    if (settings.external_url or "").startswith("https://"):
+        return True
+    return request.url.scheme == "https"
+
+
+async def viewer(request: Request) -> Viewer | None:
+    """The signed-in person, or None."""
+    if hasattr(request.state, "viewer"):
+        cached: Viewer | None = request.state.viewer
+        return cached
+    runtime = runtime_of(request)
+    token = request.cookies.get(COOKIE)
+    signed = await run_in_threadpool(runtime.accounts.session, token) if token else None
+    found = None
+    if signed is not None:
+        config = runtime.current.routing
+        person = config.users.get(signed.user_id) if config else None
+        zone = (person.time_zone if person else None) or ZoneInfo("UTC")
+        found = Viewer(signed.user_id, signed.name, signed.admin, signed.csrf, zone)
+    request.state.viewer = found
+    return found
+
+
+async def viewing(request: Request) -> Viewer:
+    """A page's dependency: the signed-in person, else off to the sign-in page."""
+    found = await viewer(request)
+    if found is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInNeeded(target)
+    return found
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+async def acting(request: Request) -> Acting:
+    """A form post's dependency: signed in, same origin, and the session's CSRF secret."""
+    found = await viewing(request)
+    form = await request.form()
+    sent = form.get("csrf")
+    if (
+        not isinstance(sent, str)
+        or not hmac.compare_digest(sent.encode(), found.csrf.encode())
+        or not _same_origin(request)
+    ):
+        raise HTTPException(403, "the form is out of date or from another site: reload the page")
+    return Acting(found, form)

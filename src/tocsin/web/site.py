@@ -1,0 +1,20 @@
+"""The web UI mounted on the application: its pages and its static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tocsin.web import alerts, home, incidents, integrations, live, oncall, people, sign_in
+
+__all__ = ["mount"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(app: FastAPI) -> None:
+    for module in (sign_in, home, live, incidents, alerts, oncall, integrations, people):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
