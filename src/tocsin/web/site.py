@@ -7,7 +7,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tocsin.web import alerts, home, incidents, integrations, live, oncall, people, sign_in
+from tocsin.web import (
+    alerts,
+    deliveries,
+    home,
+    incidents,
+    integrations,
+    live,
+    oncall,
+    people,
+    sign_in,
+)
 
 __all__ = ["mount"]
 
@@ -15,6 +25,16 @@ STATIC = Path(__file__).parent / "static"
 
 
 def mount(app: FastAPI) -> None:
-    for module in (sign_in, home, live, incidents, alerts, oncall, integrations, people):
+    for module in (
+        sign_in,
+        home,
+        live,
+        incidents,
+        alerts,
+        oncall,
+        integrations,
+        deliveries,
+        people,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
