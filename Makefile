@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 # The suite runs against SQLite and against this PostgreSQL (trust auth, database `test`).
 export TOCSIN_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo serve lint test bench clean
+.PHONY: install peers demo serve lint test bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,17 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# The real programs the suite talks to (Debian packages; tests that need one skip with the
+# reason when it is missing, and fail under CI=true): Prometheus, Alertmanager (with amtool),
+# and chromium for the web UI's end-to-end tests (driven by Playwright for Python).
+PEERS = prometheus:prometheus prometheus-alertmanager:prometheus-alertmanager chromium:chromium
+peers:
+	@need=""; for p in $(PEERS); do command -v $${p%%:*} >/dev/null || need="$$need $${p##*:}"; done; \
+	if [ -n "$$need" ]; then \
+	  echo "installing$$need"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; \
+	fi
 
 demo: install
 	$(BIN)/tocsin demo

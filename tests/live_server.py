@@ -35,7 +35,7 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / f"tocsin-{self.port}.log"
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "tocsin", *args],
             env=self.env,
@@ -43,6 +43,7 @@ class LiveServer:
             capture_output=True,
             text=True,
             timeout=60,
+            input=stdin,
         )
         if done.returncode != 0:
             raise RuntimeError(f"tocsin {' '.join(args)} failed: {done.stderr}")

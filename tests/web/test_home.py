@@ -48,7 +48,7 @@ def test_silenced_alerts_are_counted_not_listed(web):
     )
     w.alert("Noisy")
     text = w.client.get("/").text
-    assert "Firing alerts (0)" in text and "1 more are silenced or inhibited" in text
+    assert "Firing alerts (0)" in text and "1 more is silenced or inhibited" in text
 
 
 def test_the_live_stream_needs_a_session(web):

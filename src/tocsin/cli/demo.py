@@ -12,6 +12,7 @@ import uvicorn
 
 from tocsin.api.app import create_app
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.demo_history import seed_history
 from tocsin.cli.demo_sink import DemoSink, demo_config
 from tocsin.cli.demo_stream import DemoStream
 from tocsin.domain.integrations import IntegrationKind
@@ -26,6 +27,20 @@ DEMO_INTEGRATIONS = {
     "opsgenie": ("demo-opsgenie", IntegrationKind.OPSGENIE),
     "webhook": ("demo-webhook", IntegrationKind.WEBHOOK),
 }
+
+
+#: Every demo person signs in with this password (the demo prints it; never use it for real).
+DEMO_PASSWORD = "tocsin-demo"
+
+
+def _demo_accounts(runtime: Runtime) -> list[str]:
+    """Let every configured person sign in to the web UI with the demo password."""
+    config = runtime.routing
+    people = sorted(config.users) if config else []
+    for user in people:
+        if runtime.accounts.account(user) is None:
+            runtime.accounts.create(user, DEMO_PASSWORD)
+    return people
 
 
 def _demo_tokens(runtime: Runtime) -> dict[str, str]:
@@ -44,6 +59,9 @@ def _demo_tokens(runtime: Runtime) -> dict[str, str]:
 def demo(
     port: Annotated[int, typer.Option(envvar="TOCSIN_PORT")] = 8080,
     stream: Annotated[bool, typer.Option(help="Send a simulated alert stream.")] = True,
+    history: Annotated[
+        bool, typer.Option(help="Seed three days of history into an empty database.")
+    ] = True,
     period: Annotated[float, typer.Option(help="Seconds between bursts of the stream.")] = 3.0,
 ) -> None:
     """Start Tocsin with demo integrations, a routing configuration whose receivers print
@@ -56,10 +74,22 @@ def demo(
     admin = open_runtime(settings)
     try:
         tokens = _demo_tokens(admin)
+        people = _demo_accounts(admin)
     finally:
         admin.db.dispose()
     base = settings.public_url
+    if history:
+        sink.quiet = True
+        sink.start()
+        console.print("Playing three days of demo history into the database ...")
+        seed_history(settings, tokens["alertmanager"])
+        sink.quiet = False
     console.rule("[bold]Tocsin demo")
+    console.print(
+        f"[bold]Open {base}/[/] and sign in as sam (an admin) or any of "
+        f"{', '.join(p for p in people if p != 'sam')}; password: {DEMO_PASSWORD}",
+        soft_wrap=True,
+    )
     console.print(f"Database:       {settings.database_url}")
     console.print(f"API docs:       {base}/docs")
     console.print(f"Health:         {base}/healthz  {base}/readyz  {base}/metrics")
@@ -95,7 +125,8 @@ def demo(
     app = create_app(Runtime.build(settings))
     server_config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False)
     server = uvicorn.Server(server_config)
-    sink.start()
+    if not history:
+        sink.start()
     if sender is not None:
         sender.start()
     try:

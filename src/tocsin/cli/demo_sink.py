@@ -104,11 +104,15 @@ class DemoSink:
                 pass
 
         self.console = console
+        #: While demo history is played: take notifications, print nothing.
+        self.quiet = False
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def show(self, receiver: str, payload: dict[str, Any]) -> None:
+        if self.quiet:
+            return
         if receiver.startswith("page/"):  # a person's page (their webhook contact method)
             self.console.print(
                 f"[bold red]page[/] to [bold]{receiver.removeprefix('page/')}[/]: "

@@ -19,6 +19,15 @@ PROBLEMS = [
     ("InstanceDown", "critical", "target has been unreachable for 1 minute"),
 ]
 
+#: Who acknowledges in the demo (the demo configuration's people).
+RESPONDERS = ["akiko", "kenji", "jonas", "lena", "maria", "sam"]
+NOTES = [
+    "Looking into it.",
+    "Dashboards show it started with the last deploy.",
+    "Scaled the service out by two instances.",
+    "Upstream dependency is slow; opened a ticket with them.",
+]
+
 
 class DemoStream:
     """Posts to a running Tocsin through its real endpoints, as real senders would."""
@@ -114,6 +123,8 @@ class DemoStream:
                 )
         if rnd.random() < 0.2:
             self._alertmanager_notification(client, now)
+        if rnd.random() < 0.3:
+            self._respond(client, now)
         if rnd.random() < 0.2:
             client.post(
                 f"{self.base}/integrations/webhook/{self.tokens['webhook']}",
@@ -125,6 +136,27 @@ class DemoStream:
                     "labels": {"service": "auth"},
                 },
             )
+
+    def _respond(self, client: httpx.Client, now: datetime) -> None:
+        """A responder: acknowledges an incident that has paged for a few minutes (some wait
+        long enough to escalate), and now and then writes a note."""
+        headers = {"Authorization": f"Bearer {self.tokens['alertmanager']}"}
+        found = client.get(
+            f"{self.base}/api/incidents", params={"status": "triggered"}, headers=headers
+        )
+        if found.status_code != 200:
+            return
+        for incident in reversed(found.json()):
+            age = now - datetime.fromisoformat(incident["createdAt"])
+            if age < timedelta(minutes=self.random.choice([2, 4, 7])):
+                continue
+            who = self.random.choice(RESPONDERS)
+            url = f"{self.base}/api/incidents/{incident['id']}"
+            client.post(f"{url}/acknowledge", json={"user": who}, headers=headers)
+            if self.random.random() < 0.5:
+                note = self.random.choice(NOTES)
+                client.post(f"{url}/notes", json={"user": who, "text": note}, headers=headers)
+            return
 
     def _alertmanager_notification(self, client: httpx.Client, now: datetime) -> None:
         """What an Alertmanager webhook receiver gets: a group, each alert with its status."""
