@@ -1,7 +1,9 @@
-"""`make demo` runs `tocsin demo`: Tocsin on SQLite, demo integrations, a live alert stream."""
+"""`make demo` runs `tocsin demo`: Tocsin on SQLite, demo integrations and people, three days
+of history on the board, a live alert stream."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -44,6 +46,27 @@ def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -
                 re.findall(r'tocsin_alerts_received_total\{integration_kind="([^"]+)"', metrics)
             )
         assert kinds == wanted
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as web:
+            form = web.get("/login").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert csrf, form
+            signed = web.post(
+                "/login",
+                data={"login": "sam", "password": "tocsin-demo", "csrf": csrf.group(1)},
+            )
+            assert signed.url.path == "/", signed.text[-2000:]
+            assert re.search(r'<a href="/incidents/\d+">#\d+ ', signed.text), signed.text
+        with closing(sqlite3.connect(tmp_path / "tocsin-data" / "tocsin.db", timeout=5)) as conn:
+            # The played history: a declared SEV1 with roles, resolved; an escalation.
+            sev1 = conn.execute(
+                "SELECT status, roles FROM incidents WHERE title = ?",
+                ("Checkout failing for EU customers",),
+            ).fetchone()
+            escalations = conn.execute(
+                "SELECT count(*) FROM incident_events WHERE text LIKE 'Level 2 of sre%'"
+            ).fetchone()[0]
+        assert sev1[0] == "resolved" and json.loads(sev1[1])["commander"] == "lena"
+        assert escalations >= 1
         db = tmp_path / "tocsin-data" / "tocsin.db"
         assert db.exists()  # the default SQLite file
         sent = 0
