@@ -75,8 +75,11 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API runs an event loop in this thread
+    while it is open; closing it after each module keeps it from leaking into tests that
+    run their own (asyncio.run)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

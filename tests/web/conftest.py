@@ -75,8 +75,10 @@ class Web:
         self.runtime.accounts.create(user, password, admin=admin)
 
     def sign_in(self, user: str = "ann", password: str = PASSWORD) -> httpx.Response:
-        if self.runtime.accounts.account(user) is None:
+        account = self.runtime.accounts.account(user)
+        if account is None or account.password_hash is None:
             self.account(user)
+        self.client.cookies.clear()  # signed in as someone else: start afresh
         form = self.client.get("/login")
         token = re.search(r'name="csrf" value="([^"]+)"', form.text)
         assert token, form.text
@@ -108,3 +110,17 @@ def web(routed: Any, receiver: ReceiverServer) -> Iterator[Any]:
         return Web(routed(config.format(url=receiver.url, extra=extra)))
 
     yield make
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with its smallest cost: still the real hash and check, without spending
+    100 ms of CPU on each of the hundreds of sign-ins in these tests (the server keeps the
+    library's recommended cost)."""
+    from argon2 import PasswordHasher
+
+    from tocsin.services import accounts
+
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

@@ -190,7 +190,8 @@ def with_profile(person: User, profile: Mapping[str, Any], problem: Problem) -> 
     def at_profile(keys: list[str | int], text: str) -> None:
         nonlocal found
         found = True
-        problem(keys[2:] or ["profile"], text.replace(f"user {person.id!r}", "you"))
+        words = text.replace(f"user {person.id!r} has", "you have")
+        problem(keys[2:] or ["profile"], words.replace(f"user {person.id!r}", "you"))
 
     out = compile_users([raw], at_profile)
     return None if found else out.get(person.id)

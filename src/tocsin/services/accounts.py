@@ -106,6 +106,11 @@ class AccountService:
         self.on_change(found)
         return found
 
+    def everyone(self) -> dict[str, Account]:
+        """Every account by user id, read now (``load`` also hands them to ``on_change``)."""
+        with self.db.read() as conn:
+            return {a.user_id: a for a in store.all_accounts(conn)}
+
     def account(self, user_id: str) -> Account | None:
         with self.db.read() as conn:
             return store.get(conn, user_id)
@@ -148,6 +153,46 @@ class AccountService:
             store.set_password(conn, user_id, hashed, now)
             store.delete_sessions_of(conn, user_id)
         self.load()
+
+    def change_password(self, user_id: str, current: str, new: str) -> tuple[str, SignedIn]:
+        """``user_id`` changes their own password, proving they know the current one. Every
+        session of theirs ends (a stolen cookie stops working); the browser that asked gets
+        the new session returned (its cookie's token and the session), so it stays signed
+        in. Wrong current passwords count towards the sign-in throttle."""
+        now = self.clock.now()
+        recent = [t for t in self._failures.get(user_id, []) if now - t < THROTTLE_WINDOW]
+        if len(recent) >= MAX_FAILURES:
+            raise InputError(
+                FieldProblem(
+                    "current_password", "too many wrong passwords: try again in 15 minutes"
+                )
+            )
+        account = self.account(user_id)
+        stored = account.password_hash if account else None
+        try:
+            _hasher.verify(stored or _DUMMY, current)
+            ok = stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            self._failures[user_id] = [*recent, now]
+            raise InputError(FieldProblem("current_password", "is not your current password"))
+        if new == current:
+            raise InputError(FieldProblem("new_password", "is the same as the current one"))
+        try:
+            hashed = self._hash(new)
+        except InputError:
+            raise InputError(
+                FieldProblem("new_password", f"must be at least {MIN_PASSWORD} characters")
+            ) from None
+        self._failures.pop(user_id, None)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_hex(32)
+        with self.db.write() as conn:
+            store.set_password(conn, user_id, hashed, now)
+            store.delete_sessions_of(conn, user_id)
+            store.insert_session(conn, digest(token), user_id, csrf, now, now + IDLE)
+        return token, self._signed_in(user_id, csrf)
 
     @staticmethod
     def _hash(password: str) -> str:

@@ -45,8 +45,11 @@ class AlertViews:
         self.routing = routing
         self.clock = clock
 
-    def open(self, matchers: Sequence[Matcher] = ()) -> list[AlertView]:
-        """Every open alert matching ``matchers``, with where it goes and what mutes it."""
+    def open(
+        self, matchers: Sequence[Matcher] = (), fingerprint: str | None = None
+    ) -> list[AlertView]:
+        """Every open alert matching ``matchers`` (and, when given, of ``fingerprint`` only),
+        with where it goes and what mutes it."""
         now = self.clock.now()
         config = self.routing()
         every = [a for a, _ in self.alerts.list(AlertQuery(open_only=True))]
@@ -58,6 +61,8 @@ class AlertViews:
         views = []
         policies: dict[str, list[FlapPolicy]] = {}
         for alert in every:
+            if fingerprint is not None and alert.fingerprint != fingerprint:
+                continue
             if not matches_all(matchers, alert.labels):
                 continue
             receivers: tuple[str, ...] = ()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
+from tocsin.domain.incidents import Incident
 from tocsin.domain.matchers import Matcher, matches_all
 from tocsin.domain.noise import FlapPolicy, is_flapping
 from tocsin.engine.clock import Clock
 from tocsin.store import alerts as store
+from tocsin.store import incidents as incident_store
 from tocsin.store.database import Database
 
 __all__ = ["AlertQuery", "AlertService"]
@@ -29,6 +31,36 @@ class AlertService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+
+    def head(self, fingerprint: str) -> tuple[Alert, AlertStatus] | None:
+        """The latest alert of ``fingerprint``, with its status as of now."""
+        with self.db.read() as conn:
+            found = store.load_heads(conn, [fingerprint]).get(fingerprint)
+        return (found, effective_status(found, self.clock.now())) if found else None
+
+    def recently_resolved(self, within: timedelta, matchers: Sequence[Matcher] = ()) -> list[Alert]:
+        """Alerts (each fingerprint's latest) that stopped firing in the last ``within`` and
+        have not fired again since, matching ``matchers``."""
+        now = self.clock.now()
+        with self.db.read() as conn:
+            heads = store.resolved_heads(conn, now - within, now)
+        return [
+            a
+            for a in heads
+            if effective_status(a, now) is AlertStatus.RESOLVED and matches_all(matchers, a.labels)
+        ]
+
+    def history(self, fingerprint: str, limit: int = 100) -> list[store.EventRow]:
+        """What sources said about ``fingerprint``, newest first, without the re-sends that
+        changed nothing (its receive count says how many there were)."""
+        with self.db.read() as conn:
+            return store.events_of(conn, fingerprint, skip_outcomes=("unchanged",), limit=limit)
+
+    def incidents_of(self, fingerprint: str) -> list[Incident]:
+        """The incidents ``fingerprint``'s alerts were part of, latest first."""
+        with self.db.read() as conn:
+            found = (incident_store.get(conn, i) for i in store.incident_ids_of(conn, fingerprint))
+            return [i for i in found if i is not None]
 
     def list(self, query: AlertQuery) -> list[tuple[Alert, AlertStatus]]:
         """Each fingerprint's latest alert that matches, with its status as of now."""

@@ -3,7 +3,7 @@ each command one transaction, then the engine is woken for what it made due."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,19 +11,22 @@ from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.action_tokens import ActionClaim, TokenError, sign, verify
+from tocsin.domain.alerts import Alert
+from tocsin.domain.escalation import policy_from_snapshot
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
-from tocsin.notify.paging import LINK_LIFETIME
+from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, LINK_LIFETIME
+from tocsin.store import alerts as alert_store
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
 from tocsin.store.database import Database
 from tocsin.store.incidents import Event, IncidentAlert
 from tocsin.store.messages import Message
 
-__all__ = ["IncidentService", "IncidentView"]
+__all__ = ["Escalation", "IncidentDetail", "IncidentService", "IncidentView"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,32 @@ class IncidentView:
     alerts: list[IncidentAlert]
     timeline: list[Event]
     pages: list[Message]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Where an incident is on its escalation policy, and when the engine acts next."""
+
+    policy: str | None
+    #: The level that fires next, counting from 1 (past ``levels``: none left).
+    next_level: int
+    levels: int
+    #: Who the next level pages (e.g. "schedule primary").
+    next_targets: tuple[str, ...]
+    #: When the next level fires (None: it is not planned, e.g. acknowledged).
+    due_at: datetime | None
+    #: When an acknowledgement (or snooze) runs out and paging starts again.
+    ack_timeout_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    """An incident's page: its view, each linked alert as last received (labels and
+    annotations, by fingerprint), and its escalation."""
+
+    view: IncidentView
+    alerts: Mapping[str, Alert]
+    escalation: Escalation
 
 
 class IncidentService:
@@ -77,6 +106,8 @@ class IncidentService:
         since: datetime | None = None,
         search: str | None = None,
         limit: int = 100,
+        until: datetime | None = None,
+        before_id: int | None = None,
     ) -> list[Incident]:
         for s in statuses or ():
             if s not in {x.value for x in Status}:
@@ -92,17 +123,49 @@ class IncidentService:
                 since=since,
                 search=search,
                 limit=limit,
+                until=until,
+                before_id=before_id,
             )
+
+    def services(self) -> list[str]:
+        """The services incidents have named (suggestions for a filter)."""
+        with self.db.read() as conn:
+            return store.services(conn)
 
     def view(self, incident_id: int) -> IncidentView:
         with self.db.read() as conn:
-            incident = self.desk.get(conn, incident_id)
-            return IncidentView(
-                incident,
-                store.alerts_of(conn, [incident_id])[incident_id],
-                store.events(conn, incident_id),
-                list(reversed(message_store.recent(conn, incident_id=incident_id, limit=500))),
+            return self._view(conn, incident_id)
+
+    def _view(self, conn: Connection, incident_id: int) -> IncidentView:
+        return IncidentView(
+            self.desk.get(conn, incident_id),
+            store.alerts_of(conn, [incident_id])[incident_id],
+            store.events(conn, incident_id),
+            list(reversed(message_store.recent(conn, incident_id=incident_id, limit=500))),
+        )
+
+    def detail(self, incident_id: int) -> IncidentDetail:
+        """Everything an incident's page shows, read in one transaction."""
+        with self.db.read() as conn:
+            view = self._view(conn, incident_id)
+            incident = view.incident
+            alerts = alert_store.load_heads(conn, [a.fingerprint for a in view.alerts])
+            snapshot = store.policy_snapshot(conn, incident_id)
+            levels = policy_from_snapshot(snapshot).levels if snapshot else ()
+            targets = (
+                tuple(str(t) for t in levels[incident.level].targets)
+                if incident.level < len(levels)
+                else ()
             )
+            escalation = Escalation(
+                incident.policy,
+                incident.level + 1,
+                len(levels),
+                targets,
+                store.timer_due(conn, incident_id, ESCALATE),
+                store.timer_due(conn, incident_id, ACK_TIMEOUT),
+            )
+        return IncidentDetail(view, alerts, escalation)
 
     @staticmethod
     def _severity(text: str, field: str) -> Severity:
@@ -286,6 +349,22 @@ class IncidentService:
             return delivery_receipt(conn, key, status, error, self.clock.now())
 
     # -- used by the API for the timeline's answer --------------------------------------------
+
+    def open_board(self, per_severity: int) -> list[tuple[Severity, int, list[Incident]]]:
+        """Per severity: how many incidents are open, and the newest ``per_severity``."""
+        statuses = [s.value for s in Status if s.is_open]
+        with self.db.read() as conn:
+            counts = store.count_by_severity(conn, statuses)
+            return [
+                (
+                    s,
+                    counts.get(s.value, 0),
+                    store.listing(conn, statuses=statuses, severities=[s.value], limit=per_severity)
+                    if counts.get(s.value)
+                    else [],
+                )
+                for s in Severity
+            ]
 
     def recent_activity(self, limit: int = 20) -> list[Event]:
         """The newest timeline entries across incidents, newest first."""

@@ -65,6 +65,13 @@ class PeopleService:
     def policies(self) -> list[EscalationPolicy]:
         return sorted(self._config().escalation_policies.values(), key=lambda p: p.name)
 
+    def policy_receivers(self) -> dict[str, list[str]]:
+        """The receivers that page through each escalation policy, by policy name."""
+        out: dict[str, list[str]] = {}
+        for receiver, policy in sorted(self._config().receiver_policies.items()):
+            out.setdefault(policy, []).append(receiver)
+        return out
+
     def test_page(self, user_id: str) -> list[TestPageResult]:
         """Send a test notification over each of the person's contact methods now; each
         attempt is recorded in the delivery log as a ``test`` message."""

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
+    and_,
     bindparam,
     delete,
     func,
@@ -20,17 +21,20 @@ from sqlalchemy import (
 
 from tocsin.domain.alerts import Alert, AlertStatus, Resolution
 from tocsin.store.bulk import Bulk
-from tocsin.store.tables import alert_events, alerts
+from tocsin.store.tables import alert_events, alerts, incident_alerts
 
 __all__ = [
     "EventRow",
     "delete_events_before",
     "delete_resolved_before",
+    "events_of",
     "find_by_uid",
+    "incident_ids_of",
     "insert_alerts",
     "insert_events",
     "list_heads",
     "load_heads",
+    "resolved_heads",
     "open_expired",
     "state_changes",
     "reserve_ids",
@@ -260,3 +264,66 @@ def started_between(
         .limit(limit)
     )
     return [_to_alert(row) for row in conn.execute(query).mappings()]
+
+
+def resolved_heads(conn: Connection, since: datetime, now: datetime) -> list[Alert]:
+    """Each fingerprint's latest alert if it stopped firing in [since, now]: resolved then,
+    or still marked open with an endsAt that has passed; most recently resolved first."""
+    query = (
+        select(alerts)
+        .where(
+            alerts.c.head_key.is_not(None),
+            or_(
+                and_(
+                    alerts.c.status == AlertStatus.RESOLVED.value,
+                    alerts.c.resolved_at >= since,
+                ),
+                and_(
+                    alerts.c.status != AlertStatus.RESOLVED.value,
+                    alerts.c.ends_at >= since,
+                    alerts.c.ends_at <= now,
+                ),
+            ),
+        )
+        .order_by(alerts.c.starts_at.desc(), alerts.c.id.desc())
+    )
+    return [_to_alert(row) for row in conn.execute(query).mappings()]
+
+
+def events_of(
+    conn: Connection,
+    fingerprint: str,
+    *,
+    skip_outcomes: Iterable[str] = (),
+    limit: int = 100,
+) -> list[EventRow]:
+    """What sources said about the alerts of ``fingerprint`` (every firing of it), newest
+    first; events that matched no stored alert are not kept per alert, so not here."""
+    ids = select(alerts.c.id).where(alerts.c.fingerprint == fingerprint)
+    query = select(alert_events).where(alert_events.c.alert_id.in_(ids))
+    skipped = list(skip_outcomes)
+    if skipped:
+        query = query.where(alert_events.c.outcome.not_in(skipped))
+    query = query.order_by(alert_events.c.received_at.desc(), alert_events.c.id.desc()).limit(limit)
+    return [
+        EventRow(
+            r["alert_id"],
+            r["fingerprint"],
+            r["integration_id"],
+            r["received_at"],
+            r["action"],
+            r["outcome"],
+            r["payload"],
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+def incident_ids_of(conn: Connection, fingerprint: str) -> list[int]:
+    """The incidents an alert of ``fingerprint`` belongs or belonged to, latest first."""
+    query = (
+        select(incident_alerts.c.incident_id)
+        .where(incident_alerts.c.fingerprint == fingerprint)
+        .order_by(incident_alerts.c.added_at.desc(), incident_alerts.c.incident_id.desc())
+    )
+    return list(conn.execute(query).scalars())

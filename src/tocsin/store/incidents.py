@@ -12,7 +12,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
-from tocsin.store.tables import incident_alerts, incident_events, incidents, round_robin
+from tocsin.store.tables import (
+    incident_alerts,
+    incident_events,
+    incidents,
+    round_robin,
+    timers,
+)
 
 __all__ = [
     "Event",
@@ -20,6 +26,7 @@ __all__ = [
     "add_event",
     "alerts_of",
     "by_reply_code",
+    "count_by_severity",
     "create",
     "events",
     "get",
@@ -27,8 +34,10 @@ __all__ = [
     "open_by_group",
     "recent_events",
     "rr_counter",
+    "services",
     "set_alerts",
     "set_rr_counter",
+    "timer_due",
     "update_incident",
 ]
 
@@ -170,7 +179,11 @@ def listing(
     since: datetime | None = None,
     search: str | None = None,
     limit: int = 100,
+    until: datetime | None = None,
+    before_id: int | None = None,
 ) -> list[Incident]:
+    """Incidents matching every filter given, newest first. ``since``/``until``: opened in
+    [since, until); ``before_id``: only older than that incident (the next page)."""
     query = select(incidents)
     if statuses:
         query = query.where(incidents.c.status.in_(list(statuses)))
@@ -182,6 +195,10 @@ def listing(
         query = query.where(incidents.c.team == team)
     if since is not None:
         query = query.where(incidents.c.created_at >= since)
+    if until is not None:
+        query = query.where(incidents.c.created_at < until)
+    if before_id is not None:
+        query = query.where(incidents.c.id < before_id)
     if search:
         like = f"%{search.lower()}%"
         query = query.where(
@@ -191,6 +208,36 @@ def listing(
         )
     query = query.order_by(incidents.c.id.desc()).limit(limit)
     return [_incident(r) for r in conn.execute(query).mappings()]
+
+
+def count_by_severity(conn: Connection, statuses: Collection[str]) -> dict[str, int]:
+    """How many incidents in ``statuses`` there are of each severity."""
+    rows = conn.execute(
+        select(incidents.c.severity, func.count())
+        .where(incidents.c.status.in_(list(statuses)))
+        .group_by(incidents.c.severity)
+    )
+    return {str(severity): int(n) for severity, n in rows}
+
+
+def services(conn: Connection, limit: int = 500) -> list[str]:
+    """The services incidents have named, in order (for a filter's suggestions)."""
+    rows = conn.execute(
+        select(incidents.c.service)
+        .where(incidents.c.service.is_not(None))
+        .distinct()
+        .order_by(incidents.c.service)
+        .limit(limit)
+    )
+    return [r[0] for r in rows if r[0]]
+
+
+def timer_due(conn: Connection, incident_id: int, kind: str) -> datetime | None:
+    """When the engine's ``kind`` timer for the incident is due (None: there is none)."""
+    due: datetime | None = conn.execute(
+        select(timers.c.due_at).where(timers.c.kind == kind, timers.c.key == str(incident_id))
+    ).scalar_one_or_none()
+    return due
 
 
 def by_reply_code(conn: Connection, code: str) -> Incident | None:

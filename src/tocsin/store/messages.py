@@ -112,12 +112,18 @@ def recent(
     limit: int = 50,
     *,
     incident_id: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
 ) -> list[Message]:
     query = select(table)
     if user is not None:
         query = query.where(table.c.user_id == user)
     if incident_id is not None:
         query = query.where(table.c.incident_id == incident_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    if kind is not None:
+        query = query.where(table.c.kind == kind)
     query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
     return [_row(r) for r in conn.execute(query).mappings()]
 

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.domain.incidents import Incident, Severity, Status
+from tocsin.domain.incidents import Incident, Severity
 from tocsin.domain.schedules import oncall_at, shifts
 from tocsin.services.alert_views import AlertView
 from tocsin.services.runtime import Runtime
@@ -22,7 +22,8 @@ from tocsin.web.session import Viewer, runtime_of, viewing
 __all__ = ["router"]
 
 router = web_router()
-OPEN = [Status.TRIGGERED.value, Status.ACKNOWLEDGED.value, Status.MITIGATED.value]
+#: The board lists this many open incidents of each severity (and links to the rest).
+PER_SEVERITY = 10
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class OnCallNow:
 
 @dataclass(frozen=True)
 class Board:
-    by_severity: list[tuple[Severity, list[Incident]]]
+    #: Per severity: how many are open, and the newest of them.
+    by_severity: list[tuple[Severity, int, list[Incident]]]
     oncall: list[OnCallNow]
     firing: list[AlertView]
     suppressed: int
@@ -43,8 +45,7 @@ class Board:
 
 
 def board(runtime: Runtime, now: datetime) -> Board:
-    incidents = runtime.incidents.incidents(statuses=OPEN, limit=500)
-    by_severity = [(s, [i for i in incidents if i.severity == s]) for s in Severity]
+    by_severity = runtime.incidents.open_board(PER_SEVERITY)
     oncall = []
     for name, schedule in sorted(runtime.schedules.all(from_=now).items()):
         ahead = shifts(schedule, now, now + timedelta(days=14))
@@ -68,5 +69,5 @@ def board(runtime: Runtime, now: datetime) -> Board:
 async def home(request: Request, viewer: Annotated[Viewer, Depends(viewing)]) -> Response:
     runtime = runtime_of(request)
     found = await run_in_threadpool(board, runtime, runtime.clock.now())
-    open_count = sum(len(found) for _, found in found.by_severity)
+    open_count = sum(count for _, count, _ in found.by_severity)
     return page(request, "home.html", viewer, title="Home", board=found, open_count=open_count)
