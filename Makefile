@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/notify_latency.py
 	$(BIN)/python bench/schedules.py
 	$(BIN)/python bench/escalation.py
+	$(BIN)/python bench/web.py --postgres $(TOCSIN_TEST_POSTGRES_URL)
 
 clean:
 	rm -rf $(VENV) tocsin-data .pytest_cache .mypy_cache .ruff_cache

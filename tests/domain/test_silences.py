@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tocsin.domain.matchers import parse_matchers
 from tocsin.domain.silences import Silence, Silencer, SilenceState, silence_problems
@@ -59,3 +61,30 @@ def test_invalid_silences(matchers: str, start: datetime, end: datetime, problem
 
 def test_a_valid_silence_has_no_problems() -> None:
     assert silence_problems(tuple(parse_matchers('job="api", env=~".*"')), T0, T0 + H) == []
+
+
+_OPS = ["=", "!=", "=~", "!~"]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["a", "b", "c"]),
+                st.sampled_from(_OPS),
+                st.sampled_from(["", "x", "y", "x|y", ".*"]),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        max_size=8,
+    ),
+    st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["x", "y", "z"])),
+)
+def test_the_silencer_index_finds_exactly_the_silences_that_match(specs, labels):
+    silences = [
+        silence(f"s{i}", ", ".join(f'{n}{op}"{v}"' for n, op, v in spec))
+        for i, spec in enumerate(specs)
+    ]
+    expected = [s.id for s in silences if s.mutes(labels, T0)]
+    assert Silencer(silences).silenced_by(labels, T0) == expected

@@ -17,6 +17,7 @@ __all__ = [
     "Handoff",
     "Turn",
     "gaps",
+    "gaps_between",
     "handoffs",
     "hours_on_call",
     "total_hours",
@@ -52,9 +53,14 @@ def with_overrides(schedule: Schedule, extra: Iterable[Override]) -> Schedule:
 
 def gaps(schedule: Schedule, start: datetime, end: datetime) -> list[Gap]:
     """The uncovered parts of [start, end), in order: the complement of the final shifts."""
+    return gaps_between(shifts(schedule, start, end), start, end)
+
+
+def gaps_between(found: Sequence[Shift], start: datetime, end: datetime) -> list[Gap]:
+    """The parts of [start, end) that ``found`` (final shifts, in order) leaves uncovered."""
     out: list[Gap] = []
     at = start
-    for shift in shifts(schedule, start, end):
+    for shift in found:
         if shift.start > at:
             out.append(Gap(at, shift.start))
         at = shift.end

@@ -178,10 +178,11 @@ def _in_window(layer: Layer, zone: ZoneInfo, t: datetime) -> bool:
     if not layer.restrictions:
         return True
     today = local(t, zone).date()
-    # A window may last up to a week, so one that began eight days ago may still be open.
-    return any(
-        start <= t < end for start, end in _windows(layer, zone, today - timedelta(days=8), today)
-    )
+    # A window that began on an earlier day may still be open: look back as many days as
+    # the longest window lasts, and two more (its start time within the day, and a DST
+    # hour), instead of the whole week a window may last.
+    back = timedelta(days=max(r.duration for r in layer.restrictions).days + 2)
+    return any(start <= t < end for start, end in _windows(layer, zone, today - back, today))
 
 
 def _active(layer: Layer, zone: ZoneInfo, t: datetime) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from tocsin.domain.coverage import Gap, Handoff, Turn, gaps, handoffs, turn_at
+from tocsin.domain.coverage import Gap, Handoff, Turn, gaps_between, handoffs, turn_at
 from tocsin.domain.schedules import Schedule, Shift, shifts
 from tocsin.domain.wallclock import resolve_first
 
@@ -221,7 +221,7 @@ def view(
         rows.append(Row("Overrides", y, blocks))
         y += ROW + ROW_GAP
     final = shifts(schedule, start, end)
-    holes = gaps(schedule, start, end)
+    holes = gaps_between(final, start, end)
     slots = _slots(final, holes, link)
     blocks = tuple(block(s.user, s.start, s.end, s.href, "") for s in slots)
     y += ROW_GAP
@@ -245,7 +245,10 @@ def view(
         days=tuple(day_list),
         now_x=x_of(now) if start <= now < end else None,
     )
-    ahead = [h for h in handoffs(schedule, now, max(end, now + timedelta(days=days))) if h.at > now]
+    handoff = _next_handoff(slots, now)
+    if handoff is None:  # none in the drawn days: look as far again beyond them
+        later = handoffs(schedule, end, end + timedelta(days=days))
+        handoff = later[0] if later else None
     return ScheduleView(
         name=schedule.name,
         zone=schedule.zone,
@@ -253,8 +256,17 @@ def view(
         slots=slots,
         gaps=tuple(s for s in slots if s.user is None),
         now=turn_at(schedule, now),
-        handoff=ahead[0] if ahead else None,
+        handoff=handoff,
     )
+
+
+def _next_handoff(slots: Sequence[Slot], now: datetime) -> Handoff | None:
+    """The first change of who is on call after ``now``, among the drawn slots (shifts and
+    gaps, in order, back to back)."""
+    for before, after in zip(slots, slots[1:], strict=False):
+        if after.start > now and before.user != after.user:
+            return Handoff(after.start, before.user, after.user)
+    return None
 
 
 def _slots(

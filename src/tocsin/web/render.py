@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from tocsin.web.session import Viewer
 
-__all__ = ["HEADERS", "ago", "duration", "page", "when"]
+__all__ = ["HEADERS", "ago", "duration", "label_list", "moment_of", "page", "when"]
 
 HERE = Path(__file__).parent
 UTC = ZoneInfo("UTC")
@@ -66,6 +68,31 @@ def when(at: datetime | None, zone: ZoneInfo = UTC, now: datetime | None = None)
     return local.strftime("%a %d %b %H:%M")
 
 
+def label_list(labels: Mapping[str, str], skip: Collection[str] = ()) -> Markup:
+    """An alert's labels as a list of ``name="value"`` (a function, not a macro: pages list
+    hundreds of alerts, and this is the hot spot of rendering them)."""
+    items = "".join(
+        f'<li>{escape(k)}="{escape(v)}"</li>' for k, v in sorted(labels.items()) if k not in skip
+    )
+    return Markup(f'<ul class="labels" aria-label="Labels">{items}</ul>')
+
+
+def moment_of(zone: ZoneInfo, now: datetime) -> Callable[[datetime | None], Markup]:
+    """``moment(at)`` for templates: the time in the viewer's zone, with the ISO time in a
+    tooltip and how long ago it was."""
+
+    def moment(at: datetime | None) -> Markup:
+        if at is None:
+            return Markup("")
+        stamp = at.isoformat()
+        return Markup(
+            f'<time datetime="{stamp}" title="{stamp}">{escape(when(at, zone, now))}</time> '
+            f'<span class="muted">({escape(ago(at, now))})</span>'
+        )
+
+    return moment
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -75,6 +102,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["duration"] = duration
+    env.globals["label_list"] = label_list
     return env
 
 
@@ -107,6 +135,7 @@ def page(
         zone=zone,
         when=local,
         ago=lambda at: ago(at, now),
+        moment=moment_of(zone, now),
         csrf=viewer.csrf if viewer is not None else "",
         path=request.url.path,
         **context,
