@@ -28,3 +28,14 @@ def test_alert_pages_primary_then_secondary_until_someone_acknowledges(pager: An
     assert kinds[:2] == ["opened", "alert-fired"]
     assert kinds.count("escalated") == 2 and "acknowledged" in kinds
     assert p.only().status.value == "acknowledged"
+
+
+def test_a_channel_post_links_to_the_incident_page_in_the_web_ui(pager: Any) -> None:
+    p = pager()
+    p.alert()
+    posts = [r for r in p.server.requests if r.path.startswith("/slack/")]
+    assert posts, "the channel heard nothing"
+    body = posts[0].body.decode()
+    # People in the channel open the page (signing in first), not the token-protected API.
+    assert "http://tocsin.test/incidents/1" in body
+    assert "/api/incidents/" not in body

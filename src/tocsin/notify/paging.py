@@ -88,7 +88,8 @@ class Paging:
     # -- links -------------------------------------------------------------------------------
 
     def link(self, incident_id: int) -> str:
-        return f"{self.external_url}/api/incidents/{incident_id}"
+        """The incident's page in the web UI (signing in first, if need be)."""
+        return f"{self.external_url}/incidents/{incident_id}"
 
     def action_url(self, incident_id: int, user: str, action: str, now: datetime) -> str:
         token = sign(
