@@ -261,3 +261,14 @@ def test_the_accessibility_checker_finds_what_it_is_for():
     assert "the page has 2 h1 headings (it needs exactly one)" in problems
     assert "the first heading is h2, not h1" in problems
     assert "heading h4 follows h1: a level is skipped" in problems
+
+
+def test_search_takes_percent_and_underscore_as_typed(web):
+    w = web()
+    w.sign_in("ann")
+    for title in ("CPU at 100% on db-1", "disk_full on db-2", "diskXfull on db-3"):
+        w.runtime.incidents.declare(title=title, severity="SEV3", actor="ann")
+    text = w.client.get("/incidents", params={"q": "disk_full"}).text
+    assert "disk_full on db-2" in text and "diskXfull" not in text
+    text = w.client.get("/incidents", params={"q": "100%"}).text
+    assert "CPU at 100% on db-1" in text and "disk_full" not in text

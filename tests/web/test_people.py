@@ -258,3 +258,15 @@ def test_only_the_person_can_change_their_password(web):
     assert 'action="/people/bob/password"' not in w.client.get("/people/bob").text
     w.client.cookies.clear()
     assert w.sign_in("bob", PASSWORD).status_code == 303
+
+
+def test_masked_addresses_hide_credentials_and_ntfy_topics():
+    from tocsin.web.contact_words import shown
+
+    assert shown("webhook_url", "https://user:s3cret@hooks.example:8443/T0/abc", False) == (
+        "https://hooks.example:8443/…",
+        True,
+    )
+    assert shown("ntfy_topic", "ann-pages-7f3k", False) == ("an…", True)
+    assert shown("push", "ann-pages-7f3k", True) == ("ann-pages-7f3k", False)
+    assert shown("webhook", "http://[oops", False) == ("…", True)

@@ -131,3 +131,49 @@ def test_sessions_end_after_a_week_idle(web):
     assert w.client.get("/").status_code == 200  # seen yesterday: still on
     w.harness.clock.advance(timedelta(days=7, minutes=1))
     assert w.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_email_someone_puts_on_their_profile_does_not_take_over_anothers_sign_in(web):
+    w = web()
+    w.account("bob")
+    w.runtime.accounts.save_profile("ann", {"email": "bob@example.com"})
+    w.runtime.accounts.set_password("ann", "anns own password")
+    form = w.client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    r = w.client.post(
+        "/login",
+        data={"login": "bob@example.com", "password": PASSWORD, "csrf": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303  # bob, by the email in the configuration file
+    assert "Bob Example" in w.client.get("/").text
+
+
+def test_forms_behind_a_reverse_proxy_pass_the_origin_check(routed, receiver):
+    from tests.web.conftest import CONFIG, Web
+
+    harness = routed(CONFIG.format(url=receiver.url, extra=""))
+    harness.runtime.settings.external_url = "https://tocsin.example.com"
+    w = Web(harness)
+    w.sign_in("ann")
+    r = w.client.post(
+        "/logout",
+        data={"csrf": w.csrf()},
+        headers={"Origin": "https://tocsin.example.com", "Host": "127.0.0.1:8080"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_creating_an_account_twice_is_refused_and_keeps_the_admin(web):
+    from tocsin.errors import InputError
+
+    w = web()
+    w.runtime.accounts.create("root", PASSWORD, admin=True)
+    try:
+        w.runtime.accounts.create("root", "another password")
+    except InputError as exc:
+        assert "already has an account" in str(exc)
+    else:
+        raise AssertionError("a second create was accepted")
+    assert w.runtime.accounts.account("root").admin

@@ -271,7 +271,9 @@ class Paging:
             users: tuple[str, ...] = (policy.owner,)
             who = f"its owner {policy.owner}"
         else:
-            users = tuple(u.id for u in config.users.values() if u.admin)
+            # Admins who can be reached (one made only to sign in to the web UI has no
+            # contact method and is not paged).
+            users = tuple(u.id for u in config.users.values() if u.admin and u.methods)
             who = "the admins " + ", ".join(users)
         if not users:
             store.add_event(

@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,6 +25,7 @@ from tocsin.config.validation import field_path
 from tocsin.domain.users import User
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
+from tocsin.services.throttle import Throttle
 from tocsin.store import accounts as store
 from tocsin.store.accounts import Account
 from tocsin.store.database import Database
@@ -83,6 +84,21 @@ def merge_people(
     return replace(file, users=users)
 
 
+def _verify(stored: str | None, password: str) -> bool:
+    """Whether ``password`` is the one ``stored`` was hashed from. Without an account the
+    check runs against a dummy hash, so a wrong name costs the same time as a wrong
+    password."""
+    try:
+        _hasher.verify(stored or _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None
+
+
+def _same(email: str | None, wanted: str) -> bool:
+    return bool(email) and str(email).lower() == wanted
+
+
 class AccountService:
     def __init__(
         self,
@@ -90,12 +106,15 @@ class AccountService:
         clock: Clock,
         config: Callable[[], RoutingConfig | None],
         on_change: Callable[[dict[str, Account]], None] = lambda accounts: None,
+        file: Callable[[], RoutingConfig | None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.config = config
         self.on_change = on_change
-        self._failures: dict[str, list[datetime]] = {}
+        #: The configuration file's own (``config`` has what people set on top).
+        self.file = file or config
+        self._throttle = Throttle(MAX_FAILURES, THROTTLE_WINDOW)
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -124,14 +143,30 @@ class AccountService:
         name: str = "",
         email: str | None = None,
     ) -> Account:
-        """Make (or update) the account of ``user_id``: a configured user, or a new person."""
+        """Let ``user_id`` sign in: a configured user, or a new person. Someone who already
+        has a password is refused (``set_password`` changes it)."""
         if not re.match(USER_ID, user_id):
             raise InputError(FieldProblem("user", f"{user_id!r} is not a valid user id"))
         hashed = self._hash(password)
         now = self.clock.now()
         with self.db.write() as conn:
+            existing = store.get(conn, user_id)
+            if existing is not None and existing.password_hash:
+                raise InputError(
+                    FieldProblem(
+                        "user",
+                        f"{user_id} already has an account: `tocsin user password {user_id}` "
+                        "sets a new password",
+                    )
+                )
             store.save(
-                conn, user_id, now, admin=admin, name=name, email=email, password_hash=hashed
+                conn,
+                user_id,
+                now,
+                admin=admin or bool(existing and existing.admin),
+                name=name or (existing.name if existing else ""),
+                email=email or (existing.email if existing else None),
+                password_hash=hashed,
             )
             store.delete_sessions_of(conn, user_id)
             account = store.get(conn, user_id)
@@ -160,22 +195,14 @@ class AccountService:
         the new session returned (its cookie's token and the session), so it stays signed
         in. Wrong current passwords count towards the sign-in throttle."""
         now = self.clock.now()
-        recent = [t for t in self._failures.get(user_id, []) if now - t < THROTTLE_WINDOW]
-        if len(recent) >= MAX_FAILURES:
+        if not self._throttle.attempt(user_id, now):
             raise InputError(
                 FieldProblem(
                     "current_password", "too many wrong passwords: try again in 15 minutes"
                 )
             )
         account = self.account(user_id)
-        stored = account.password_hash if account else None
-        try:
-            _hasher.verify(stored or _DUMMY, current)
-            ok = stored is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            self._failures[user_id] = [*recent, now]
+        if not _verify(account.password_hash if account else None, current):
             raise InputError(FieldProblem("current_password", "is not your current password"))
         if new == current:
             raise InputError(FieldProblem("new_password", "is the same as the current one"))
@@ -185,7 +212,7 @@ class AccountService:
             raise InputError(
                 FieldProblem("new_password", f"must be at least {MIN_PASSWORD} characters")
             ) from None
-        self._failures.pop(user_id, None)
+        self._throttle.succeeded(user_id)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         with self.db.write() as conn:
@@ -212,19 +239,11 @@ class AccountService:
         with self.db.read() as conn:
             account = store.get(conn, login) or self._by_email(conn, login)
         key = account.user_id if account else login.lower()
-        recent = [t for t in self._failures.get(key, []) if now - t < THROTTLE_WINDOW]
-        if len(recent) >= MAX_FAILURES:
+        if not self._throttle.attempt(key, now):
             raise Unauthorized("too many wrong passwords: try again in 15 minutes")
-        stored = account.password_hash if account else None
-        try:
-            _hasher.verify(stored or _DUMMY, password)
-            ok = stored is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok or account is None:
-            self._failures[key] = [*recent, now]
+        if account is None or not _verify(account.password_hash, password):
             raise Unauthorized("wrong user or password")
-        self._failures.pop(key, None)
+        self._throttle.succeeded(key)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         with self.db.write() as conn:
@@ -232,14 +251,16 @@ class AccountService:
         return token, self._signed_in(account.user_id, csrf)
 
     def _by_email(self, conn: Any, login: str) -> Account | None:
+        """The account of the one person with this email in the configuration file or on
+        their account (not an email someone put on their own profile: that would let
+        anyone take over another's sign-in name). Several people: nobody."""
         if "@" not in login:
             return None
-        config = self.config()
-        people = config.users.values() if config else ()
-        for person in people:
-            if person.email and person.email.lower() == login.lower():
-                return store.get(conn, person.id)
-        return None
+        wanted = login.lower()
+        file = self.file()
+        found = {p.id for p in (file.users.values() if file else ()) if _same(p.email, wanted)}
+        found |= {a.user_id for a in store.all_accounts(conn) if _same(a.email, wanted)}
+        return store.get(conn, found.pop()) if len(found) == 1 else None
 
     def session(self, token: str | None) -> SignedIn | None:
         """The session a cookie's token names, if it has not ended."""

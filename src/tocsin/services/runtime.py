@@ -80,16 +80,20 @@ class Current:
         self.file = routing
         self.accounts: Mapping[str, Account] = {}
         self.routing = routing
+        # A reload and the people watcher may both swap: each merge sees the other's part.
+        self._lock = threading.Lock()
 
     def set_file(self, routing: RoutingConfig | None) -> None:
-        self.file = routing
-        self.routing = merge_people(routing, self.accounts)
+        with self._lock:
+            self.file = routing
+            self.routing = merge_people(routing, self.accounts)
 
     def set_accounts(self, accounts: Mapping[str, Account]) -> None:
-        if accounts == self.accounts:
-            return
-        self.accounts = accounts
-        self.routing = merge_people(self.file, accounts)
+        with self._lock:
+            if accounts == self.accounts:
+                return
+            self.accounts = accounts
+            self.routing = merge_people(self.file, accounts)
 
     def __call__(self) -> RoutingConfig | None:
         return self.routing
@@ -197,7 +201,7 @@ class Runtime:
             people=PeopleService(db, clock, current, messages),
             messages=messages,
             signing_key=signing_key,
-            accounts=AccountService(db, clock, current, current.set_accounts),
+            accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,
             run_engine=run_engine,
         )

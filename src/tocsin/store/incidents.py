@@ -200,10 +200,13 @@ def listing(
     if before_id is not None:
         query = query.where(incidents.c.id < before_id)
     if search:
-        like = f"%{search.lower()}%"
+        # The words as typed: % and _ are letters here, not LIKE's wildcards.
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         query = query.where(
             or_(
-                func.lower(incidents.c.title).like(like), func.lower(incidents.c.summary).like(like)
+                func.lower(incidents.c.title).like(like, escape="\\"),
+                func.lower(incidents.c.summary).like(like, escape="\\"),
             )
         )
     query = query.order_by(incidents.c.id.desc()).limit(limit)

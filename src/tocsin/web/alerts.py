@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -21,6 +21,7 @@ from tocsin.errors import NotFound
 from tocsin.services.alert_views import AlertView
 from tocsin.services.runtime import Runtime
 from tocsin.web import silences
+from tocsin.web.links import web_address
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import Viewer, runtime_of, viewing
@@ -219,16 +220,6 @@ class Annotation:
     text: str
     #: Set when the value is a web address worth following (http or https only).
     href: str | None
-
-
-def web_address(text: str) -> str | None:
-    """``text`` if it is an http(s) address (never javascript: or data:), else None."""
-    value = text.strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def annotation_list(values: dict[str, str]) -> list[Annotation]:

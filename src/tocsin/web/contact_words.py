@@ -63,14 +63,25 @@ def _masked_phone(phone: str) -> str:
 
 
 def _masked_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname  # never the user:password@ part
+        port = parts.port
+    except ValueError:
+        return "…"
+    if not host:
+        return "…"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
+
+
+def _masked_topic(topic: str) -> str:
+    return f"{topic[:2]}…" if len(topic) > 4 else "…"
 
 
 def shown(method: str, address: str | None, full: bool) -> tuple[str, bool]:
-    """``address`` as this viewer may see it, and whether it was shortened. Phone numbers
-    and webhook URLs (whose path is often a secret) are shown in full only to the person
-    themselves and to admins."""
+    """``address`` as this viewer may see it, and whether it was shortened. Phone numbers,
+    webhook URLs (whose path is often a secret) and ntfy topics (a password, in effect) are
+    shown in full only to the person themselves and to admins."""
     if not address:
         return "", False
     if full:
@@ -79,4 +90,7 @@ def shown(method: str, address: str | None, full: bool) -> tuple[str, bool]:
         return _masked_phone(address), True
     if method in (ContactMethod.WEBHOOK.value, "webhook_url"):
         return _masked_url(address), True
+    if method in (ContactMethod.PUSH.value, "ntfy_topic"):
+        # On a public ntfy server whoever knows the topic reads (and sends) the pages.
+        return _masked_topic(address), True
     return address, False

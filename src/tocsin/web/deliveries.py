@@ -23,7 +23,7 @@ from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.messages import Message
 from tocsin.web.contact_words import method_words, shown
 from tocsin.web.render import page
-from tocsin.web.routing import web_router
+from tocsin.web.routing import RowId, web_router
 from tocsin.web.session import Viewer, runtime_of, viewing
 
 __all__ = ["router"]
@@ -200,7 +200,7 @@ def deliveries_page(
 
 @router.get("/deliveries/{delivery_id}")
 def delivery_page(
-    request: Request, delivery_id: int, viewer: Annotated[Viewer, Depends(viewing)]
+    request: Request, delivery_id: RowId, viewer: Annotated[Viewer, Depends(viewing)]
 ) -> Response:
     runtime = runtime_of(request)
     delivery, attempts = runtime.notifications.get(delivery_id)
@@ -220,7 +220,7 @@ def delivery_page(
 
 @router.get("/deliveries/messages/{message_id}")
 def message_page(
-    request: Request, message_id: int, viewer: Annotated[Viewer, Depends(viewing)]
+    request: Request, message_id: RowId, viewer: Annotated[Viewer, Depends(viewing)]
 ) -> Response:
     runtime = runtime_of(request)
     message = runtime.notifications.message(message_id)

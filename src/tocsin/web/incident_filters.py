@@ -77,7 +77,9 @@ class Filters:
         before = None
         if params.get("before", "").strip():
             raw = params.get("before", "").strip()
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 16) or not (
+                1 <= int(raw) <= MAX_ID
+            ):
                 problems.append(FieldProblem("before", f"{raw!r} is not an incident number"))
             else:
                 before = int(raw)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -19,6 +18,7 @@ from tocsin.errors import FieldProblem, NotFound
 from tocsin.services.incidents import IncidentDetail
 from tocsin.store.incidents import IncidentAlert
 from tocsin.web.incident_filters import MAX_ID
+from tocsin.web.links import web_address
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import Viewer, runtime_of, viewing
@@ -59,24 +59,17 @@ def checked_id(incident_id: int) -> int:
     return incident_id
 
 
-def web_url(text: str) -> str | None:
-    """``text`` when it is an http(s) address (never javascript: or the like)."""
-    value = text.strip()
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
-
-
 def _links(alert: Alert | None) -> list[tuple[str, str]]:
     if alert is None:
         return []
     found: list[tuple[str, str]] = []
     for what, keys in (("Runbook", RUNBOOK), ("Dashboard", DASHBOARD)):
         for key in keys:
-            url = web_url(alert.annotations.get(key, ""))
+            url = web_address(alert.annotations.get(key, ""))
             if url:
                 found.append((what, url))
                 break
-    source = web_url(alert.generator_url or "")
+    source = web_address(alert.generator_url or "")
     if source:
         found.append(("Source", source))
     return found

@@ -20,7 +20,7 @@ from tocsin.errors import FieldProblem, InputError
 from tocsin.services.runtime import Runtime
 from tocsin.web.oncall_calendar import stamp
 from tocsin.web.render import page
-from tocsin.web.routing import web_router
+from tocsin.web.routing import RowId, web_router
 from tocsin.web.session import Acting, Viewer, acting, runtime_of, viewing
 
 __all__ = ["parse_local", "router"]
@@ -68,11 +68,13 @@ def parse_local(value: str, zone: ZoneInfo) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        if not 1970 <= parsed.year <= 9000:  # far ends overflow in time zone arithmetic
+            return None
+        if parsed.tzinfo is None:
+            return resolve_first(parsed.replace(second=0, microsecond=0), zone)
+        return parsed.astimezone(zone)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return resolve_first(parsed.replace(second=0, microsecond=0), zone)
-    return parsed
 
 
 def _as_local(value: str, zone: ZoneInfo) -> str:
@@ -172,7 +174,7 @@ def create_override(
 
 @router.post("/oncall/overrides/{override_id}/remove")
 async def remove_override(
-    request: Request, override_id: int, form: Annotated[Acting, Depends(acting)]
+    request: Request, override_id: RowId, form: Annotated[Acting, Depends(acting)]
 ) -> Response:
     removed = await run_in_threadpool(runtime_of(request).schedules.remove_override, override_id)
     return RedirectResponse(f"/oncall#schedule-{quote(removed.schedule)}", 303)

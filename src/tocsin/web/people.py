@@ -21,7 +21,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from tocsin.domain.users import Team, User
 from tocsin.errors import FieldProblem, InputError, NotFound
-from tocsin.services.accounts import IDLE
 from tocsin.services.people import TestPageResult
 from tocsin.services.runtime import Runtime
 from tocsin.store.accounts import Account
@@ -29,7 +28,7 @@ from tocsin.web.contact_words import method_words, rules_text, shown
 from tocsin.web.profile_form import CONTACT_FIELDS, METHOD_CHOICES, URGENCIES, ProfileForm
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
-from tocsin.web.session import COOKIE, Acting, Viewer, acting, runtime_of, secure_cookies, viewing
+from tocsin.web.session import Acting, Viewer, acting, keep_session, runtime_of, viewing
 
 __all__ = ["router"]
 
@@ -101,14 +100,29 @@ def _view(
     )
 
 
+def _person(runtime: Runtime, user_id: str) -> User:
+    """A configured person, else someone who only has an account (NotFound: neither)."""
+    try:
+        return runtime.people.user(user_id)
+    except NotFound:
+        return runtime.accounts.person(user_id)
+
+
+def _teams(runtime: Runtime) -> list[Team]:
+    try:
+        return runtime.people.teams()
+    except NotFound:
+        return []
+
+
 @router.get("/people")
 def people_page(request: Request, viewer: Annotated[Viewer, Depends(viewing)]) -> Response:
     runtime = runtime_of(request)
+    accounts = runtime.accounts.everyone()
     try:
         users, teams = runtime.people.users(), runtime.people.teams()
-    except NotFound:
-        users, teams = [], []
-    accounts = runtime.accounts.everyone()
+    except NotFound:  # no configuration file: the people who can sign in
+        users, teams = [runtime.accounts.person(a) for a in sorted(accounts)], []
     people = [_view(u, viewer, accounts, teams) for u in users]
     return page(request, "people/people.html", viewer, title="People", people=people, teams=teams)
 
@@ -125,8 +139,8 @@ def _person_page(
     status_code: int = 200,
 ) -> Response:
     runtime = runtime_of(request)
-    person = runtime.people.user(user_id)
-    view = _view(person, viewer, runtime.accounts.everyone(), runtime.people.teams())
+    person = _person(runtime, user_id)
+    view = _view(person, viewer, runtime.accounts.everyone(), _teams(runtime))
     editable = _sees_all(viewer, user_id)
     return page(
         request,
@@ -177,7 +191,7 @@ def person_page(
 def _may_edit(runtime: Runtime, form: Acting, user_id: str) -> User:
     """The person whose settings ``form`` changes; 403 unless it is the viewer or they are
     an admin (404 if there is no such person)."""
-    person = runtime.people.user(user_id)
+    person = _person(runtime, user_id)
     if not _sees_all(form.viewer, user_id):
         raise HTTPException(403, "only admins can change someone else's settings")
     return person
@@ -239,12 +253,5 @@ def change_password(
             request, form.viewer, user_id, password_problems=problems, status_code=400
         )
     response = RedirectResponse(f"/people/{user_id}?done=password#password", 303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(IDLE.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
+    keep_session(response, request, token)
     return response

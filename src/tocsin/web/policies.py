@@ -84,7 +84,7 @@ def flows(runtime: Runtime, now: datetime) -> list[Flow]:
         return []
     schedules = runtime.schedules.all(from_=now)
     receivers = runtime.people.policy_receivers()
-    admins = tuple(u.id for u in runtime.people.users() if u.admin)
+    admins = tuple(u.id for u in runtime.people.users() if u.admin and u.methods)
     out = []
     for policy in runtime.people.policies():
         steps = []

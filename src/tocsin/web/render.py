@@ -138,6 +138,10 @@ def page(
         moment=moment_of(zone, now),
         csrf=viewer.csrf if viewer is not None else "",
         path=request.url.path,
+        # Where live regions refresh from: this page, when it was fetched with GET.
+        live_url=str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET"
+        else "",
         **context,
     )
     return HTMLResponse(body, status_code=status_code, headers=HEADERS)

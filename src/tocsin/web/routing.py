@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -16,7 +16,10 @@ from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinEr
 from tocsin.web.render import page
 from tocsin.web.session import SignInNeeded, viewer
 
-__all__ = ["WebRoute", "web_router"]
+__all__ = ["RowId", "WebRoute", "web_router"]
+
+#: A row id in a page's path: a positive integer the databases can hold (JavaScript-safe).
+RowId = Annotated[int, Path(ge=1, le=2**53)]
 
 log = logging.getLogger("tocsin.web")
 

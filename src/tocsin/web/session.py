@@ -11,14 +11,25 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+
+from tocsin.services.accounts import LIFETIME
 
 if TYPE_CHECKING:
     from tocsin.services.runtime import Runtime
 
-__all__ = ["COOKIE", "SignInNeeded", "Viewer", "acting", "secure_cookies", "viewer", "viewing"]
+__all__ = [
+    "COOKIE",
+    "SignInNeeded",
+    "Viewer",
+    "acting",
+    "keep_session",
+    "secure_cookies",
+    "viewer",
+    "viewing",
+]
 
 COOKIE = "tocsin_session"
 
@@ -74,6 +85,20 @@ def secure_cookies(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def keep_session(response: Response, request: Request, token: str) -> None:
+    """Give the browser its session cookie. The server ends an idle session after 7 days;
+    the cookie lives as long as a session can (30 days), so a session in use is not cut off
+    when its cookie would have expired."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
+
+
 async def viewer(request: Request) -> Viewer | None:
     """The signed-in person, or None."""
     if hasattr(request.state, "viewer"):
@@ -102,11 +127,17 @@ async def viewing(request: Request) -> Viewer:
 
 
 def _same_origin(request: Request) -> bool:
+    """The form came from a page of this site: its Origin (when the browser sends one) is
+    the address the request reached, or Tocsin's external URL (behind a reverse proxy the
+    Host header is often the proxy's upstream address)."""
     origin = request.headers.get("origin")
     if not origin or origin == "null":
         return origin is None
-    host = request.headers.get("host", "")
-    return urlsplit(origin).netloc == host
+    sent = urlsplit(origin).netloc
+    if sent == request.headers.get("host", ""):
+        return True
+    external = runtime_of(request).settings.external_url
+    return bool(external) and sent == urlsplit(external).netloc
 
 
 async def acting(request: Request) -> Acting:

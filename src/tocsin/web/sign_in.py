@@ -14,10 +14,17 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.errors import InputError, Unauthorized
-from tocsin.services.accounts import IDLE
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
-from tocsin.web.session import COOKIE, Acting, acting, runtime_of, secure_cookies, viewer
+from tocsin.web.session import (
+    COOKIE,
+    Acting,
+    acting,
+    keep_session,
+    runtime_of,
+    secure_cookies,
+    viewer,
+)
 
 __all__ = ["router"]
 
@@ -82,14 +89,7 @@ async def sign_in(
     except (Unauthorized, InputError) as exc:
         return _form(request, target, str(exc).capitalize() + ".", login)
     response = RedirectResponse(target, 303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(IDLE.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
+    keep_session(response, request, token)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 

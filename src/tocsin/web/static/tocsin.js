@@ -12,7 +12,7 @@
     if (busy) { again = true; return; }
     busy = true;
     try {
-      const response = await fetch(location.href, {
+      const response = await fetch(document.body.dataset.liveUrl, {
         headers: { "X-Tocsin-Live": "1" }, credentials: "same-origin", redirect: "manual",
       });
       if (response.type === "opaqueredirect" || response.status === 401) {
@@ -37,17 +37,32 @@
     }
   }
 
+  // Only pages fetched with GET say where to refresh from (a page answering a form post
+  // has no address to fetch again). A hidden tab lets go of its stream: browsers allow
+  // only a few connections per site, and many open tabs would starve the rest.
   function watch() {
-    if (!regions().length) return;
+    if (!regions().length || !document.body.dataset.liveUrl) return;
     let polling = null;
+    let source = null;
     const poll = () => { if (!polling) polling = setInterval(refresh, 10000); };
-    if (!("EventSource" in window)) { poll(); return; }
-    const source = new EventSource("/ui/live");
-    source.addEventListener("change", refresh);
-    source.addEventListener("open", () => {
-      if (polling) { clearInterval(polling); polling = null; }
+    const stopPolling = () => { if (polling) { clearInterval(polling); polling = null; } };
+    function connect() {
+      if (!("EventSource" in window)) { poll(); return; }
+      source = new EventSource("/ui/live");
+      source.addEventListener("change", refresh);
+      source.addEventListener("open", stopPolling);
+      source.addEventListener("error", poll);
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) {
+        if (source) { source.close(); source = null; }
+        stopPolling();
+      } else if (!source) {
+        connect();
+        refresh();  // catch up on what changed while hidden
+      }
     });
-    source.addEventListener("error", poll);
+    if (!document.hidden) connect();
   }
 
   document.addEventListener("submit", (event) => {
