@@ -22,6 +22,7 @@ profile of that page across threads (needs yappi: ``.venv/bin/pip install yappi`
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import re
 import sys
@@ -309,6 +310,8 @@ def run(db_url: str, folder: Path, args: argparse.Namespace) -> bool:
         runtime.accounts.create("sam", PASSWORD, admin=True)
         print(f"  filled in {time.perf_counter() - started:.1f} s")
         sign_in(client)
+        gc.collect()
+        gc.freeze()  # as the server does once started (api/app.py)
         pages = [
             ("home", "/"),
             ("incidents", "/incidents"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,11 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             runtime.start()
+            # What start-up made (modules, the configuration, templates) lives as long as the
+            # process: out of the collector's way, full collections stay short (they were
+            # the 200-300 ms stalls on pages, bench/web.py).
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
