@@ -46,18 +46,17 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
+from peers import database
 from tocsin.domain.incidents import Severity, Urgency
 from tocsin.notify.incident_desk import Opening
 from tocsin.notify.messages import MESSAGE
@@ -147,26 +146,6 @@ paging:
   ntfy: {{base_url: {url}/ntfy, timeout: 5s}}
   webhook: {{timeout: 5s}}
 """
-
-
-@contextmanager
-def database(postgres: str | None, folder: Path) -> Iterator[str]:
-    """SQLite in ``folder``, or a throwaway database on the PostgreSQL server, dropped after."""
-    if postgres is None:
-        yield f"sqlite:///{folder}/tocsin.db"
-        return
-    admin = create_engine(
-        Settings(database_url=postgres).database_url, isolation_level="AUTOCOMMIT"
-    )
-    name = f"tocsin_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(str(admin.url)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def open_incidents(runtime: Runtime, count: int) -> list[int]:

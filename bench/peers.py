@@ -1,5 +1,5 @@
 """What the benchmarks share: free ports, starting a server and waiting until it is ready,
-and a Tocsin integration token."""
+a Tocsin integration token, and a throwaway database."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
 
-__all__ = ["free_port", "process", "tocsin_token", "wait_ready"]
+from tocsin.settings import Settings
+
+__all__ = ["database", "free_port", "process", "tocsin_token", "wait_ready"]
 
 
 def free_port() -> int:
@@ -65,3 +69,23 @@ def tocsin_token(env: dict[str, str], kind: str = "alertmanager") -> str:
     if found is None:
         sys.exit(f"no token in: {created.stdout}")
     return found.group(0)
+
+
+@contextmanager
+def database(postgres: str | None, folder: Path) -> Iterator[str]:
+    """SQLite in ``folder``, or a throwaway database on the PostgreSQL server, dropped after."""
+    if postgres is None:
+        yield f"sqlite:///{folder}/tocsin.db"
+        return
+    admin = create_engine(
+        Settings(database_url=postgres).database_url, isolation_level="AUTOCOMMIT"
+    )
+    name = f"tocsin_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(str(admin.url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

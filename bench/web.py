@@ -25,55 +25,30 @@ import argparse
 import gc
 import random
 import re
-import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-
-from tocsin.api.app import create_app  # noqa: E402
-from tocsin.cli.demo_sink import demo_config  # noqa: E402
-from tocsin.domain.integrations import IntegrationKind  # noqa: E402
-from tocsin.domain.matchers import parse_matchers  # noqa: E402
-from tocsin.engine.clock import SystemClock  # noqa: E402
-from tocsin.services.runtime import Runtime  # noqa: E402
-from tocsin.settings import Settings  # noqa: E402
-from tocsin.store import tables as t  # noqa: E402
+from peers import database
+from tocsin.api.app import create_app
+from tocsin.cli.demo_sink import demo_config
+from tocsin.domain.integrations import IntegrationKind
+from tocsin.domain.matchers import parse_matchers
+from tocsin.engine.clock import SystemClock
+from tocsin.services.runtime import Runtime
+from tocsin.settings import Settings
+from tocsin.store import tables as t
 
 PASSWORD = "bench password 1"
 SERVICES = [f"svc-{i:02d}" for i in range(20)]
 PEOPLE = ["akiko", "kenji", "jonas", "lena", "maria", "sam"]
 NAMES = ["HighErrorRate", "HighLatency", "InstanceDown", "DiskWillFillIn4Hours", "OOMKilled"]
 TARGET_MS = 100.0
-
-
-@contextmanager
-def database(postgres: str | None, folder: Path) -> Iterator[str]:
-    """SQLite in ``folder``, or a throwaway database on the PostgreSQL server, dropped after."""
-    if postgres is None:
-        yield f"sqlite:///{folder}/tocsin.db"
-        return
-    admin = create_engine(
-        Settings(database_url=postgres).database_url, isolation_level="AUTOCOMMIT"
-    )
-    name = f"tocsin_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(str(admin.url)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(runtime: Runtime, count: int) -> int:
@@ -317,7 +292,7 @@ def run(db_url: str, folder: Path, args: argparse.Namespace) -> bool:
             ("incidents", "/incidents"),
             ("incidents, filtered", "/incidents?status=resolved&severity=SEV2&service=svc-03"),
             ("incidents, search", "/incidents?q=bench+incident+77"),
-            ("incidents, page 40", f"/incidents?before={args.incidents - 2000}"),
+            ("incidents, page 40", f"/incidents?before={args.incidents * 4 // 5}"),
             ("incident page", f"/incidents/{middle}"),
             ("alerts", "/alerts"),
             ("alerts, grouped", "/alerts?group_by=alertname,service"),

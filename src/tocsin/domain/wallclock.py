@@ -10,10 +10,10 @@ forward) resolves to the transition instant, the first instant after the gap. (P
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["local", "resolve_first", "resolve_last"]
+__all__ = ["local", "resolve_first", "resolve_last", "start_of_day"]
 
 
 def _candidates(wall: datetime, zone: ZoneInfo) -> list[datetime]:
@@ -54,6 +54,12 @@ def resolve_last(wall: datetime, zone: ZoneInfo) -> datetime:
     """Window ends: the last occurrence, or the end of the gap."""
     found = _candidates(wall, zone)
     return found[-1] if found else _transition(wall, zone)
+
+
+def start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """When ``day`` begins in ``zone``: its midnight, or the first instant after midnight
+    where the clocks skip it."""
+    return resolve_first(datetime.combine(day, time(0)), zone)
 
 
 def local(instant: datetime, zone: ZoneInfo) -> datetime:

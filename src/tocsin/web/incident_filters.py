@@ -4,13 +4,14 @@ URL people can bookmark and share) and checked, every problem named with its fie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
 from tocsin.domain.incidents import Severity, Status
+from tocsin.domain.wallclock import start_of_day
 from tocsin.errors import FieldProblem, InputError
 
 __all__ = ["MAX_ID", "PAGE_SIZE", "RANGES", "Filters"]
@@ -101,9 +102,9 @@ class Filters:
         """[since, until) of the opening times asked for: custom dates (whole days in
         ``zone``) when given, else the range back from ``now``."""
         if self.from_ or self.to:
-            since = _midnight(date.fromisoformat(self.from_), zone) if self.from_ else None
+            since = start_of_day(date.fromisoformat(self.from_), zone) if self.from_ else None
             until = (
-                _midnight(date.fromisoformat(self.to) + timedelta(days=1), zone)
+                start_of_day(date.fromisoformat(self.to) + timedelta(days=1), zone)
                 if self.to
                 else None
             )
@@ -148,7 +149,3 @@ class Filters:
 
 def _distinct(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), zone)

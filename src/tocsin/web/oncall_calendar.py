@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from tocsin.domain.coverage import Gap, Handoff, Turn, gaps_between, handoffs, turn_at
 from tocsin.domain.schedules import Schedule, Shift, shifts
-from tocsin.domain.wallclock import resolve_first
+from tocsin.domain.wallclock import start_of_day
 
 __all__ = [
     "DAY_CHOICES",
@@ -69,8 +69,8 @@ def override_link(schedule: str, start: datetime, end: datetime, user: str = "")
 def period(now: datetime, zone: ZoneInfo, days: int) -> tuple[datetime, datetime]:
     """From the start of today in ``zone`` to the start of the day ``days`` later."""
     today = now.astimezone(zone).date()
-    first = resolve_first(datetime.combine(today, time(0)), zone)
-    last = resolve_first(datetime.combine(today + timedelta(days=days), time(0)), zone)
+    first = start_of_day(today, zone)
+    last = start_of_day(today + timedelta(days=days), zone)
     return first, last
 
 
@@ -231,8 +231,8 @@ def view(
     day_list = []
     for k in range(days):
         d = (start.astimezone(zone) + timedelta(days=k)).date()
-        a = resolve_first(datetime.combine(d, time(0)), zone)
-        b = resolve_first(datetime.combine(d + timedelta(days=1), time(0)), zone)
+        a = start_of_day(d, zone)
+        b = start_of_day(d + timedelta(days=1), zone)
         # Narrow days say the month only where it starts (and in the first column).
         month = days < 28 or k == 0 or d.day == 1
         label = f"{d.day} {d:%b}" if month else str(d.day)

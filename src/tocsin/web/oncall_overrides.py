@@ -15,15 +15,15 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.domain.coverage import gaps
 from tocsin.domain.schedules import Schedule, shifts
-from tocsin.domain.wallclock import resolve_first
 from tocsin.errors import FieldProblem, InputError
 from tocsin.services.runtime import Runtime
+from tocsin.web.local_time import parse_local
 from tocsin.web.oncall_calendar import stamp
 from tocsin.web.render import page
 from tocsin.web.routing import RowId, web_router
 from tocsin.web.session import Acting, Viewer, acting, runtime_of, viewing
 
-__all__ = ["parse_local", "router"]
+__all__ = ["router"]
 
 router = web_router()
 #: ``datetime-local`` input values, to the minute.
@@ -58,23 +58,6 @@ class Covered:
     user: str | None
     start: datetime
     end: datetime
-
-
-def parse_local(value: str, zone: ZoneInfo) -> datetime | None:
-    """A typed date and time: ``2026-03-01T20:00`` in ``zone`` (a wall time the clocks skip
-    becomes the moment they spring to), or ISO 8601 with an offset. None: not one."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-        if not 1970 <= parsed.year <= 9000:  # far ends overflow in time zone arithmetic
-            return None
-        if parsed.tzinfo is None:
-            return resolve_first(parsed.replace(second=0, microsecond=0), zone)
-        return parsed.astimezone(zone)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _as_local(value: str, zone: ZoneInfo) -> str:

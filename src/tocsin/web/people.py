@@ -100,14 +100,6 @@ def _view(
     )
 
 
-def _person(runtime: Runtime, user_id: str) -> User:
-    """A configured person, else someone who only has an account (NotFound: neither)."""
-    try:
-        return runtime.people.user(user_id)
-    except NotFound:
-        return runtime.accounts.person(user_id)
-
-
 def _teams(runtime: Runtime) -> list[Team]:
     try:
         return runtime.people.teams()
@@ -139,7 +131,7 @@ def _person_page(
     status_code: int = 200,
 ) -> Response:
     runtime = runtime_of(request)
-    person = _person(runtime, user_id)
+    person = runtime.accounts.person(user_id)
     view = _view(person, viewer, runtime.accounts.everyone(), _teams(runtime))
     editable = _sees_all(viewer, user_id)
     return page(
@@ -191,7 +183,7 @@ def person_page(
 def _may_edit(runtime: Runtime, form: Acting, user_id: str) -> User:
     """The person whose settings ``form`` changes; 403 unless it is the viewer or they are
     an admin (404 if there is no such person)."""
-    person = _person(runtime, user_id)
+    person = runtime.accounts.person(user_id)
     if not _sees_all(form.viewer, user_id):
         raise HTTPException(403, "only admins can change someone else's settings")
     return person

@@ -22,6 +22,7 @@ from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.silences import Silence, SilenceState
 from tocsin.errors import InputError, NotFound
 from tocsin.services.alert_views import AlertView
+from tocsin.web.local_time import parse_local
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import Acting, Viewer, acting, runtime_of, viewing
@@ -170,12 +171,10 @@ def check(draft: Draft, now: datetime, zone: ZoneInfo, starts_at: datetime) -> C
         if not draft.ends:
             draft.add("ends", "Choose when the silence ends.")
         else:
-            try:
-                typed = datetime.fromisoformat(draft.ends)
-            except ValueError:
+            ends_at = parse_local(draft.ends, zone)
+            if ends_at is None:
                 draft.add("ends", f"{draft.ends!r} is not a date and time.")
             else:
-                ends_at = typed if typed.tzinfo else typed.replace(tzinfo=zone)
                 if ends_at <= now:
                     draft.add("ends", "The end is in the past: choose a time after now.")
                 elif ends_at <= starts_at:
