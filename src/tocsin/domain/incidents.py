@@ -172,6 +172,8 @@ class Incident:
     updated_at: datetime | None = None
     #: What people reply to an SMS with to act on it ("4 K7Q" acknowledges).
     reply_code: str = ""
+    #: When stakeholders are owed the next update (None: no cadence).
+    next_update_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

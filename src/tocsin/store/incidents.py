@@ -92,6 +92,7 @@ def _incident(row: RowMapping) -> Incident:
         snoozed_until=row["snoozed_until"],
         assignees=tuple(row["assignees"] or ()),
         reply_code=row["reply_code"],
+        next_update_at=row["next_update_at"],
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from tocsin.store.types import JSONMap, UTCDateTime
@@ -25,6 +26,7 @@ __all__ = [
     "delivery_attempts",
     "group_alerts",
     "incident_alerts",
+    "incident_chats",
     "incident_events",
     "incidents",
     "integrations",
@@ -349,6 +351,34 @@ incidents = Table(
     Column("epoch", Integer, nullable=False),
     # A short code people reply to SMS with (unique among open incidents).
     Column("reply_code", String(16), nullable=False, index=True),
+    # When stakeholders are owed the next update (None: no cadence).
+    Column("next_update_at", UTCDateTime, nullable=True),
+)
+
+# An incident's chat room (a Slack channel) or card (a Teams post), kept in step with the
+# incident by the engine: what was created, what the topic and card last said.
+incident_chats = Table(
+    "incident_chats",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("incident_id", Id, nullable=False),
+    # slack or teams
+    Column("provider", String(16), nullable=False),
+    Column("channel_id", String(100), nullable=True),
+    Column("channel_name", String(100), nullable=True),
+    # The card's message: Slack's ts.
+    Column("card_ref", String(100), nullable=True),
+    Column("topic", Text, nullable=True),
+    # A hash of the card as last posted.
+    Column("card_hash", String(64), nullable=True),
+    # Chat user ids invited so far.
+    Column("members", JSONMap, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("synced_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("incident_id", "provider"),
+    Index("ix_incident_chats_channel_id", "channel_id"),
 )
 
 # The timeline: every event of an incident, with who and when.
