@@ -39,6 +39,7 @@ from tocsin.channels.http_config import Duration, StrictModel, read_secret
 from tocsin.channels.ntfy import NTFY_URL, NtfySender
 from tocsin.channels.personal_webhook import WebhookSender
 from tocsin.channels.slack import SLACK_API
+from tocsin.channels.slack_app import SlackApp
 from tocsin.channels.slack_dm import SlackDirect
 from tocsin.channels.sms_gateway import DEFAULT_PARAMS, GatewaySms, GatewayTemplate
 from tocsin.channels.templates import TemplateError
@@ -142,6 +143,8 @@ class Providers:
     twilio_auth_token: str | None = field(default=None, repr=False)
     #: paging.slack.signing_secret, which signs Slack's interactivity requests (buttons).
     slack_signing_secret: str | None = field(default=None, repr=False)
+    #: The Slack app for incident channels, slash commands and events.
+    slack_app: SlackApp | None = None
 
     def sender(self, method: ContactMethod) -> ContactSender | str:
         """The sender for ``method``, or why there is none."""
@@ -249,8 +252,8 @@ def _ntfy(raw: Any, keys: Keys, problem: Problem) -> NtfySender | None:
     )
 
 
-def _slack(raw: Any, keys: Keys, problem: Problem) -> tuple[SlackDirect, str | None] | None:
-    """The sender and the signing secret."""
+def _slack(raw: Any, keys: Keys, problem: Problem) -> tuple[SlackDirect, SlackApp] | None:
+    """The sender and the app (which holds the signing secret)."""
     cfg = _validate(SlackSettings, raw, keys, problem)
     if cfg is None:
         return None
@@ -260,7 +263,11 @@ def _slack(raw: Any, keys: Keys, problem: Problem) -> tuple[SlackDirect, str | N
         problem([*keys, "bot_token"], "is required (or bot_token_file)")
     if token.value is None or not signing.ok:
         return None
-    return SlackDirect(token.value, cfg.api_url, cfg.timeout.total_seconds()), signing.value
+    timeout = cfg.timeout.total_seconds()
+    return (
+        SlackDirect(token.value, cfg.api_url, timeout),
+        SlackApp(token.value, signing.value, cfg.api_url, timeout),
+    )
 
 
 def _webhook(raw: Any, keys: Keys, problem: Problem) -> WebhookSender | None:
@@ -332,7 +339,8 @@ def build_providers(raw: Mapping[str, Any] | None, problem: Problem) -> Provider
         MappingProxyType(senders),
         MappingProxyType(missing),
         twilio_auth_token=twilio[0].account.auth_token if twilio else None,
-        slack_signing_secret=slack[1] if slack else None,
+        slack_signing_secret=slack[1].signing_secret if slack else None,
+        slack_app=slack[1] if slack else None,
     )
 
 

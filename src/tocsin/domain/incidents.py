@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
     "ROLES",
     "Action",
+    "ChatPolicy",
     "Incident",
     "IncidentPolicy",
     "Severity",
+    "SlackRoomPolicy",
     "Status",
     "TransitionError",
     "Urgency",
@@ -94,6 +96,36 @@ def transition(status: Status, action: Action) -> Status:
 
 
 @dataclass(frozen=True)
+class SlackRoomPolicy:
+    """``incidents.slack:``: when and how incident channels are made."""
+
+    #: Severities that get a channel as soon as the incident opens (or is raised to one).
+    severities: frozenset[Severity] = frozenset({Severity.SEV1, Severity.SEV2})
+    prefix: str = "inc"
+    private: bool = False
+    #: Slack user ids invited to every incident channel (an incident-management group).
+    invite: tuple[str, ...] = ()
+    #: A channel told of every new incident channel.
+    announce: str | None = None
+    #: Reacting to a message with this emoji (its name, without colons) puts it on the
+    #: incident's timeline.
+    note_emoji: str = "memo"
+    #: Pinning a message in the channel puts it on the timeline too.
+    pinned_notes: bool = True
+
+
+@dataclass(frozen=True)
+class ChatPolicy:
+    slack: SlackRoomPolicy | None = None
+    #: ``incidents.teams.severities``: severities whose card goes to Teams.
+    teams: frozenset[Severity] = frozenset()
+    #: The Teams incoming webhook (or Workflows) URL the cards go to.
+    teams_url: str | None = field(default=None, repr=False)
+    #: How often stakeholders expect an update, per severity (missing: no cadence).
+    update_every: Mapping[Severity, timedelta] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class IncidentPolicy:
     """``incidents:`` in tocsin.yaml: how alerts become incidents."""
 
@@ -124,6 +156,8 @@ class IncidentPolicy:
     auto_resolve: bool = True
     #: The alert label naming the service.
     service_label: str = "service"
+    #: Chat rooms, Teams cards and the update cadence.
+    chat: ChatPolicy = field(default_factory=lambda: ChatPolicy())
 
 
 def severity_of(labels: Mapping[str, str], policy: IncidentPolicy) -> Severity:

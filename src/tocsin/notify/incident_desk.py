@@ -26,6 +26,7 @@ from tocsin.domain.incidents import (
     transition,
 )
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.paging import ACK_TIMEOUT, ENGINE, ESCALATE, Paging, new_reply_code
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
@@ -123,7 +124,7 @@ class Desk:
                 f"Follows incident #{previous} of the same alert group",
                 {"previous": previous},
             )
-        incident = self.get(conn, incident_id)
+        incident = self._changed(conn, incident_id, now)
         if opening.assignees:
             self.paging.page_users(
                 conn, config, incident, opening.assignees, Position(0, 0), "assignee", now
@@ -140,6 +141,15 @@ class Desk:
                 "No escalation policy: nobody is paged",
                 {},
             )
+        return incident
+
+    def _changed(self, conn: Connection, incident_id: int, now: datetime) -> Incident:
+        """The incident as it now is; its rooms are told, and the severities that get a
+        room by themselves get one."""
+        rooms.touch(conn, incident_id, now)
+        incident = self.get(conn, incident_id)
+        for provider in rooms.wants_room(self.routing(), incident):
+            rooms.request(conn, incident_id, provider, ENGINE, now)
         return incident
 
     def get(self, conn: Connection, incident_id: int, *, lock: bool = False) -> Incident:
@@ -186,7 +196,7 @@ class Desk:
         timeout = self._ack_timeout(conn, incident_id)
         if timeout is not None:
             timer_store.schedule(conn, ACK_TIMEOUT, str(incident_id), now + timeout)
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def _quiet(self, conn: Connection, incident_id: int) -> None:
         """Stop paging: no further levels, unsent pages cancelled."""
@@ -208,7 +218,7 @@ class Desk:
         text = f"Mitigated by {actor}" + (f": {note}" if note else "")
         store.add_event(conn, incident_id, now, "mitigated", actor, text, {})
         self._quiet(conn, incident_id)
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def resolve(
         self,
@@ -228,7 +238,7 @@ class Desk:
         text = f"Resolved by {actor} ({via})" + (f": {note}" if note else "")
         store.add_event(conn, incident_id, now, "resolved", actor, text, {"via": via})
         self._quiet(conn, incident_id)
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def reopen(self, conn: Connection, incident_id: int, actor: str, now: datetime) -> Incident:
         incident, _ = self._move(conn, incident_id, Action.REOPEN)
@@ -238,7 +248,7 @@ class Desk:
         self.paging.retrigger(
             conn, incident, now, "reopened", f"Reopened by {actor}: paging again", actor
         )
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def escalate_now(
         self, conn: Connection, incident_id: int, actor: str, now: datetime
@@ -266,7 +276,7 @@ class Desk:
             conn, incident_id, now, "escalate-requested", actor, f"{actor} escalated now", {}
         )
         self.paging.start(conn, incident_id, now)
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def snooze(
         self, conn: Connection, incident_id: int, actor: str, now: datetime, length: timedelta
@@ -291,7 +301,7 @@ class Desk:
             f"Snoozed by {actor} until {until.isoformat()}",
             {"until": until.isoformat()},
         )
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     # -- details -----------------------------------------------------------------------------
 
@@ -317,7 +327,7 @@ class Desk:
             f"Severity {incident.severity.value} -> {severity.value} by {actor}",
             {"from": incident.severity.value, "to": severity.value},
         )
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def assign_role(
         self,
@@ -357,7 +367,7 @@ class Desk:
             f"{user} is {verb} {role} (by {actor})",
             {"role": role, "user": user},
         )
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def add_note(
         self, conn: Connection, incident_id: int, text: str, actor: str, now: datetime
@@ -367,7 +377,7 @@ class Desk:
         self.get(conn, incident_id)
         store.add_event(conn, incident_id, now, "note", actor, text.strip()[:10_000], {})
         store.update_incident(conn, incident_id, {"updated_at": now})
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def reassign(
         self,
@@ -405,7 +415,7 @@ class Desk:
         self.paging.retrigger(
             conn, moved, now, "reassigned", f"Reassigned to {target} by {actor}", actor
         )
-        return self.get(conn, incident_id)
+        return self._changed(conn, incident_id, now)
 
     def merge(
         self, conn: Connection, source_id: int, target_id: int, actor: str, now: datetime
@@ -451,4 +461,5 @@ class Desk:
             f"#{source_id} ({source.title}) merged in by {actor}",
             {"from": source_id},
         )
-        return self.get(conn, target_id)
+        rooms.touch(conn, source_id, now)
+        return self._changed(conn, target_id, now)

@@ -42,6 +42,7 @@ from tocsin.domain.incidents import Incident, Status
 from tocsin.domain.schedules import oncall_at
 from tocsin.domain.users import ContactMethod, User
 from tocsin.engine.runner import Again
+from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.messages import post
 from tocsin.notify.page_texts import page_text
 from tocsin.store import incidents as store
@@ -167,6 +168,7 @@ class Paging:
                 self._fallback(conn, config, incident, policy, at, now)
                 break
             at = next_position(policy, at)
+        rooms.touch(conn, incident.id, now)  # who was paged joins the incident's room
         if at is None:
             why = "reached nobody on its last levels"
             self._exhausted(conn, incident, policy, incident.loop, why, now)
@@ -494,6 +496,7 @@ class Paging:
         )
         store.add_event(conn, incident.id, now, kind, actor, text, {})
         timer_store.cancel(conn, ACK_TIMEOUT, str(incident.id))
+        rooms.touch(conn, incident.id, now)
         if incident.assignees:
             config = self.routing()
             fresh = store.get(conn, incident.id)

@@ -13,16 +13,20 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.domain.action_tokens import ActionClaim, TokenError, sign, verify
 from tocsin.domain.alerts import Alert
 from tocsin.domain.escalation import policy_from_snapshot
+from tocsin.domain.incident_rooms import Provider
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
+from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, LINK_LIFETIME
 from tocsin.store import alerts as alert_store
+from tocsin.store import incident_chats as room_store
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
 from tocsin.store.database import Database
+from tocsin.store.incident_chats import ChatRow
 from tocsin.store.incidents import Event, IncidentAlert
 from tocsin.store.messages import Message
 
@@ -262,6 +266,45 @@ class IncidentService:
 
     def merge(self, source_id: int, target_id: int, actor: str) -> Incident:
         return self._write(lambda c, now: self.desk.merge(c, source_id, target_id, actor, now))
+
+    # -- rooms: a Slack channel, a Teams card -------------------------------------------------
+
+    def request_room(self, incident_id: int, provider: str, actor: str) -> bool:
+        """Give the incident a room (``slack`` or ``teams``); False if it has one already."""
+        try:
+            kind = Provider(provider)
+        except ValueError:
+            raise InputError(FieldProblem("provider", "must be slack or teams")) from None
+        config = self.config()
+        chat = config.incidents.chat if config is not None else None
+        if kind is Provider.SLACK and (chat is None or chat.slack is None):
+            raise Conflict("incident channels need incidents.slack in the configuration")
+        if kind is Provider.TEAMS and (chat is None or not chat.teams_url):
+            raise Conflict("Teams cards need incidents.teams.webhook_url in the configuration")
+
+        def work(conn: Connection, now: datetime) -> bool:
+            self.desk.get(conn, incident_id)
+            made = rooms.request(conn, incident_id, kind, actor, now)
+            if made:
+                store.add_event(
+                    conn,
+                    incident_id,
+                    now,
+                    "room-requested",
+                    actor,
+                    f"{actor} asked for a {kind.value} room",
+                    {"provider": kind.value},
+                )
+            return made
+
+        made = self.db.transact(lambda conn: work(conn, self.clock.now()))
+        self.wake()
+        return made
+
+    def rooms(self, incident_id: int) -> list[ChatRow]:
+        with self.db.read() as conn:
+            self.desk.get(conn, incident_id)
+            return room_store.for_incident(conn, incident_id)
 
     # -- acting from a page: signed links, SMS replies, Slack buttons -------------------------
 

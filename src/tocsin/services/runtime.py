@@ -25,6 +25,7 @@ from tocsin.notify.dispatch import FLUSH, Dispatcher
 from tocsin.notify.flush import FlushHandler
 from tocsin.notify.incident_alerts import IncidentStage
 from tocsin.notify.incident_desk import Desk
+from tocsin.notify.incident_rooms import ROOM, RoomJob
 from tocsin.notify.messages import MESSAGE, MessageJob
 from tocsin.notify.muting import MutingLoader
 from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWatch
@@ -120,6 +121,7 @@ class Runtime:
     incidents: IncidentService
     people: PeopleService
     messages: MessageJob
+    rooms: RoomJob
     signing_key: SigningKey
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
@@ -180,6 +182,8 @@ class Runtime:
         runner.register(SHIFT_REMINDER, watch.reminder)
         messages = MessageJob(current)
         runner.register(MESSAGE, messages)
+        rooms = RoomJob(current, paging.link)
+        runner.register(ROOM, rooms)
         return cls(
             settings=settings,
             db=db,
@@ -200,6 +204,7 @@ class Runtime:
             incidents=IncidentService(db, clock, current, desk, signing_key, runner.wake),
             people=PeopleService(db, clock, current, messages),
             messages=messages,
+            rooms=rooms,
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,
@@ -273,6 +278,7 @@ class Runtime:
         self.intake.stop()
         self.delivery.close()
         self.messages.close()
+        self.rooms.close()
         self.db.dispose()
 
 

@@ -293,12 +293,15 @@ def add_event(
     )
 
 
-def events(conn: Connection, incident_id: int, *, after: int = 0) -> list[Event]:
-    rows = conn.execute(
-        select(incident_events)
-        .where(incident_events.c.incident_id == incident_id, incident_events.c.id > after)
-        .order_by(incident_events.c.id)
-    ).mappings()
+def events(
+    conn: Connection, incident_id: int, *, after: int = 0, kinds: Collection[str] = ()
+) -> list[Event]:
+    query = select(incident_events).where(
+        incident_events.c.incident_id == incident_id, incident_events.c.id > after
+    )
+    if kinds:
+        query = query.where(incident_events.c.kind.in_(list(kinds)))
+    rows = conn.execute(query.order_by(incident_events.c.id)).mappings()
     return [_event(r) for r in rows]
 
 

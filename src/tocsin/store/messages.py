@@ -11,7 +11,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from tocsin.store.tables import messages as table
 
-__all__ = ["Message", "create", "get", "recent", "set_status"]
+__all__ = ["Message", "create", "get", "paged_users", "recent", "set_status"]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 #: A page no longer needed (the incident was acknowledged before it went out).
@@ -155,3 +155,16 @@ def was_paged(conn: Connection, user: str, incident_id: int) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+def paged_users(conn: Connection, incident_id: int) -> list[str]:
+    """Everyone sent a page about the incident, first paged first."""
+    rows = conn.execute(
+        select(table.c.user_id, table.c.id)
+        .where(table.c.incident_id == incident_id, table.c.kind == "page")
+        .order_by(table.c.id)
+    )
+    seen: dict[str, None] = {}
+    for user, _ in rows:
+        seen.setdefault(user, None)
+    return list(seen)

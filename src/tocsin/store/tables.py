@@ -374,6 +374,8 @@ incident_chats = Table(
     # Chat user ids invited so far.
     Column("members", JSONMap, nullable=False),
     Column("requested_by", String(100), nullable=False),
+    # Bumped by every change of the incident; a sync that began at an older one runs again.
+    Column("revision", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("synced_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),

@@ -12,7 +12,6 @@ from alembic import op
 
 import tocsin.store.types
 
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -40,6 +39,7 @@ def upgrade() -> None:
         sa.Column("card_hash", sa.String(length=64), nullable=True),
         sa.Column("members", sa.JSON(), nullable=False),
         sa.Column("requested_by", sa.String(length=100), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("created_at", tocsin.store.types.UTCDateTime(), nullable=False),
         sa.Column("synced_at", tocsin.store.types.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
