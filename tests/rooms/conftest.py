@@ -50,6 +50,7 @@ incidents:
     invite: [U0MGR]
     announce: C0ANNOUNCE
   {teams}
+  {cadence}
 paging:
   slack: {{bot_token: xoxb-test, api_url: "{slack}", signing_secret: slack-signing-secret}}
 {extra}
@@ -101,13 +102,15 @@ def slack() -> Iterator[SlackServer]:
 
 @pytest.fixture
 def rooms(routed: Any, slack: SlackServer, receiver: ReceiverServer) -> Any:
-    """``rooms(extra_yaml="", teams=True)`` -> a Rooms around a started Tocsin."""
+    """``rooms(extra_yaml="", teams=False, cadence=False)`` -> a Rooms around a started
+    Tocsin; ``cadence``: SEV1 updates every 30m, SEV2 every hour."""
 
-    def make(extra: str = "", *, teams: bool = False) -> Rooms:
+    def make(extra: str = "", *, teams: bool = False, cadence: bool = False) -> Rooms:
         teams_yaml = (
             f'teams: {{webhook_url: "{receiver.url}/teams", severities: [SEV1]}}' if teams else ""
         )
-        text = CONFIG.format(slack=slack.url, extra=extra, teams=teams_yaml)
+        every = "update_every: {SEV1: 30m, SEV2: 1h}" if cadence else ""
+        text = CONFIG.format(slack=slack.url, extra=extra, teams=teams_yaml, cadence=every)
         return Rooms(routed(text), slack, receiver)
 
     return make

@@ -22,6 +22,7 @@ from tocsin.api import (
     people,
     schedules,
     silences,
+    slack,
     webhooks,
 )
 from tocsin.api.errors import install_error_handlers
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         incidents,
         people,
         page_actions,
+        slack,
         ical,
         pagerduty,
         opsgenie,

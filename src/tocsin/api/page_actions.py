@@ -1,6 +1,6 @@
 """Acting on a page from wherever it reached the person: a signed one-click link (email,
 SMS, push, a phone call's keypad), an SMS reply (Twilio's inbound webhook, its signature
-checked) and a Slack button (Slack's request signing checked)."""
+checked). Slack's buttons are in ``api/slack``."""
 
 from __future__ import annotations
 
@@ -16,11 +16,6 @@ from tocsin.api.body import read_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.errors import Conflict, TocsinError, Unauthorized
-from tocsin.integrations.slack_inbound import (
-    SlackRequestError,
-    parse_interaction,
-    verify_slack_request,
-)
 from tocsin.integrations.twilio_inbound import parse_sms_reply, valid_twilio_request
 
 __all__ = ["router"]
@@ -174,31 +169,3 @@ async def _signed_form(request: Request, token: str) -> dict[str, str] | None:
         url += "?" + request.url.query
     signature = request.headers.get("x-twilio-signature", "")
     return params if valid_twilio_request(token, url, params, signature) else None
-
-
-@router.post("/integrations/slack/interactions", summary="Slack's interactivity (buttons)")
-async def slack_interactions(request: Request) -> Response:
-    runtime = runtime_of(request)
-    secret = getattr(_providers(request), "slack_signing_secret", None)
-    if not secret:
-        return json_response({"message": "Slack is not configured (paging.slack)"}, 404)
-    body = await read_body(request)
-    try:
-        verify_slack_request(secret, dict(request.headers), body, runtime.clock.now())
-        action = parse_interaction(body)
-    except SlackRequestError as exc:
-        return json_response({"message": str(exc)}, 401)
-    if action is None:
-        return Response(status_code=200)
-    try:
-        incident = await run_in_threadpool(
-            runtime.incidents.slack_action, action.slack_user_id, action.action_id, action.value
-        )
-    except TocsinError as exc:
-        return json_response({"response_type": "ephemeral", "text": str(exc)})
-    return json_response(
-        {
-            "response_type": "ephemeral",
-            "text": f"Incident #{incident.id} is {incident.status.value}.",
-        }
-    )

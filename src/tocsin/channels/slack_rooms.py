@@ -17,14 +17,15 @@ the status allows. Text from the incident is escaped for mrkdwn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_dm import mrkdwn_escape
-from tocsin.domain.incident_rooms import IncidentCard, RoomResult, RoomState, RoomWish
+from tocsin.domain.incident_rooms import IncidentCard, RoomPost, RoomResult, RoomState, RoomWish
 
-__all__ = ["card_blocks", "card_text", "purpose", "sync_slack_room"]
+__all__ = ["card_blocks", "card_text", "post_text", "purpose", "sync_slack_room"]
 
 _DOT = {"SEV1": "🔴", "SEV2": "🟠", "SEV3": "🟡", "SEV4": "🔵"}
 MAX_SECTION = 3000
@@ -136,6 +137,7 @@ def sync_slack_room(app: SlackApp, state: RoomState, wish: RoomWish) -> RoomResu
         _topic(app, p, wish)
         _invite(app, p, wish)
         _card(app, p, wish)
+        _posts(app, p, wish)
     except SlackCallError as exc:
         return p.result().failed(str(exc), retryable=exc.retryable)
     return p.result()
@@ -208,6 +210,25 @@ def _invite(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
         )
     if unknown:
         p.events.append("No Slack account found for " + ", ".join(sorted(unknown)) + " (by email)")
+
+
+def post_text(post: RoomPost, members: Mapping[str, str]) -> str:
+    """A timeline entry as the room reads it."""
+    text = mrkdwn_escape(post.text)
+    if post.kind == "status-update":
+        return f"*Update from {mrkdwn_escape(post.author)}*\n{text}"[:MAX_SECTION]
+    mentions = " ".join(f"<@{members[u]}>" for u in post.mention if u in members)
+    return f":alarm_clock: {mentions} {text}".replace("  ", " ")[:MAX_SECTION]
+
+
+def _posts(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
+    channel = p.state.channel_id
+    assert channel is not None
+    for post in wish.posts:
+        if post.event_id <= p.state.posted_upto:
+            continue
+        app.post(channel, post_text(post, p.state.members))
+        p.state = replace(p.state, posted_upto=post.event_id)
 
 
 def _card(app: SlackApp, p: _Progress, wish: RoomWish) -> None:

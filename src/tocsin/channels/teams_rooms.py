@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 
 from tocsin.channels.msteams import ADAPTIVE_CARD, teams_answer
-from tocsin.domain.incident_rooms import IncidentCard, RoomResult, RoomState
+from tocsin.domain.incident_rooms import IncidentCard, RoomResult, RoomState, RoomWish
 
-__all__ = ["sync_teams_card", "teams_card"]
+__all__ = ["sync_teams_room", "teams_card"]
 
 _COLOR = {"triggered": "Attention", "resolved": "Good"}
 
@@ -85,21 +85,53 @@ def teams_card(card: IncidentCard) -> dict[str, Any]:
     }
 
 
-def sync_teams_card(
-    client: httpx.Client, url: str, state: RoomState, card: IncidentCard
-) -> RoomResult:
-    """Post the card if it shows something new."""
-    digest = card.digest()
-    if state.card_hash == digest:
-        return RoomResult(state)
+def _send(client: httpx.Client, url: str, body: dict[str, Any]) -> None:
+    """Post ``body``; _Failed saying why Teams did not take it."""
     try:
-        response = client.post(url, json=teams_card(card))
+        response = client.post(url, json=body)
     except httpx.HTTPError as exc:
-        return RoomResult(state).failed(f"Teams: {type(exc).__name__}: {exc}")
+        raise _Failed(f"Teams: {type(exc).__name__}: {exc}", True) from None
     answer = teams_answer(response)
     if not answer.ok:
-        return RoomResult(state).failed(
-            answer.error or "Teams refused the card", retryable=answer.retryable
-        )
-    first = ("Posted the incident card to Teams",) if state.card_hash is None else ()
-    return RoomResult(replace(state, card_hash=digest), first)
+        raise _Failed(answer.error or "Teams refused the message", answer.retryable)
+
+
+class _Failed(Exception):
+    def __init__(self, error: str, retryable: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.retryable = retryable
+
+
+def _message(text: str) -> dict[str, Any]:
+    content = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [{"type": "TextBlock", "text": text, "wrap": True}],
+    }
+    return {
+        "type": "message",
+        "attachments": [{"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": content}],
+    }
+
+
+def sync_teams_room(client: httpx.Client, url: str, state: RoomState, wish: RoomWish) -> RoomResult:
+    """Post the card if it shows something new, then the updates and reminders owed."""
+    events: list[str] = []
+    try:
+        digest = wish.card.digest()
+        if state.card_hash != digest:
+            _send(client, url, teams_card(wish.card))
+            if state.card_hash is None:
+                events.append("Posted the incident card to Teams")
+            state = replace(state, card_hash=digest)
+        for post in wish.posts:
+            if post.event_id <= state.posted_upto:
+                continue
+            head = f"**Update from {post.author}**\n\n" if post.kind == "status-update" else "⏰ "
+            _send(client, url, _message(head + post.text))
+            state = replace(state, posted_upto=post.event_id)
+    except _Failed as exc:
+        return RoomResult(state, tuple(events)).failed(exc.error, retryable=exc.retryable)
+    return RoomResult(state, tuple(events))

@@ -23,6 +23,7 @@ from tocsin.domain.incidents import Incident
 __all__ = [
     "IncidentCard",
     "Provider",
+    "RoomPost",
     "RoomResult",
     "RoomState",
     "RoomWish",
@@ -109,6 +110,21 @@ class RoomState:
     members: Mapping[str, str] = field(default_factory=dict)
     #: Tocsin users with no chat account found (not looked up again until they change).
     unknown: tuple[str, ...] = ()
+    #: The last timeline entry posted to the room.
+    posted_upto: int = 0
+
+
+@dataclass(frozen=True)
+class RoomPost:
+    """A timeline entry the room is told of: a stakeholder update or a reminder."""
+
+    event_id: int
+    kind: str
+    #: Who wrote it (a display name).
+    author: str
+    text: str
+    #: Tocsin users to mention (those owing an update).
+    mention: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,8 @@ class RoomWish:
     extra: tuple[str, ...] = ()
     private: bool = False
     announce: str | None = None
+    #: Timeline entries after ``RoomState.posted_upto`` to post, oldest first.
+    posts: tuple[RoomPost, ...] = ()
 
     def to_invite(self, state: RoomState) -> dict[str, tuple[str | None, str | None]]:
         """Who is not in the room yet (and was not found wanting before)."""

@@ -28,6 +28,8 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "SlackAction",
     "SlackRequestError",
+    "block_action",
+    "interaction_payload",
     "parse_interaction",
     "slack_signature",
     "verify_slack_request",
@@ -97,12 +99,12 @@ class SlackAction:
     channel_id: str | None
     #: The ``ts`` of the message the button is on.
     message_ts: str | None
+    #: Lets the app open a modal in answer (valid for 3 seconds).
+    trigger_id: str | None = None
 
 
-def parse_interaction(body: bytes) -> SlackAction | None:
-    """The first action of a ``block_actions`` interaction; None for other interaction types
-    (view submissions, shortcuts ...); SlackRequestError if the body is not an interaction
-    payload or lacks what a ``block_actions`` one always has."""
+def interaction_payload(body: bytes) -> dict[str, Any]:
+    """The JSON ``payload`` of an interactivity request, which has a ``type``."""
     try:
         form = parse_qs(
             body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=20
@@ -118,6 +120,17 @@ def parse_interaction(body: bytes) -> SlackAction | None:
         raise SlackRequestError("payload is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise SlackRequestError("payload is not an object with a type")
+    return payload
+
+
+def parse_interaction(body: bytes) -> SlackAction | None:
+    """The first action of a ``block_actions`` interaction; None for other interaction types
+    (view submissions, shortcuts ...); SlackRequestError if the body is not an interaction
+    payload or lacks what a ``block_actions`` one always has."""
+    return block_action(interaction_payload(body))
+
+
+def block_action(payload: dict[str, Any]) -> SlackAction | None:
     if payload["type"] != "block_actions":
         return None
     actions = payload.get("actions")
@@ -134,6 +147,7 @@ def parse_interaction(body: bytes) -> SlackAction | None:
         or _optional(container, "channel_id"),
         message_ts=_optional(_object(payload, "message"), "ts")
         or _optional(container, "message_ts"),
+        trigger_id=_optional(payload, "trigger_id"),
     )
 
 

@@ -7,7 +7,7 @@ the API and CLI, and by one-click links, SMS replies and Slack buttons.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.escalation import EscalationPolicy, Position, snapshot
+from tocsin.domain.incident_updates import UpdateParts
 from tocsin.domain.incidents import (
     ROLES,
     Action,
@@ -27,6 +28,7 @@ from tocsin.domain.incidents import (
 )
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.notify import incident_rooms as rooms
+from tocsin.notify.incident_updates import Updates
 from tocsin.notify.paging import ACK_TIMEOUT, ENGINE, ESCALATE, Paging, new_reply_code
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
@@ -56,6 +58,7 @@ class Desk:
     def __init__(self, routing: Callable[[], RoutingConfig | None], paging: Paging) -> None:
         self.routing = routing
         self.paging = paging
+        self.updates = Updates(routing, paging.link)
 
     def _config(self) -> RoutingConfig:
         config = self.routing()
@@ -150,6 +153,8 @@ class Desk:
         incident = self.get(conn, incident_id)
         for provider in rooms.wants_room(self.routing(), incident):
             rooms.request(conn, incident_id, provider, ENGINE, now)
+        if self.updates.keep_cadence(conn, incident, now):
+            return self.get(conn, incident_id)
         return incident
 
     def get(self, conn: Connection, incident_id: int, *, lock: bool = False) -> Incident:
@@ -370,13 +375,88 @@ class Desk:
         return self._changed(conn, incident_id, now)
 
     def add_note(
-        self, conn: Connection, incident_id: int, text: str, actor: str, now: datetime
+        self,
+        conn: Connection,
+        incident_id: int,
+        text: str,
+        actor: str,
+        now: datetime,
+        *,
+        kind: str = "note",
+        data: Mapping[str, Any] | None = None,
     ) -> Incident:
         if not text.strip():
             raise InputError(FieldProblem("text", "must not be empty"))
         self.get(conn, incident_id)
-        store.add_event(conn, incident_id, now, "note", actor, text.strip()[:10_000], {})
+        store.add_event(
+            conn, incident_id, now, kind, actor, text.strip()[:10_000], dict(data or {})
+        )
         store.update_incident(conn, incident_id, {"updated_at": now})
+        return self._changed(conn, incident_id, now)
+
+    def post_update(
+        self,
+        conn: Connection,
+        incident_id: int,
+        parts: UpdateParts,
+        actor: str,
+        now: datetime,
+        *,
+        next_in: timedelta | None = None,
+    ) -> Incident:
+        """A stakeholder update: on the timeline and in the incident's rooms; the next one
+        is due a cadence period later (or ``next_in``)."""
+        if parts.empty:
+            raise InputError(FieldProblem("message", "an update needs some text"))
+        if next_in is not None and not timedelta(minutes=1) <= next_in <= timedelta(days=7):
+            raise InputError(FieldProblem("next_update_in", "must be between 1m and 7d"))
+        incident = self.get(conn, incident_id, lock=True)
+        self.updates.post(conn, incident, parts, actor, now, next_in=next_in)
+        store.update_incident(conn, incident_id, {"updated_at": now})
+        return self._changed(conn, incident_id, now)
+
+    def add_responder(
+        self,
+        conn: Connection,
+        incident_id: int,
+        actor: str,
+        now: datetime,
+        *,
+        user: str | None = None,
+        schedule: str | None = None,
+    ) -> Incident:
+        """Page a person, or whoever is on call for a schedule, to help (PagerDuty's
+        "add responders"); the escalation policy carries on as it was."""
+        if bool(user) == bool(schedule):
+            raise InputError(FieldProblem("user", "give either a user or a schedule"))
+        config = self._config()
+        incident = self.get(conn, incident_id, lock=True)
+        if not incident.is_open:
+            raise Conflict(f"cannot page anyone for an incident that is {incident.status.value}")
+        how = ""
+        if schedule is not None:
+            if schedule not in config.schedules:
+                raise InputError(FieldProblem("schedule", f"no schedule {schedule!r}"))
+            user = self.paging.oncall_now(conn, config, schedule, now)
+            if user is None:
+                raise Conflict(f"nobody is on call for schedule {schedule} now")
+            how = f" (on call for {schedule})"
+        assert user is not None
+        if user not in config.users:
+            raise InputError(FieldProblem("user", f"no user {user!r}"))
+        methods = self.paging.request_responder(
+            conn, config, incident, user, f"a responder {actor} asked for", now
+        )
+        store.add_event(
+            conn,
+            incident_id,
+            now,
+            "responder-requested",
+            actor,
+            f"{actor} paged {user}{how}"
+            + ("" if methods else ", who has no contact method to page"),
+            {"user": user, "schedule": schedule},
+        )
         return self._changed(conn, incident_id, now)
 
     def reassign(

@@ -27,11 +27,12 @@ from sqlalchemy import Connection
 
 from tocsin.channels.slack_app import SlackApp
 from tocsin.channels.slack_rooms import sync_slack_room
-from tocsin.channels.teams_rooms import sync_teams_card
+from tocsin.channels.teams_rooms import sync_teams_room
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.incident_rooms import (
     IncidentCard,
     Provider,
+    RoomPost,
     RoomResult,
     RoomWish,
     channel_name,
@@ -56,6 +57,8 @@ ROOM = "incident.room"
 ENGINE = "tocsin"
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=10)
+#: Timeline entries the rooms are told of.
+POSTED = ("status-update", "update-due")
 _ROLE_LABELS = (("commander", "Commander"), ("communications", "Comms lead"))
 
 
@@ -84,7 +87,9 @@ def request(
     conn: Connection, incident_id: int, provider: Provider, actor: str, now: datetime
 ) -> bool:
     """Give the incident a room with ``provider``; False if it has one already."""
-    chat_id = chat_store.create(conn, incident_id, provider.value, actor, now)
+    last_update = incident_store.last_event_id(conn, incident_id, ("status-update",))
+    upto = last_update - 1 if last_update else incident_store.last_event_id(conn, incident_id)
+    chat_id = chat_store.create(conn, incident_id, provider.value, actor, now, upto)
     if chat_id is None:
         return False
     timer_store.schedule(conn, ROOM, str(chat_id), now)
@@ -141,9 +146,10 @@ def card_of(
 
 def _responders(conn: Connection, incident_id: int) -> list[str]:
     """Everyone a level of the escalation policy paged, or paged directly."""
-    leveled = incident_store.events(conn, incident_id, kinds=("escalated",))
+    leveled = incident_store.events(conn, incident_id, kinds=("escalated", "responder-requested"))
     return [
         *(str(u) for e in leveled for u in e.data.get("users", ())),
+        *(str(e.data["user"]) for e in leveled if e.data.get("user")),
         *(u for u in message_store.paged_users(conn, incident_id) if not u.startswith("#")),
     ]
 
@@ -212,6 +218,18 @@ class RoomJob:
             extra=slack.invite if slack else (),
             private=slack.private if slack else False,
             announce=slack.announce if slack else None,
+            posts=tuple(
+                RoomPost(
+                    e.id,
+                    e.kind,
+                    names.get(e.actor, e.actor),
+                    e.text,
+                    tuple(str(u) for u in e.data.get("remind", ())),
+                )
+                for e in incident_store.events(
+                    conn, incident.id, after=room.state.posted_upto, kinds=POSTED
+                )[:20]
+            ),
         )
         return _Work(room, wish, slack_app(config), chat.teams_url)
 
@@ -229,7 +247,7 @@ class RoomJob:
                     return RoomResult(room.state).failed(
                         "Teams is not configured (incidents.teams.webhook_url)", retryable=False
                     )
-                return sync_teams_card(self.client, work.teams_url, room.state, work.wish.card)
+                return sync_teams_room(self.client, work.teams_url, room.state, work.wish)
         except Exception as exc:  # a bug must not leave the room unsynced for good
             return RoomResult(room.state).failed(f"{type(exc).__name__}: {exc}")
         return RoomResult(room.state).failed(f"unknown provider {room.provider}", retryable=False)

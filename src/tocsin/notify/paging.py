@@ -210,6 +210,52 @@ class Paging:
             {},
         )
 
+    def oncall_now(
+        self, conn: Connection, config: RoutingConfig, schedule: str, now: datetime
+    ) -> str | None:
+        """Who is on call for ``schedule`` at ``now`` (overrides and swaps included)."""
+        found = effective_schedules(conn, config, {schedule}, ending_after=now)
+        return oncall_at(found[schedule], now) if schedule in found else None
+
+    def request_responder(
+        self,
+        conn: Connection,
+        config: RoutingConfig,
+        incident: Incident,
+        user: str,
+        reason: str,
+        now: datetime,
+    ) -> int:
+        """Page ``user`` about ``incident`` because someone asked for them. While it is
+        triggered their notification rules run as for any page (and stop when it is
+        acknowledged); once acknowledged, their immediate rules are sent once, as a
+        responder request that acknowledging does not cancel. How many methods were used."""
+        tag = f"r{int(now.timestamp() * 1000)}"
+        if incident.status is Status.TRIGGERED:
+            return self.page_users(
+                conn, config, incident, [user], Position(0, 0), reason, now, tag=tag
+            )
+        person = config.users.get(user)
+        if person is None:
+            return 0
+        alerts = store.alerts_of(conn, [incident.id])[incident.id]
+        subject, body = page_text(incident, alerts, reason)
+        rules = [r for r in person.rules_for(incident.urgency.value) if not r.delay]
+        for index, rule in enumerate(rules):
+            self.send(
+                conn,
+                incident,
+                person,
+                user,
+                rule.method,
+                subject,
+                body,
+                f"{tag}/{index}",
+                now,
+                kind="responder",
+            )
+        return len(rules)
+
     def _oncall(
         self, conn: Connection, config: RoutingConfig, policy: EscalationPolicy, now: datetime
     ) -> Callable[[str], str | None]:
@@ -309,9 +355,13 @@ class Paging:
         at: Position,
         reason: str,
         now: datetime,
+        *,
+        tag: str | None = None,
     ) -> int:
         """Plan each person's notification rules for ``incident`` from ``now``; how many of
-        them can be paged (have a rule with an address)."""
+        them can be paged (have a rule with an address). ``tag`` names a page outside the
+        policy's levels (a responder someone asked for) in place of the position."""
+        where = tag or f"{at.loop}/{at.level}"
         items: list[tuple[str, datetime, dict[str, Any]]] = []
         for user in users:
             person = config.users.get(user)
@@ -339,13 +389,13 @@ class Paging:
                 )
                 continue
             for index, rule in enumerate(rules):
-                key = f"{incident.id}/{incident.epoch}/{at.loop}/{at.level}/{user}/{index}"
+                key = f"{incident.id}/{incident.epoch}/{where}/{user}/{index}"
                 payload = {
                     "incident": incident.id,
                     "epoch": incident.epoch,
                     "user": user,
                     "method": rule.method.value,
-                    "step": f"{at.loop}/{at.level}/{index}",
+                    "step": f"{where}/{index}",
                     "reason": reason,
                 }
                 items.append((key, now + rule.delay, payload))
@@ -379,6 +429,8 @@ class Paging:
         body: str,
         step: str,
         now: datetime,
+        *,
+        kind: str = "page",
     ) -> None:
         """Put one page to one person in the outbox (once per step)."""
         address = person.address(method) if person is not None else None
@@ -414,7 +466,7 @@ class Paging:
             conn,
             {user: person} if person is not None else {},
             user=user,
-            kind="page",
+            kind=kind,
             subject=subject,
             body=body,
             dedup=key,

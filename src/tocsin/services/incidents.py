@@ -14,6 +14,7 @@ from tocsin.domain.action_tokens import ActionClaim, TokenError, sign, verify
 from tocsin.domain.alerts import Alert
 from tocsin.domain.escalation import policy_from_snapshot
 from tocsin.domain.incident_rooms import Provider
+from tocsin.domain.incident_updates import UpdateParts, draft
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
@@ -136,6 +137,10 @@ class IncidentService:
         with self.db.read() as conn:
             return store.services(conn)
 
+    def get(self, incident_id: int) -> Incident:
+        with self.db.read() as conn:
+            return self.desk.get(conn, incident_id)
+
     def view(self, incident_id: int) -> IncidentView:
         with self.db.read() as conn:
             return self._view(conn, incident_id)
@@ -247,6 +252,14 @@ class IncidentService:
             )
         )
 
+    def add_slack_note(self, incident_id: int, text: str, actor: str, ts: str) -> Incident:
+        """A Slack message someone marked: on the timeline as ``slack-note``."""
+        return self._write(
+            lambda c, now: self.desk.add_note(
+                c, incident_id, text, actor, now, kind="slack-note", data={"ts": ts}
+            )
+        )
+
     def add_note(self, incident_id: int, text: str, actor: str) -> Incident:
         return self._write(lambda c, now: self.desk.add_note(c, incident_id, text, actor, now))
 
@@ -261,6 +274,39 @@ class IncidentService:
         return self._write(
             lambda c, now: self.desk.reassign(
                 c, incident_id, actor, now, users=users, policy=policy
+            )
+        )
+
+    def post_update(
+        self,
+        incident_id: int,
+        actor: str,
+        parts: UpdateParts,
+        *,
+        next_in: timedelta | None = None,
+    ) -> Incident:
+        return self._write(
+            lambda c, now: self.desk.post_update(c, incident_id, parts, actor, now, next_in=next_in)
+        )
+
+    def draft_update(self, incident_id: int) -> UpdateParts:
+        """An update prefilled from the incident and its firing alerts."""
+        with self.db.read() as conn:
+            incident = self.desk.get(conn, incident_id)
+            linked = store.alerts_of(conn, [incident_id]).get(incident_id, [])
+        return draft(incident, [a.alertname for a in linked if a.firing])
+
+    def add_responder(
+        self,
+        incident_id: int,
+        actor: str,
+        *,
+        user: str | None = None,
+        schedule: str | None = None,
+    ) -> Incident:
+        return self._write(
+            lambda c, now: self.desk.add_responder(
+                c, incident_id, actor, now, user=user, schedule=schedule
             )
         )
 

@@ -26,6 +26,7 @@ from tocsin.notify.flush import FlushHandler
 from tocsin.notify.incident_alerts import IncidentStage
 from tocsin.notify.incident_desk import Desk
 from tocsin.notify.incident_rooms import ROOM, RoomJob
+from tocsin.notify.incident_updates import UPDATE_DUE
 from tocsin.notify.messages import MESSAGE, MessageJob
 from tocsin.notify.muting import MutingLoader
 from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWatch
@@ -35,6 +36,7 @@ from tocsin.notify.reminders import ReminderHandler
 from tocsin.services.accounts import AccountService, merge_people
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
+from tocsin.services.chatops import ChatOps
 from tocsin.services.configuration import load_configuration
 from tocsin.services.incidents import IncidentService
 from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
@@ -122,6 +124,7 @@ class Runtime:
     people: PeopleService
     messages: MessageJob
     rooms: RoomJob
+    chatops: ChatOps
     signing_key: SigningKey
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
@@ -184,6 +187,9 @@ class Runtime:
         runner.register(MESSAGE, messages)
         rooms = RoomJob(current, paging.link)
         runner.register(ROOM, rooms)
+        runner.register(UPDATE_DUE, desk.updates.due)
+        schedules = ScheduleService(db, clock, current, _check_schedules, runner.wake)
+        incidents = IncidentService(db, clock, current, desk, signing_key, runner.wake)
         return cls(
             settings=settings,
             db=db,
@@ -200,11 +206,12 @@ class Runtime:
             dispatcher=dispatcher,
             delivery=delivery,
             notifications=NotificationService(db),
-            schedules=ScheduleService(db, clock, current, _check_schedules, runner.wake),
-            incidents=IncidentService(db, clock, current, desk, signing_key, runner.wake),
+            schedules=schedules,
+            incidents=incidents,
             people=PeopleService(db, clock, current, messages),
             messages=messages,
             rooms=rooms,
+            chatops=ChatOps(db, current, incidents, schedules),
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,

@@ -50,6 +50,7 @@ def _row(row: RowMapping) -> ChatRow:
             card_hash=row["card_hash"],
             members=dict(people.get("in", {})),
             unknown=tuple(people.get("unknown", ())),
+            posted_upto=row["posted_upto"],
         ),
         revision=row["revision"],
         requested_by=row["requested_by"],
@@ -82,9 +83,15 @@ def by_channel(conn: Connection, channel_id: str) -> ChatRow | None:
 
 
 def create(
-    conn: Connection, incident_id: int, provider: str, requested_by: str, now: datetime
+    conn: Connection,
+    incident_id: int,
+    provider: str,
+    requested_by: str,
+    now: datetime,
+    posted_upto: int = 0,
 ) -> int | None:
-    """The new room's id; None if the incident has one with this provider already."""
+    """The new room's id; None if the incident has one with this provider already.
+    Timeline entries up to ``posted_upto`` are not posted to it."""
     exists = conn.execute(
         select(table.c.id).where(table.c.incident_id == incident_id, table.c.provider == provider)
     ).first()
@@ -97,6 +104,7 @@ def create(
             members={},
             requested_by=requested_by,
             revision=0,
+            posted_upto=posted_upto,
             created_at=now,
         )
     )
@@ -129,6 +137,7 @@ def save(conn: Connection, chat_id: int, state: RoomState, now: datetime, error:
             topic=state.topic,
             card_hash=state.card_hash,
             members={"in": dict(state.members), "unknown": list(state.unknown)},
+            posted_upto=state.posted_upto,
             synced_at=now,
             last_error=error,
         )

@@ -29,6 +29,7 @@ __all__ = [
     "count_by_severity",
     "create",
     "events",
+    "last_event_id",
     "get",
     "listing",
     "open_by_group",
@@ -303,6 +304,16 @@ def events(
         query = query.where(incident_events.c.kind.in_(list(kinds)))
     rows = conn.execute(query.order_by(incident_events.c.id)).mappings()
     return [_event(r) for r in rows]
+
+
+def last_event_id(conn: Connection, incident_id: int, kinds: Collection[str] = ()) -> int:
+    """The newest timeline entry's id (of these kinds); 0 when there is none."""
+    query = select(func.max(incident_events.c.id)).where(
+        incident_events.c.incident_id == incident_id
+    )
+    if kinds:
+        query = query.where(incident_events.c.kind.in_(list(kinds)))
+    return int(conn.execute(query).scalar_one() or 0)
 
 
 def recent_events(conn: Connection, limit: int = 20) -> list[Event]:

@@ -136,7 +136,9 @@ def cancel_pending(conn: Connection, incident_id: int) -> int:
     """Mark the unsent pages of an incident cancelled; how many."""
     result = conn.execute(
         update(table)
-        .where(table.c.incident_id == incident_id, table.c.status == PENDING)
+        .where(
+            table.c.incident_id == incident_id, table.c.status == PENDING, table.c.kind == "page"
+        )
         .values(status=CANCELLED)
     )
     return int(result.rowcount or 0)

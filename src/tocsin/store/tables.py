@@ -376,6 +376,8 @@ incident_chats = Table(
     Column("requested_by", String(100), nullable=False),
     # Bumped by every change of the incident; a sync that began at an older one runs again.
     Column("revision", Integer, nullable=False),
+    # The last timeline entry posted to the room (updates and reminders after it are owed).
+    Column("posted_upto", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("synced_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),

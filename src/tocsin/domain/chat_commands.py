@@ -1,0 +1,161 @@
+"""The ``/tocsin`` chat command's grammar, vendor-neutral: the text after the command, read
+into what to do.
+
+    declare [SEV1..SEV4] <title>        open an incident (SEV3 unless given)
+    ack [#ID]                           acknowledge
+    mitigate [#ID] [note]               mark mitigated
+    resolve [#ID] [note]                resolve
+    severity <SEV> [#ID]                change the severity
+    role <commander|comms|investigator> <person> [#ID]
+    note [#ID] <text>                   add a note to the timeline
+    update [#ID] <text>                 post a stakeholder update
+    page <person|schedule> [#ID]        page someone to help
+    oncall [schedule]                   who is on call
+    channel [#ID]                       make the incident's channel
+    help
+
+Without ``#ID`` a command acts on the incident whose channel it is typed in. A person is a
+chat mention (``<@U0123>``, ``<@U0123|ann>``) or a Tocsin user id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tocsin.domain.incidents import ROLES, Severity
+
+__all__ = ["HELP", "Command", "CommandError", "Verb", "parse_command"]
+
+
+class Verb(StrEnum):
+    DECLARE = "declare"
+    ACK = "ack"
+    MITIGATE = "mitigate"
+    RESOLVE = "resolve"
+    SEVERITY = "severity"
+    ROLE = "role"
+    NOTE = "note"
+    UPDATE = "update"
+    PAGE = "page"
+    ONCALL = "oncall"
+    CHANNEL = "channel"
+    HELP = "help"
+
+
+_ALIASES = {
+    "acknowledge": Verb.ACK,
+    "sev": Verb.SEVERITY,
+    "assign": Verb.ROLE,
+    "who": Verb.ONCALL,
+    "on-call": Verb.ONCALL,
+    "room": Verb.CHANNEL,
+}
+_ROLE_ALIASES = {"comms": "communications", "ic": "commander", "lead": "commander"}
+_INCIDENT = re.compile(r"#?(\d{1,12})")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+HELP = "\n".join(line.strip() for line in __doc__.split("\n\n")[1].splitlines() if line.strip())
+
+
+class CommandError(ValueError):
+    """The text is not a command; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb
+    #: The incident named with ``#ID`` (None: the channel's).
+    incident: int | None = None
+    text: str = ""
+    severity: Severity | None = None
+    role: str | None = None
+    #: A chat user id (from a mention) or a Tocsin user id / schedule name as typed.
+    target: str | None = None
+    #: Whether ``target`` is a chat user id from a mention.
+    mention: bool = False
+
+
+def _take_incident(words: list[str], *, bare: bool = False) -> int | None:
+    """Remove and return the first ``#ID`` among ``words`` (or a bare number first, when
+    ``bare``); None when there is none."""
+    for i, word in enumerate(words):
+        if word.startswith("#") and _INCIDENT.fullmatch(word):
+            del words[i]
+            return int(word[1:])
+    if bare and words and words[0].isdigit() and _INCIDENT.fullmatch(words[0]):
+        return int(words.pop(0))
+    return None
+
+
+def _leading_incident(words: list[str]) -> int | None:
+    """``#ID`` as the first word only (the rest is free text)."""
+    if words and words[0].startswith("#") and _INCIDENT.fullmatch(words[0]):
+        return int(words.pop(0)[1:])
+    return None
+
+
+def _target(word: str) -> tuple[str, bool]:
+    found = _MENTION.fullmatch(word)
+    if found:
+        return found.group(1), True
+    return word.lstrip("@"), False
+
+
+def parse_command(text: str) -> Command:
+    words = text.split()
+    if not words:
+        return Command(Verb.HELP)
+    head = words.pop(0).lower()
+    verb = _ALIASES.get(head) or (Verb(head) if head in Verb.__members__.values() else None)
+    if verb is None:
+        raise CommandError(f"unknown command {head!r}: try /tocsin help")
+    if verb in (Verb.HELP, Verb.ONCALL):
+        return Command(verb, target=words[0] if words else None)
+    if verb is Verb.DECLARE:
+        severity = None
+        if words:
+            try:
+                severity = Severity.parse(words[0])
+                words.pop(0)
+            except ValueError:
+                severity = None
+        title = " ".join(words).strip()
+        if not title:
+            raise CommandError("declare needs a title: /tocsin declare SEV2 Checkout errors")
+        return Command(verb, text=title, severity=severity)
+    if verb in (Verb.ACK, Verb.CHANNEL):
+        incident = _take_incident(words, bare=True)
+        if words:
+            raise CommandError(f"{verb.value} takes only an incident: /tocsin {verb.value} #12")
+        return Command(verb, incident)
+    if verb in (Verb.MITIGATE, Verb.RESOLVE, Verb.NOTE, Verb.UPDATE):
+        incident = _leading_incident(words)
+        text = " ".join(words).strip()
+        if verb in (Verb.NOTE, Verb.UPDATE) and not text:
+            raise CommandError(f"{verb.value} needs text: /tocsin {verb.value} What we know")
+        return Command(verb, incident, text=text)
+    if verb is Verb.SEVERITY:
+        incident = _take_incident(words)
+        if len(words) != 1:
+            raise CommandError("severity takes one severity: /tocsin severity SEV1 [#12]")
+        try:
+            return Command(verb, incident, severity=Severity.parse(words[0]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    if verb is Verb.ROLE:
+        incident = _take_incident(words)
+        if len(words) != 2:
+            raise CommandError("role takes a role and a person: /tocsin role commander @ann")
+        role = _ROLE_ALIASES.get(words[0].lower(), words[0].lower())
+        if role not in ROLES:
+            raise CommandError(f"{words[0]!r} is not a role: commander, comms or investigator")
+        target, mention = _target(words[1])
+        return Command(verb, incident, role=role, target=target, mention=mention)
+    # PAGE
+    incident = _take_incident(words)
+    if len(words) != 1:
+        raise CommandError("page takes one person or schedule: /tocsin page @ann [#12]")
+    target, mention = _target(words[0])
+    return Command(verb, incident, target=target, mention=mention)
