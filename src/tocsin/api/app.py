@@ -23,6 +23,8 @@ from tocsin.api import (
     schedules,
     silences,
     slack,
+    status_page,
+    status_page_public,
     webhooks,
 )
 from tocsin.api.errors import install_error_handlers
@@ -82,6 +84,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         pagerduty,
         opsgenie,
         webhooks,
+        status_page,
+        status_page_public,
         health,
     ):
         app.include_router(module.router)

@@ -20,6 +20,7 @@ from tocsin.cli import (
     schedule_changes,
     schedules,
     silences,
+    status_page,
     users,
 )
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
@@ -59,6 +60,7 @@ app.command("demo")(demo.demo)
 app.add_typer(routing.config_app, name="config")
 app.add_typer(routing.route_app, name="route")
 app.add_typer(silences.app, name="silence")
+app.add_typer(status_page.status_app, name="status")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)

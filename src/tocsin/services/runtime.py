@@ -33,6 +33,9 @@ from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWat
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
 from tocsin.notify.reminders import ReminderHandler
+from tocsin.notify.status_changes import MAINTENANCE_TIMER, StatusDesk
+from tocsin.notify.status_subscribers import SEND as STATUS_SEND
+from tocsin.notify.status_subscribers import Links, StatusSendJob
 from tocsin.services.accounts import AccountService, merge_people
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
@@ -45,6 +48,8 @@ from tocsin.services.notifications import NotificationService
 from tocsin.services.people import PeopleService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
+from tocsin.services.status_page import StatusPageService
+from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.settings import Settings
 from tocsin.store import migrate, site_secrets
 from tocsin.store import timers as timer_store
@@ -129,6 +134,10 @@ class Runtime:
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
     routing_text: str
+    #: The public status page (docs/status-page.md) and its subscribers.
+    status_page: StatusPageService
+    subscriptions: SubscriptionService
+    status_sends: StatusSendJob
     started_at: datetime = field(init=False)
     _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
@@ -185,6 +194,11 @@ class Runtime:
         runner.register(SHIFT_REMINDER, watch.reminder)
         messages = MessageJob(current)
         runner.register(MESSAGE, messages)
+        status_links = Links(settings.public_url, signing_key)
+        status_desk = StatusDesk(status_links)
+        runner.register(MAINTENANCE_TIMER, status_desk.maintenance_timer)
+        status_sends = StatusSendJob(current)
+        runner.register(STATUS_SEND, status_sends)
         rooms = RoomJob(current, paging.link)
         runner.register(ROOM, rooms)
         runner.register(UPDATE_DUE, desk.updates.due)
@@ -215,6 +229,9 @@ class Runtime:
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,
+            status_page=StatusPageService(db, clock, status_desk, runner.wake),
+            subscriptions=SubscriptionService(db, clock, status_links, runner.wake),
+            status_sends=status_sends,
             run_engine=run_engine,
         )
 
@@ -285,6 +302,7 @@ class Runtime:
         self.intake.stop()
         self.delivery.close()
         self.messages.close()
+        self.status_sends.close()
         self.rooms.close()
         self.db.dispose()
 

@@ -17,6 +17,9 @@ from tocsin.web import (
     oncall,
     people,
     sign_in,
+    status_page,
+    status_page_feed,
+    status_page_subscribe,
 )
 
 __all__ = ["mount"]
@@ -35,6 +38,9 @@ def mount(app: FastAPI) -> None:
         integrations,
         deliveries,
         people,
+        status_page,
+        status_page_feed,
+        status_page_subscribe,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
