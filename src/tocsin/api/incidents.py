@@ -57,6 +57,7 @@ def incident_json(i: Incident) -> dict[str, Any]:
         "previousId": i.previous_id,
         "mergedInto": i.merged_into,
         "replyCode": i.reply_code,
+        "nextUpdateAt": _iso(i.next_update_at),
         # The level that fires next if nobody acknowledges (past the last: exhausted).
         "escalation": {"nextLevel": i.level + 1, "pass": i.loop + 1},
     }

@@ -12,6 +12,7 @@ from tocsin import __version__
 from tocsin.cli import (
     alerts,
     demo,
+    incident_comms,  # noqa: F401 - adds its commands to ``tocsin incident``
     incidents,
     integrations,
     notifications,

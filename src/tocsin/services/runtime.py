@@ -41,6 +41,7 @@ from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.chatops import ChatOps
 from tocsin.services.configuration import load_configuration
+from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
 from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
 from tocsin.services.integrations import IntegrationService
@@ -130,6 +131,7 @@ class Runtime:
     messages: MessageJob
     rooms: RoomJob
     chatops: ChatOps
+    comms: IncidentComms
     signing_key: SigningKey
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
@@ -226,6 +228,7 @@ class Runtime:
             messages=messages,
             rooms=rooms,
             chatops=ChatOps(db, current, incidents, schedules),
+            comms=IncidentComms(db, clock, desk, status_desk, runner.wake),
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,
