@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incidents import Incident
 from tocsin.errors import FieldProblem, InputError, NotFound
-from tocsin.services.incidents import IncidentService
+from tocsin.services.runtime import Runtime
+from tocsin.web.incident_comms import COMMS_ACTIONS
 from tocsin.web.incident_page import checked_id, incident_view
 from tocsin.web.routing import web_router
 from tocsin.web.session import Acting, acting, runtime_of
@@ -26,8 +27,8 @@ __all__ = ["ACTIONS", "router"]
 
 router = web_router()
 
-#: An action: (the service, the incident, the acting person, the form) -> the incident.
-Act = Callable[[IncidentService, int, str, Acting], Incident]
+#: An action: (the runtime, the incident, the acting person, the form) -> the incident.
+Act = Callable[[Runtime, int, str, Acting], Incident]
 
 
 def _length(text: str) -> timedelta:
@@ -37,8 +38,9 @@ def _length(text: str) -> timedelta:
         raise InputError(FieldProblem("duration", str(exc))) from None
 
 
-def _reassign(svc: IncidentService, incident_id: int, who: str, form: Acting) -> Incident:
+def _reassign(rt: Runtime, incident_id: int, who: str, form: Acting) -> Incident:
     """``to`` is ``user:<id>`` (page that person directly) or ``policy:<name>``."""
+    svc = rt.incidents
     kind, _, name = form.text("to").partition(":")
     if kind == "user" and name:
         return svc.reassign(incident_id, who, users=[name])
@@ -48,18 +50,19 @@ def _reassign(svc: IncidentService, incident_id: int, who: str, form: Acting) ->
 
 
 ACTIONS: dict[str, Act] = {
-    "acknowledge": lambda svc, i, who, form: svc.acknowledge(i, who, via="web"),
-    "escalate": lambda svc, i, who, form: svc.escalate(i, who),
-    "mitigate": lambda svc, i, who, form: svc.mitigate(i, who, form.text("note")),
-    "resolve": lambda svc, i, who, form: svc.resolve(i, who, form.text("note"), via="web"),
-    "reopen": lambda svc, i, who, form: svc.reopen(i, who),
-    "snooze": lambda svc, i, who, form: svc.snooze(i, who, _length(form.text("duration"))),
-    "severity": lambda svc, i, who, form: svc.set_severity(i, form.text("severity"), who),
-    "role": lambda svc, i, who, form: svc.assign_role(
+    "acknowledge": lambda rt, i, who, form: rt.incidents.acknowledge(i, who, via="web"),
+    "escalate": lambda rt, i, who, form: rt.incidents.escalate(i, who),
+    "mitigate": lambda rt, i, who, form: rt.incidents.mitigate(i, who, form.text("note")),
+    "resolve": lambda rt, i, who, form: rt.incidents.resolve(i, who, form.text("note"), via="web"),
+    "reopen": lambda rt, i, who, form: rt.incidents.reopen(i, who),
+    "snooze": lambda rt, i, who, form: rt.incidents.snooze(i, who, _length(form.text("duration"))),
+    "severity": lambda rt, i, who, form: rt.incidents.set_severity(i, form.text("severity"), who),
+    "role": lambda rt, i, who, form: rt.incidents.assign_role(
         i, form.text("role"), form.text("user"), who, remove=form.text("remove") == "1"
     ),
     "reassign": _reassign,
-    "note": lambda svc, i, who, form: svc.add_note(i, form.text("text"), who),
+    "note": lambda rt, i, who, form: rt.incidents.add_note(i, form.text("text"), who),
+    **COMMS_ACTIONS,
 }
 
 
@@ -74,9 +77,9 @@ async def act(
     if todo is None:
         raise NotFound(f"there is no action {action!r} on incidents")
     checked_id(incident_id)
-    service = runtime_of(request).incidents
+    runtime = runtime_of(request)
     try:
-        await run_in_threadpool(todo, service, incident_id, form.viewer.user_id, form)
+        await run_in_threadpool(todo, runtime, incident_id, form.viewer.user_id, form)
     except InputError as exc:
         typed = {k: form.text(k) for k in form.form if k != "csrf"}
         return await incident_view(

@@ -17,6 +17,7 @@ from tocsin.domain.incidents import ROLES, Incident, Severity, Status
 from tocsin.errors import FieldProblem, NotFound
 from tocsin.services.incidents import IncidentDetail
 from tocsin.store.incidents import IncidentAlert
+from tocsin.web.incident_comms import comms_of
 from tocsin.web.incident_filters import MAX_ID
 from tocsin.web.links import web_address
 from tocsin.web.render import page
@@ -88,7 +89,7 @@ def holders(incident: Incident) -> list[tuple[str, str]]:
 def available(incident: Incident) -> set[str]:
     """The actions that make sense for the incident as it is now."""
     status = incident.status
-    can = {"severity", "role", "note"}
+    can = {"severity", "role", "note", "update"}
     if status is Status.TRIGGERED:
         can.add("acknowledge")
     if status in (Status.TRIGGERED, Status.ACKNOWLEDGED):
@@ -96,7 +97,7 @@ def available(incident: Incident) -> set[str]:
         if incident.policy is not None and not incident.assignees:
             can.add("escalate")
     if status.is_open:
-        can |= {"resolve", "reassign"}
+        can |= {"resolve", "reassign", "responder", "room"}
     if status in (Status.MITIGATED, Status.RESOLVED) and incident.merged_into is None:
         can.add("reopen")
     return can
@@ -122,6 +123,7 @@ async def incident_view(
         LinkedAlert(a, detail.alerts.get(a.fingerprint), _links(detail.alerts.get(a.fingerprint)))
         for a in detail.view.alerts
     ]
+    comms = await run_in_threadpool(comms_of, runtime, incident)
     config = runtime.current.routing
     users = sorted(config.users.values(), key=lambda u: u.id) if config else []
     return page(
@@ -139,6 +141,7 @@ async def incident_view(
         holders=holders(incident),
         severities=list(Severity),
         snoozes=SNOOZES,
+        comms=comms,
         failed=action,
         problems=[p.problem if not p.field else f"{p.field}: {p.problem}" for p in problems],
         typed=dict(typed or {}),
