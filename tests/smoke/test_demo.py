@@ -56,6 +56,12 @@ def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -
             )
             assert signed.url.path == "/", signed.text[-2000:]
             assert re.search(r'<a href="/incidents/\d+">#\d+ ', signed.text), signed.text
+            # The public status page: components, the SEV1's public incident, a maintenance.
+            public = web.get("/status/api/v2/summary.json").json()
+            assert {c["name"] for c in public["components"]} >= {"Checkout", "Inventory"}
+            planned = [m["name"] for m in public["scheduled_maintenances"]]
+            assert planned == ["Inventory database migration"]
+            assert "Card payments failing in Europe" in web.get("/status/history").text
         with closing(sqlite3.connect(tmp_path / "tocsin-data" / "tocsin.db", timeout=5)) as conn:
             # The played history: a declared SEV1 with roles, resolved; an escalation.
             sev1 = conn.execute(

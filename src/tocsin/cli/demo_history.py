@@ -16,10 +16,12 @@ from typing import Any
 
 import orjson
 
+from tocsin.domain.incident_updates import UpdateParts
 from tocsin.domain.integrations import Integration, IntegrationKind
 from tocsin.domain.matchers import parse_matchers
 from tocsin.engine.clock import FakeClock, SystemClock
 from tocsin.integrations.alertmanager_api import parse_postable_alerts
+from tocsin.services.incident_comms import PublicUpdate
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import timers as timer_store
@@ -95,8 +97,24 @@ class _Story:
         self.runtime.runner.run_due()
 
 
+def _status_page(s: _Story) -> dict[str, int]:
+    """The public status page's components (docs/status-page.md), by name."""
+    page = s.runtime.status_page
+    out: dict[str, int] = {}
+    for group, names in (
+        ("Storefront", ("Checkout", "Search")),
+        ("Platform", ("Payments API", "Inventory")),
+    ):
+        group_id = page.create_group(group).id
+        for name in names:
+            out[name] = page.create_component(name, group_id=group_id).id
+    return out
+
+
 def _play(s: _Story, real_now: datetime) -> None:
     inc = s.runtime.incidents
+    s.at(0)
+    components = _status_page(s)
     # Day 1: an error spike, acknowledged in four minutes, fixed by a rollback.
     s.at(2)
     s.alert("HighErrorRate", "checkout", "critical", "5xx ratio above 5%", ends="firing")
@@ -129,6 +147,27 @@ def _play(s: _Story, real_now: datetime) -> None:
     s.act(lambda: inc.acknowledge(sev1, "lena", via="web"))
     s.act(lambda: inc.assign_role(sev1, "commander", "lena", "lena"))
     s.act(lambda: inc.assign_role(sev1, "communications", "jonas", "lena"))
+    checkout = components["Checkout"]
+    s.at(20.1)
+    s.act(
+        lambda: s.runtime.comms.post_update(
+            sev1,
+            "jonas",
+            UpdateParts(
+                affected="Checkout (EU card payments)",
+                status="Investigating",
+                impact="Card payments from EU issuers are declined.",
+                actions="Asking the payment provider; preparing to reroute.",
+            ),
+            public=PublicUpdate(
+                "investigating",
+                "Some card payments in Europe are failing. We are investigating.",
+                name="Card payments failing in Europe",
+                impact="major",
+                components={checkout: "partial_outage"},
+            ),
+        )
+    )
     s.act(
         lambda: inc.add_note(
             sev1, "The payment provider confirms an outage on their side.", "jonas"
@@ -136,8 +175,34 @@ def _play(s: _Story, real_now: datetime) -> None:
     )
     s.at(20.75)
     s.act(lambda: inc.mitigate(sev1, "lena", "Routed EU card payments to the second provider."))
+    s.act(
+        lambda: s.runtime.comms.post_update(
+            sev1,
+            "jonas",
+            UpdateParts(
+                status="Mitigated; monitoring", actions="EU cards go to the second provider."
+            ),
+            public=PublicUpdate(
+                "monitoring",
+                "Payments work again through a second provider. We are monitoring.",
+                components={checkout: "degraded_performance"},
+            ),
+        )
+    )
     s.at(22)
     s.act(lambda: inc.resolve(sev1, "lena", "The provider fixed their outage; routing restored."))
+    s.act(
+        lambda: s.runtime.comms.post_update(
+            sev1,
+            "jonas",
+            UpdateParts(status="Resolved", message="The provider fixed their outage."),
+            public=PublicUpdate(
+                "resolved",
+                "Card payments in Europe have worked normally since 22:00 UTC.",
+                components={checkout: "operational"},
+            ),
+        )
+    )
     # Day 2: a warning for the team channel only (no incident).
     s.at(30)
     s.alert("DiskWillFillIn4Hours", "inventory", "warning", "disk fills within 4h", ends="firing")
@@ -163,6 +228,14 @@ def _play(s: _Story, real_now: datetime) -> None:
     )
     s.runtime.schedules.add_override(
         SCHEDULE, "sam", now + timedelta(hours=1), now + timedelta(hours=9), "maria"
+    )
+    s.runtime.status_page.schedule_maintenance(
+        "Inventory database migration",
+        "Stock levels may be a few minutes late while the inventory database is migrated.",
+        now + timedelta(hours=2),
+        now + timedelta(hours=5),
+        [components["Inventory"]],
+        "jonas",
     )
 
 

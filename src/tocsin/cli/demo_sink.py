@@ -34,6 +34,9 @@ receivers:
   - name: pager                   # critical alerts open incidents (tocsin incidents)
     escalation_policy: sre
     webhook_configs: [{{url: "{url}/pager"}}]
+# Communication (docs/communication.md): stakeholders expect updates this often.
+incidents:
+  update_every: {{SEV1: 30m, SEV2: 1h}}
 # Paging (docs/paging.md): each person's pages go to a webhook the demo prints.
 escalation_policies:
   - name: sre

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.incident_updates import UpdateParts
 from tocsin.domain.incidents import Incident
-from tocsin.domain.users import ContactMethod
+from tocsin.domain.users import ContactMethod, User
 from tocsin.engine.runner import Again
 from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.messages import post
@@ -120,11 +120,9 @@ class Updates:
             person = users.get(user)
             if person is None:
                 continue
-            method = (
-                ContactMethod.SLACK
-                if person.slack_user_id and rooms.slack_app(config) is not None
-                else ContactMethod.EMAIL
-            )
+            method = _reach(person, rooms.slack_app(config) is not None)
+            if method is None:
+                continue  # the timeline and the room say it; there is nowhere else
             post(
                 conn,
                 {user: person},
@@ -145,6 +143,17 @@ class Updates:
             )
         rooms.touch(conn, incident.id, now)
         return Again(now + every)
+
+
+def _reach(person: User, slack: bool) -> ContactMethod | None:
+    """How to remind someone: Slack when there is an app and they have an id there, else
+    email, else their webhook or push topic."""
+    if slack and person.slack_user_id:
+        return ContactMethod.SLACK
+    for method in (ContactMethod.EMAIL, ContactMethod.WEBHOOK, ContactMethod.PUSH):
+        if person.address(method):
+            return method
+    return None
 
 
 def _owners(incident: Incident) -> list[str]:
