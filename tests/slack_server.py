@@ -45,6 +45,7 @@ class Channel:
     #: ts -> message
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     pins: list[str] = field(default_factory=list)
+    archived: bool = False
 
 
 class SlackServer:
@@ -130,16 +131,16 @@ class SlackServer:
         assert found, f"no channel {name}: {[c.name for c in self.channels.values()]}"
         return found[0]
 
-    def post_user_message(self, channel_id: str, user: str, text: str) -> str:
-        """A person writes in a channel; the message's ts."""
+    def post_user_message(
+        self, channel_id: str, user: str, text: str, thread_ts: str | None = None
+    ) -> str:
+        """A person writes in a channel (or in a thread); the message's ts."""
         with self._lock:
             ts = self._next_ts()
-            self.channels[channel_id].messages[ts] = {
-                "type": "message",
-                "user": user,
-                "text": text,
-                "ts": ts,
-            }
+            message = {"type": "message", "user": user, "text": text, "ts": ts}
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.channels[channel_id].messages[ts] = message
             return ts
 
     # -- the API -----------------------------------------------------------------------------
@@ -161,6 +162,9 @@ class SlackServer:
                 if error == "ratelimited":
                     return 429, {"ok": False, "error": error}, {"Retry-After": "1"}
                 return 200, {"ok": False, "error": error}, {}
+            refused = self._archived(method, args)
+            if refused is not None:
+                return 200, refused, {}
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
@@ -169,6 +173,14 @@ class SlackServer:
 
     def _need_channel(self, args: dict[str, Any], key: str = "channel") -> Channel | None:
         return self.channels.get(str(args.get(key, "")))
+
+    def _archived(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """What Slack says to a change in an archived channel."""
+        channel = self.channels.get(str(args.get("channel", "")))
+        writes = ("chat.", "conversations.set", "conversations.invite", "pins.")
+        if channel is not None and channel.archived and method.startswith(writes):
+            return {"ok": False, "error": "is_archived"}
+        return None
 
     def _conversations_create(self, a: dict[str, Any]) -> dict[str, Any]:
         name = str(a.get("name", ""))
@@ -190,7 +202,7 @@ class SlackServer:
             "name": c.name,
             "is_channel": not c.is_private,
             "is_private": c.is_private,
-            "is_archived": False,
+            "is_archived": c.archived,
             "creator": c.creator,
             "topic": {"value": c.topic, "creator": self.bot_user, "last_set": 0},
             "purpose": {"value": c.purpose, "creator": self.bot_user, "last_set": 0},
@@ -200,7 +212,8 @@ class SlackServer:
     def _conversations_list(self, a: dict[str, Any]) -> dict[str, Any]:
         limit = int(a.get("limit") or 100)
         start = int(a.get("cursor") or 0)
-        everything = list(self.channels.values())
+        skip = str(a.get("exclude_archived", "")).lower() in ("true", "1")
+        everything = [c for c in self.channels.values() if not (skip and c.archived)]
         page = everything[start : start + limit]
         more = start + limit < len(everything)
         return {
@@ -239,15 +252,17 @@ class SlackServer:
         c = self._need_channel(a)
         if c is None:
             return {"ok": False, "error": "channel_not_found"}
+        # As Slack does without force=true: one problem user fails the whole call.
         users = [u for u in str(a.get("users", "")).split(",") if u]
         if not users:
             return {"ok": False, "error": "no_user"}
-        unknown = [u for u in users if u not in self.users]
-        if unknown:
+        if any(u not in self.users for u in users):
             return {"ok": False, "error": "user_not_found"}
-        if all(u in c.members for u in users):
+        if any(self.users[u].get("deleted") for u in users):
+            return {"ok": False, "error": "cant_invite"}
+        if any(u in c.members for u in users):
             return {"ok": False, "error": "already_in_channel"}
-        c.members.extend(u for u in users if u not in c.members)
+        c.members.extend(users)
         return {"ok": True, "channel": self._info(c)}
 
     def _conversations_history(self, a: dict[str, Any]) -> dict[str, Any]:
@@ -260,9 +275,24 @@ class SlackServer:
         found = [
             m
             for ts, m in sorted(c.messages.items(), reverse=True)
-            if latest is None or ts < latest or (inclusive and ts == latest)
+            if (latest is None or ts < latest or (inclusive and ts == latest))
+            and m.get("thread_ts", ts) == ts  # replies in threads are not in the history
         ]
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
+    def _conversations_replies(self, a: dict[str, Any]) -> dict[str, Any]:
+        c = self._need_channel(a)
+        if c is None:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = str(a.get("ts", ""))
+        if ts not in c.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        root = c.messages[ts].get("thread_ts", ts)
+        thread = [m for t, m in sorted(c.messages.items()) if m.get("thread_ts", t) == root]
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    def _auth_test(self, a: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "user_id": self.bot_user, "team_id": "T0", "bot_id": "B0"}
 
     def _chat_postMessage(self, a: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         target = str(a.get("channel", ""))

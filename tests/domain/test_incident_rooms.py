@@ -70,3 +70,22 @@ def test_a_card_digest_changes_exactly_with_what_it_shows() -> None:
     assert card.digest() == same.digest()
     assert replace(card, status="acknowledged").digest() != card.digest()
     assert replace(card, roles={"Commander": ("Bob",)}).digest() != card.digest()
+
+
+def test_someone_not_found_is_looked_for_again_only_when_that_could_change() -> None:
+    from tocsin.domain.incident_rooms import RoomState, RoomWish, tried
+
+    card = IncidentCard(42, "t", "", "SEV1", "triggered", {}, "http://x/1")
+
+    def wish(how: tuple[str | None, str | None]) -> RoomWish:
+        return RoomWish("n", "n-42", "t", card, {"dan": how})
+
+    state = RoomState(unknown={"dan": tried((None, "dan@example.com"))})
+    assert wish((None, "dan@example.com")).to_invite(state) == {}
+    assert wish((None, "Dan@Example.com")).to_invite(state) == {}
+    assert wish((None, "dan@new.example")).to_invite(state) == {"dan": (None, "dan@new.example")}
+    assert wish(("U0DAN", "dan@example.com")).to_invite(state) == {
+        "dan": ("U0DAN", "dan@example.com")
+    }
+    joined = RoomState(members={"dan": "U0DAN"})
+    assert wish(("U0DAN", None)).to_invite(joined) == {}

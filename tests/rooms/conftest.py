@@ -81,6 +81,11 @@ class Rooms:
         assert len(found) == 1, found
         return found[0]
 
+    def update(self, incident_id: int, actor: str, parts: Any, **kw: Any) -> Incident:
+        """Post a stakeholder update; the incident after it."""
+        incident, _ = self.h.runtime.comms.post_update(incident_id, actor, parts, **kw)
+        return incident  # type: ignore[no-any-return]
+
     def timeline(self, incident_id: int) -> list[str]:
         return [e.text for e in self.service.view(incident_id).timeline]
 

@@ -172,6 +172,13 @@ def test_the_cards_buttons_and_the_page_someone_form(rooms: Any) -> None:
         )
 
     assert press("tocsin_mitigate").json()["text"] == "Incident #1 is mitigated."
+    # Slack shows nothing of a button's answer: the presser is told in the channel, alone.
+    told = r.slack.ephemeral[-1]
+    assert (told["channel"], told["user"], told["text"]) == (
+        channel.id,
+        "U0BOB",
+        "Incident #1 is mitigated.",
+    )
     assert press("tocsin_mitigate").json()["text"] == "Incident #1 is mitigated."  # again: fine
     assert press("tocsin_page").status_code == 200
     view = r.slack.views[-1]
@@ -206,7 +213,7 @@ def test_the_cards_buttons_and_the_page_someone_form(rooms: Any) -> None:
     ok = submit("user:dan", "Need a DBA")
     assert ok.status_code == 200 and ok.content == b""
     texts = r.timeline(1)
-    assert "bob paged dan" in " ".join(texts) and "Need a DBA" in texts
+    assert "bob paged dan: Need a DBA" in texts
     assert press("tocsin_resolve", user="U0ANN").json()["text"] == "Incident #1 is resolved."
 
 

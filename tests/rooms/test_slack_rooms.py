@@ -76,7 +76,7 @@ def test_lower_severities_get_a_channel_on_request_or_when_raised(rooms: Any) ->
     assert r.service.request_room(incident.id, "slack", "cat") is False
     r.run()
     assert len([c for c in r.slack.channels.values() if c.name.startswith("inc-")]) == 1
-    assert "cat asked for a slack room" in r.timeline(incident.id)
+    assert "cat asked for a Slack channel" in r.timeline(incident.id)
 
 
 def test_raising_the_severity_makes_the_channel(rooms: Any) -> None:
@@ -112,7 +112,7 @@ def test_a_failure_that_will_not_pass_waits_for_the_next_change(rooms: Any) -> N
     r.run(120)  # not retried by itself
     failed = [t for t in r.timeline(incident.id) if "could not be updated" in t]
     assert failed == [
-        "The slack room could not be updated: Slack conversations.create: restricted_action"
+        "The Slack channel could not be updated: Slack conversations.create: restricted_action"
     ]
     assert len(r.slack.named("conversations.create")) == 1
     r.service.acknowledge(incident.id, "ann")  # the next change tries again
@@ -174,7 +174,10 @@ def test_people_without_a_slack_account_are_named(rooms: Any) -> None:
     incident = r.service.declare(title="Disk", severity="SEV1", actor="cat")
     r.service.assign_role(incident.id, "investigator", "dan", "cat")
     r.run()
-    assert "No Slack account found for dan (by email)" in r.timeline(incident.id)
+    assert (
+        "Could not invite dan to the channel: nobody in Slack has the email dan@elsewhere.example"
+        in r.timeline(incident.id)
+    )
     r.service.add_note(incident.id, "still looking", "cat")
     r.run()
     looked_up = [a["email"] for a in r.slack.named("users.lookupByEmail")]

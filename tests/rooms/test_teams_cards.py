@@ -61,5 +61,5 @@ def test_a_teams_outage_is_retried(rooms: Any) -> None:
     r.run(60)
     assert len(r.teams.bodies("/teams")) == 3
     assert "Posted the incident card to Teams" in r.timeline(incident.id)
-    failed = [t for t in r.timeline(incident.id) if "teams room could not be updated" in t]
+    failed = [t for t in r.timeline(incident.id) if "Teams card could not be updated" in t]
     assert len(failed) == 2  # the 503, then the throttled 200: each said once

@@ -26,7 +26,7 @@ def test_a_sev1_owes_an_update_every_30_minutes(rooms: Any) -> None:
     parts = UpdateParts(
         affected="Checkout", status="Identified", impact="Card payments fail", actions="Rollback"
     )
-    updated = r.service.post_update(incident.id, "cat", parts)
+    updated = r.update(incident.id, "cat", parts)
     assert updated.next_update_at == r.h.clock.now() + timedelta(minutes=30)
     r.run()
     update = [e for e in r.service.view(incident.id).timeline if e.kind == "status-update"]
@@ -58,7 +58,7 @@ def test_a_late_update_reminds_the_commander_and_comms_lead(rooms: Any) -> None:
     assert texts[-1] == ":alarm_clock: <@U0ANN> <@U0BOB> " + due[0].text
     r.run(30 * 60)
     assert [e.kind for e in r.service.view(incident.id).timeline].count("update-due") == 2
-    r.service.post_update(incident.id, "bob", UpdateParts(message="Fixed the config"))
+    r.update(incident.id, "bob", UpdateParts(message="Fixed the config"))
     r.run(29 * 60)
     assert [e.kind for e in r.service.view(incident.id).timeline].count("update-due") == 2
 
@@ -83,7 +83,7 @@ def test_severities_without_a_cadence_owe_nothing_until_raised(rooms: Any) -> No
 def test_an_update_may_set_its_own_next_time(rooms: Any) -> None:
     r = rooms(cadence=True)
     incident = r.service.declare(title="Slow search", severity="SEV3", actor="cat")
-    updated = r.service.post_update(
+    updated = r.update(
         incident.id, "cat", UpdateParts(message="Still slow"), next_in=timedelta(minutes=15)
     )
     assert updated.next_update_at == r.h.clock.now() + timedelta(minutes=15)
@@ -93,7 +93,7 @@ def test_updates_go_to_teams_too(rooms: Any) -> None:
     r = rooms(teams=True, cadence=True)
     incident = r.service.declare(title="Checkout down", severity="SEV1", actor="cat")
     r.run()
-    r.service.post_update(incident.id, "cat", UpdateParts(message="Rolling back"))
+    r.update(incident.id, "cat", UpdateParts(message="Rolling back"))
     r.run()
     bodies = r.teams.bodies("/teams")
     last = bodies[-1]["attachments"][0]["content"]["body"][0]["text"]

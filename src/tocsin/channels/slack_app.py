@@ -17,7 +17,7 @@ import http.client
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -33,12 +33,26 @@ __all__ = ["SlackApp", "SlackCallError"]
 PEOPLE_TTL = 600.0
 
 
+#: Pages of conversations.list read looking for a channel by name (200 channels each).
+MAX_LIST_PAGES = 10
+#: Errors inviting one person that are about that person, not the channel or the app.
+PERSON_ERRORS = frozenset(
+    {"user_not_found", "cant_invite", "cant_invite_self", "user_is_restricted",
+     "user_is_ultra_restricted", "ura_max_channels", "user_team_not_in_channel",
+     "missing_scope_for_user", "no_user"}
+)  # fmt: skip
+
+
 class SlackCallError(Exception):
-    def __init__(self, method: str, error: str, *, retryable: bool) -> None:
+    def __init__(
+        self, method: str, error: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"Slack {method}: {error}")
         self.method = method
         self.error = error
         self.retryable = retryable
+        #: Slack's Retry-After (seconds) on a rate limit.
+        self.retry_after = retry_after
 
 
 class SlackApp:
@@ -72,7 +86,13 @@ class SlackApp:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
             error = str(data.get("error") or f"HTTP {status}")
             retryable = status >= 500 or status == 429 or error in RETRYABLE_ERRORS
-            raise SlackCallError(method, error, retryable=retryable) from None
+            wait = exc.response.headers.get("Retry-After") or exc.response.headers.get(
+                "retry-after"
+            )
+            retry_after = float(wait) if wait and str(wait).isdigit() else None
+            raise SlackCallError(
+                method, error, retryable=retryable, retry_after=retry_after
+            ) from None
         except (SlackClientError, OSError, http.client.HTTPException) as exc:
             text = f"{type(exc).__name__}: {exc}".rstrip(": ").replace(self._token, "<secret>")
             raise SlackCallError(method, text, retryable=True) from None
@@ -92,7 +112,7 @@ class SlackApp:
     def find_channel(self, name: str) -> dict[str, Any] | None:
         """The unarchived channel called ``name`` the app can see, if any."""
         cursor: str | None = None
-        for _ in range(100):
+        for _ in range(MAX_LIST_PAGES):
             data = self.call(
                 "conversations.list",
                 self.client.conversations_list,
@@ -125,18 +145,44 @@ class SlackApp:
             topic=topic,
         )
 
-    def invite(self, channel: str, users: Sequence[str]) -> None:
-        """Invite ``users``; those already in the channel are no error."""
+    def invite(self, channel: str, user: str) -> str | None:
+        """Invite one person (one call each: without ``force``, one problem user fails the
+        whole call). None when they are in; why not when the problem is theirs (no such
+        user, a guest ...); SlackCallError for the rest."""
         try:
             self.call(
                 "conversations.invite",
                 self.client.conversations_invite,
                 channel=channel,
-                users=list(users),
+                users=[user],
             )
         except SlackCallError as exc:
-            if exc.error != "already_in_channel":
-                raise
+            if exc.error == "already_in_channel":
+                return None
+            if exc.error in PERSON_ERRORS:
+                return exc.error
+            raise
+        return None
+
+    def bot_user_id(self) -> str:
+        """The app's own Slack user (``auth.test``)."""
+
+        def find() -> str | None:
+            return str(self.call("auth.test", self.client.auth_test)["user_id"])
+
+        found = self._remembered("bot", find)
+        assert found is not None
+        return found
+
+    def whisper(self, channel: str, user: str, text: str) -> None:
+        """A message only ``user`` sees (``chat.postEphemeral``)."""
+        self.call(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral,
+            channel=channel,
+            user=user,
+            text=text,
+        )
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Post a message; its ts."""
@@ -174,6 +220,23 @@ class SlackApp:
             limit=1,
         )
         for message in data.get("messages", ()):
+            if message.get("ts") == ts:
+                return dict(message)
+        # A reply in a thread is not in the channel's history; replies takes any message
+        # of a thread, the reply itself included.
+        try:
+            thread = self.call(
+                "conversations.replies",
+                self.client.conversations_replies,
+                channel=channel,
+                ts=ts,
+                limit=200,
+            )
+        except SlackCallError as exc:
+            if exc.error == "thread_not_found":
+                return None
+            raise
+        for message in thread.get("messages", ()):
             if message.get("ts") == ts:
                 return dict(message)
         return None

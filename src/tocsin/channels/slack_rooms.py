@@ -17,13 +17,21 @@ the status allows. Text from the incident is escaped for mrkdwn.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_dm import mrkdwn_escape
-from tocsin.domain.incident_rooms import IncidentCard, RoomPost, RoomResult, RoomState, RoomWish
+from tocsin.domain.incident_rooms import (
+    IncidentCard,
+    RoomPost,
+    RoomResult,
+    RoomState,
+    RoomWish,
+    tried,
+)
 
 __all__ = ["card_blocks", "card_text", "post_text", "purpose", "sync_slack_room"]
 
@@ -52,8 +60,9 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def card_text(card: IncidentCard) -> str:
-    """The card's plain fallback (notifications, screen readers)."""
-    return f"{card.severity} #{card.incident_id} {card.title} ({card.status})"
+    """The card's fallback (notifications, screen readers); Slack reads it as mrkdwn too,
+    so the title is escaped: it may come from an alert's labels."""
+    return f"{card.severity} #{card.incident_id} {mrkdwn_escape(card.title)} ({card.status})"
 
 
 def card_blocks(card: IncidentCard) -> list[dict[str, Any]]:
@@ -111,12 +120,20 @@ def card_blocks(card: IncidentCard) -> list[dict[str, Any]]:
 
 
 class _Progress:
-    def __init__(self, state: RoomState) -> None:
+    def __init__(self, state: RoomState, deadline: float) -> None:
         self.state = state
         self.events: list[str] = []
+        self.deadline = deadline
 
     def result(self) -> RoomResult:
         return RoomResult(self.state, tuple(self.events))
+
+    def late(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+
+class _OutOfTime(Exception):
+    pass
 
 
 def purpose(incident_id: int, title: str) -> str:
@@ -124,37 +141,55 @@ def purpose(incident_id: int, title: str) -> str:
     return f"{MARK}{incident_id}: {title}"[:250]
 
 
-def _is_ours(channel: dict[str, Any], incident_id: int) -> bool:
+def _is_ours(app: SlackApp, channel: dict[str, Any], wish: RoomWish) -> bool:
+    """A channel made by Tocsin's app for this incident (an earlier sync's), as private as
+    asked; anyone could name a channel so, or give it such a purpose."""
     text = str((channel.get("purpose") or {}).get("value") or "")
-    return text.startswith(f"{MARK}{incident_id}:")
+    return (
+        text.startswith(f"{MARK}{wish.card.incident_id}:")
+        and channel.get("creator") == app.bot_user_id()
+        and bool(channel.get("is_private")) == wish.private
+    )
 
 
-def sync_slack_room(app: SlackApp, state: RoomState, wish: RoomWish) -> RoomResult:
-    """Make the channel match ``wish``."""
-    p = _Progress(state)
+#: The channel cannot be used any more: make a new one.
+_GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel", "channel_is_archived"})
+
+
+def sync_slack_room(
+    app: SlackApp, state: RoomState, wish: RoomWish, budget: float = 20.0
+) -> RoomResult:
+    """Make the channel match ``wish``, within about ``budget`` seconds (what is left is
+    reported as ``more``)."""
+    p = _Progress(state, time.monotonic() + budget)
     try:
         _channel(app, p, wish)
         _topic(app, p, wish)
         _invite(app, p, wish)
         _card(app, p, wish)
         _posts(app, p, wish)
+    except _OutOfTime:
+        return replace(p.result(), more=True)
     except SlackCallError as exc:
-        return p.result().failed(str(exc), retryable=exc.retryable)
-    return p.result()
+        if exc.error in _GONE and p.state.channel_id is not None:
+            gone = p.state.channel_name
+            p.state = p.state.gone()
+            p.events.append(f"The Slack channel #{gone} is gone ({exc.error}): making a new one")
+            return replace(p.result(), more=True)
+        return p.result().failed(str(exc), retryable=exc.retryable, retry_after=exc.retry_after)
+    return replace(p.result(), more=wish.more_posts)
 
 
 def _make(app: SlackApp, name: str, wish: RoomWish) -> dict[str, Any] | None:
-    """A new channel called ``name`` marked as the incident's, or the one an earlier try
-    made; None when the name belongs to something else."""
+    """A new channel called ``name``, or the one an interrupted earlier sync made; None
+    when the name belongs to another channel."""
     try:
-        channel = app.create_channel(name, private=wish.private)
+        return app.create_channel(name, private=wish.private)
     except SlackCallError as exc:
         if exc.error != "name_taken":
             raise
-        found = app.find_channel(name)
-        return found if found is not None and _is_ours(found, wish.card.incident_id) else None
-    app.set_purpose(str(channel["id"]), purpose(wish.card.incident_id, wish.card.title))
-    return channel
+    found = app.find_channel(name)
+    return found if found is not None and _is_ours(app, found, wish) else None
 
 
 def _channel(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
@@ -164,10 +199,13 @@ def _channel(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
     if channel is None:
         raise SlackCallError(
             "conversations.create",
-            f"{wish.fallback_name} belongs to another channel",
+            f"#{wish.name} and #{wish.fallback_name} are other channels' names",
             retryable=False,
         )
-    p.state = replace(p.state, channel_id=str(channel["id"]), channel_name=str(channel["name"]))
+    # Recorded at once: a failure after this carries on with this channel next time.
+    p.state = replace(
+        p.state, channel_id=str(channel["id"]), channel_name=str(channel["name"]), topic=None
+    )
     p.events.append(f"Created Slack channel #{channel['name']}")
     if wish.announce:
         try:
@@ -181,35 +219,42 @@ def _channel(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
 
 
 def _topic(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
-    if p.state.topic == wish.topic or p.state.channel_id is None:
+    channel = p.state.channel_id
+    if p.state.topic == wish.topic or channel is None:
         return
-    app.set_topic(p.state.channel_id, wish.topic)
+    if p.state.topic is None:  # a new channel: mark it as the incident's first
+        app.set_purpose(channel, purpose(wish.card.incident_id, wish.card.title))
+    app.set_topic(channel, wish.topic)
     p.state = replace(p.state, topic=wish.topic)
 
 
 def _invite(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
     channel = p.state.channel_id
     assert channel is not None
-    found: dict[str, str] = {}
-    unknown: list[str] = []
-    for user, (slack_id, email) in wish.to_invite(p.state).items():
+    joined: list[str] = []
+    todo = sorted(wish.to_invite(p.state).items())
+    cut_short = False
+    for done, (user, how) in enumerate(todo, 1):
+        slack_id, email = how
+        why = "no Slack id or email in Tocsin"
         if slack_id is None and email:
             slack_id = app.user_by_email(email)
-        if slack_id is None:
-            unknown.append(user)
+            why = f"nobody in Slack has the email {email}"
+        problem = app.invite(channel, slack_id) if slack_id is not None else why
+        if problem is None:
+            assert slack_id is not None
+            joined.append(user)
+            p.state = replace(p.state, members={**p.state.members, user: slack_id})
         else:
-            found[user] = slack_id
-    if found:
-        app.invite(channel, sorted(set(found.values())))
-        p.events.append("Invited " + ", ".join(sorted(found)) + " to the channel")
-    if found or unknown:
-        p.state = replace(
-            p.state,
-            members={**p.state.members, **found},
-            unknown=tuple(sorted({*p.state.unknown, *unknown})),
-        )
-    if unknown:
-        p.events.append("No Slack account found for " + ", ".join(sorted(unknown)) + " (by email)")
+            p.state = replace(p.state, unknown={**p.state.unknown, user: tried(how)})
+            p.events.append(f"Could not invite {user} to the channel: {problem}")
+        if done < len(todo) and p.late():  # each sync gets at least one done
+            cut_short = True
+            break
+    if joined:
+        p.events.append("Invited " + ", ".join(joined) + " to the channel")
+    if cut_short:
+        raise _OutOfTime
 
 
 def post_text(post: RoomPost, members: Mapping[str, str]) -> str:
@@ -224,11 +269,12 @@ def post_text(post: RoomPost, members: Mapping[str, str]) -> str:
 def _posts(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
     channel = p.state.channel_id
     assert channel is not None
-    for post in wish.posts:
-        if post.event_id <= p.state.posted_upto:
-            continue
+    owed = [post for post in wish.posts if post.event_id not in p.state.posted]
+    for done, post in enumerate(owed, 1):
         app.post(channel, post_text(post, p.state.members))
-        p.state = replace(p.state, posted_upto=post.event_id)
+        p.state = replace(p.state, posted=(*p.state.posted, post.event_id))
+        if done < len(owed) and p.late():  # each sync gets at least one done
+            raise _OutOfTime
 
 
 def _card(app: SlackApp, p: _Progress, wish: RoomWish) -> None:

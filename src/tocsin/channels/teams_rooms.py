@@ -28,6 +28,12 @@ __all__ = ["sync_teams_room", "teams_card"]
 _COLOR = {"triggered": "Attention", "resolved": "Good"}
 
 
+def _plain(text: str) -> str:
+    """Text from an incident (or an alert's labels) for a TextBlock, which reads Markdown:
+    ``[Open](https://elsewhere)`` must not become a link, so ``](`` is broken apart."""
+    return text.replace("](", "]\u200b(")
+
+
 def _open(title: str, url: str | None) -> dict[str, Any] | None:
     if not url or not url.startswith(("http://", "https://")):
         return None
@@ -50,7 +56,7 @@ def teams_card(card: IncidentCard) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": f"{card.severity} · #{card.incident_id} {card.title}",
+            "text": f"{card.severity} · #{card.incident_id} {_plain(card.title)}",
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
@@ -59,7 +65,7 @@ def teams_card(card: IncidentCard) -> dict[str, Any]:
         }
     ]
     if card.summary:
-        body.append({"type": "TextBlock", "text": card.summary, "wrap": True})
+        body.append({"type": "TextBlock", "text": _plain(card.summary), "wrap": True})
     body.append({"type": "FactSet", "facts": facts})
     actions = [
         a
@@ -127,11 +133,11 @@ def sync_teams_room(client: httpx.Client, url: str, state: RoomState, wish: Room
                 events.append("Posted the incident card to Teams")
             state = replace(state, card_hash=digest)
         for post in wish.posts:
-            if post.event_id <= state.posted_upto:
+            if post.event_id in state.posted:
                 continue
             head = f"**Update from {post.author}**\n\n" if post.kind == "status-update" else "⏰ "
-            _send(client, url, _message(head + post.text))
-            state = replace(state, posted_upto=post.event_id)
+            _send(client, url, _message(head + _plain(post.text)))
+            state = replace(state, posted=(*state.posted, post.event_id))
     except _Failed as exc:
         return RoomResult(state, tuple(events)).failed(exc.error, retryable=exc.retryable)
-    return RoomResult(state, tuple(events))
+    return RoomResult(state, tuple(events), more=wish.more_posts)

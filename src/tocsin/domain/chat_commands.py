@@ -1,7 +1,7 @@
 """The ``/tocsin`` chat command's grammar, vendor-neutral: the text after the command, read
 into what to do.
 
-    declare [SEV1..SEV4] <title>        open an incident (SEV3 unless given)
+    declare [SEV1..SEV4] <title>        open an incident (the default severity unless given)
     ack [#ID]                           acknowledge
     mitigate [#ID] [note]               mark mitigated
     resolve [#ID] [note]                resolve
@@ -89,13 +89,6 @@ def _take_incident(words: list[str], *, bare: bool = False) -> int | None:
     return None
 
 
-def _leading_incident(words: list[str]) -> int | None:
-    """``#ID`` as the first word only (the rest is free text)."""
-    if words and words[0].startswith("#") and _INCIDENT.fullmatch(words[0]):
-        return int(words.pop(0)[1:])
-    return None
-
-
 def _target(word: str) -> tuple[str, bool]:
     found = _MENTION.fullmatch(word)
     if found:
@@ -103,25 +96,27 @@ def _target(word: str) -> tuple[str, bool]:
     return word.lstrip("@"), False
 
 
+_HEAD = re.compile(r"\s*(\S+)(.*)", re.S)
+_LEADING_ID = re.compile(r"#(\d{1,12})(?:\s+|$)(.*)", re.S)
+_LEADING_SEVERITY = re.compile(r"(sev[1-4])(?:\s+|$)(.*)", re.S | re.I)
+
+
 def parse_command(text: str) -> Command:
-    words = text.split()
-    if not words:
+    head_and_rest = _HEAD.match(text)
+    if head_and_rest is None:
         return Command(Verb.HELP)
-    head = words.pop(0).lower()
+    head, rest = head_and_rest.group(1).lower(), head_and_rest.group(2).strip()
+    words = rest.split()
     verb = _ALIASES.get(head) or (Verb(head) if head in Verb.__members__.values() else None)
     if verb is None:
         raise CommandError(f"unknown command {head!r}: try /tocsin help")
     if verb in (Verb.HELP, Verb.ONCALL):
         return Command(verb, target=words[0] if words else None)
     if verb is Verb.DECLARE:
-        severity = None
-        if words:
-            try:
-                severity = Severity.parse(words[0])
-                words.pop(0)
-            except ValueError:
-                severity = None
-        title = " ".join(words).strip()
+        # Only "SEV2" names a severity here: "declare 3 pods crashlooping" is a title.
+        leading = _LEADING_SEVERITY.match(rest)
+        severity = Severity.parse(leading.group(1)) if leading else None
+        title = (leading.group(2) if leading else rest).strip()
         if not title:
             raise CommandError("declare needs a title: /tocsin declare SEV2 Checkout errors")
         return Command(verb, text=title, severity=severity)
@@ -131,11 +126,13 @@ def parse_command(text: str) -> Command:
             raise CommandError(f"{verb.value} takes only an incident: /tocsin {verb.value} #12")
         return Command(verb, incident)
     if verb in (Verb.MITIGATE, Verb.RESOLVE, Verb.NOTE, Verb.UPDATE):
-        incident = _leading_incident(words)
-        text = " ".join(words).strip()
-        if verb in (Verb.NOTE, Verb.UPDATE) and not text:
+        # Free text keeps its lines; "#12" first names the incident.
+        leading = _LEADING_ID.match(rest)
+        incident = int(leading.group(1)) if leading else None
+        body = (leading.group(2) if leading else rest).strip()
+        if verb in (Verb.NOTE, Verb.UPDATE) and not body:
             raise CommandError(f"{verb.value} needs text: /tocsin {verb.value} What we know")
-        return Command(verb, incident, text=text)
+        return Command(verb, incident, text=body)
     if verb is Verb.SEVERITY:
         incident = _take_incident(words)
         if len(words) != 1:

@@ -28,6 +28,7 @@ __all__ = [
     "RoomState",
     "RoomWish",
     "channel_name",
+    "tried",
     "topic",
 ]
 
@@ -108,10 +109,32 @@ class RoomState:
     card_hash: str | None = None
     #: Tocsin user (or a raw chat id) -> the chat user id invited.
     members: Mapping[str, str] = field(default_factory=dict)
-    #: Tocsin users with no chat account found (not looked up again until they change).
-    unknown: tuple[str, ...] = ()
-    #: The last timeline entry posted to the room.
+    #: Tocsin user -> how they were looked for and not found (``tried``); looked for again
+    #: only when that changes (a chat id or an email added).
+    unknown: Mapping[str, str] = field(default_factory=dict)
+    #: Timeline entries up to this one are not the room's to post (it was made after them).
     posted_upto: int = 0
+    #: Timeline entries posted since (ids commit out of order: a high-water mark would
+    #: skip one).
+    posted: tuple[int, ...] = ()
+
+    def gone(self) -> RoomState:
+        """The channel was archived or deleted: what must be made again."""
+        return replace(
+            self,
+            channel_id=None,
+            channel_name=None,
+            card_ref=None,
+            topic=None,
+            card_hash=None,
+            members={},
+        )
+
+
+def tried(how: tuple[str | None, str | None]) -> str:
+    """How a person is looked for in chat: their chat id, else their email, else nothing."""
+    chat_id, email = how
+    return chat_id or (f"email:{email.lower()}" if email else "")
 
 
 @dataclass(frozen=True)
@@ -142,14 +165,16 @@ class RoomWish:
     extra: tuple[str, ...] = ()
     private: bool = False
     announce: str | None = None
-    #: Timeline entries after ``RoomState.posted_upto`` to post, oldest first.
+    #: Timeline entries not posted yet, oldest first.
     posts: tuple[RoomPost, ...] = ()
+    #: More are owed than ``posts`` holds (the next sync posts them).
+    more_posts: bool = False
 
     def to_invite(self, state: RoomState) -> dict[str, tuple[str | None, str | None]]:
-        """Who is not in the room yet (and was not found wanting before)."""
+        """Who is not in the room yet (and was not found before, looked for the same way)."""
         wanted = {u: how for u, how in self.people.items() if u not in state.members}
         wanted.update({raw: (raw, None) for raw in self.extra if raw not in state.members})
-        return {u: how for u, how in wanted.items() if u not in state.unknown}
+        return {u: how for u, how in wanted.items() if state.unknown.get(u) != tried(how)}
 
 
 @dataclass(frozen=True)
@@ -160,6 +185,12 @@ class RoomResult:
     #: Why the sync stopped short (None: the room is as wished).
     error: str | None = None
     retryable: bool = True
+    #: Not all done yet (time ran out, or more posts are owed): run again at once.
+    more: bool = False
+    #: The vendor asked to wait this many seconds before the next call.
+    retry_after: float | None = None
 
-    def failed(self, error: str, *, retryable: bool = True) -> RoomResult:
-        return replace(self, error=error, retryable=retryable)
+    def failed(
+        self, error: str, *, retryable: bool = True, retry_after: float | None = None
+    ) -> RoomResult:
+        return replace(self, error=error, retryable=retryable, retry_after=retry_after)

@@ -43,10 +43,9 @@ class UpdateParts:
     #: Free text, e.g. from ``/tocsin update ...``.
     message: str = ""
 
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if len(value) > MAX_PART:
-                raise ValueError(f"{name} is longer than {MAX_PART} characters")
+    def too_long(self) -> list[str]:
+        """The parts longer than ``MAX_PART``."""
+        return [name for name, value in asdict(self).items() if len(value) > MAX_PART]
 
     @property
     def empty(self) -> bool:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,7 +31,31 @@ __all__ = [
     "parse_event",
     "parse_slash_command",
     "parse_submission",
+    "slack_plain",
 ]
+
+
+_MARKUP = re.compile(r"<([@#!])?([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def slack_plain(text: str) -> str:
+    """Slack's message markup as plain text (https://api.slack.com/reference/surfaces/
+    formatting#escaping): ``<@U123|ann>`` -> ``@ann``, ``<#C123|ops>`` -> ``#ops``,
+    ``<!here>`` -> ``@here``, ``<https://x|docs>`` -> ``docs (https://x)``, and ``&amp;``,
+    ``&lt;``, ``&gt;`` as the characters they stand for."""
+
+    def one(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return "@" + (label or target)
+        if sigil == "#":
+            return "#" + (label or target)
+        if sigil == "!":
+            return "@" + (label or target.split("^", 1)[0])
+        return f"{label} ({target})" if label and label != target else target
+
+    plain = _MARKUP.sub(one, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)

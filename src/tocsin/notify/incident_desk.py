@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.escalation import EscalationPolicy, Position, snapshot
-from tocsin.domain.incident_updates import UpdateParts
+from tocsin.domain.incident_updates import MAX_PART, UpdateParts
 from tocsin.domain.incidents import (
     ROLES,
     Action,
@@ -52,6 +52,8 @@ class Opening:
     #: People paged directly (instead of, or without, a policy).
     assignees: tuple[str, ...] = ()
     group_ident: str | None = None
+    #: Rooms to make whatever the severity (declared from Slack: its channel).
+    rooms: tuple[rooms.Provider, ...] = ()
 
 
 class Desk:
@@ -127,6 +129,8 @@ class Desk:
                 f"Follows incident #{previous} of the same alert group",
                 {"previous": previous},
             )
+        for provider in opening.rooms:
+            rooms.request(conn, incident_id, provider, actor, now)
         incident = self._changed(conn, incident_id, now)
         if opening.assignees:
             self.paging.page_users(
@@ -332,6 +336,7 @@ class Desk:
             f"Severity {incident.severity.value} -> {severity.value} by {actor}",
             {"from": incident.severity.value, "to": severity.value},
         )
+        self.updates.severity_changed(conn, self.get(conn, incident_id), now)
         return self._changed(conn, incident_id, now)
 
     def assign_role(
@@ -387,7 +392,12 @@ class Desk:
     ) -> Incident:
         if not text.strip():
             raise InputError(FieldProblem("text", "must not be empty"))
-        self.get(conn, incident_id)
+        incident = self.get(conn, incident_id, lock=bool(data))
+        mark = (data or {}).get("ts")
+        if mark and any(
+            e.data.get("ts") == mark for e in store.events(conn, incident_id, kinds=(kind,))
+        ):
+            return incident  # noted already (Slack sent the event again)
         store.add_event(
             conn, incident_id, now, kind, actor, text.strip()[:10_000], dict(data or {})
         )
@@ -408,6 +418,11 @@ class Desk:
         is due a cadence period later (or ``next_in``)."""
         if parts.empty:
             raise InputError(FieldProblem("message", "an update needs some text"))
+        too_long = parts.too_long()
+        if too_long:
+            raise InputError(
+                [FieldProblem(f, f"is longer than {MAX_PART} characters") for f in too_long]
+            )
         if next_in is not None and not timedelta(minutes=1) <= next_in <= timedelta(days=7):
             raise InputError(FieldProblem("next_update_in", "must be between 1m and 7d"))
         incident = self.get(conn, incident_id, lock=True)
@@ -424,9 +439,10 @@ class Desk:
         *,
         user: str | None = None,
         schedule: str | None = None,
+        note: str = "",
     ) -> Incident:
         """Page a person, or whoever is on call for a schedule, to help (PagerDuty's
-        "add responders"); the escalation policy carries on as it was."""
+        "add responders"), saying why (``note``); the escalation policy carries on."""
         if bool(user) == bool(schedule):
             raise InputError(FieldProblem("user", "give either a user or a schedule"))
         config = self._config()
@@ -444,9 +460,8 @@ class Desk:
         assert user is not None
         if user not in config.users:
             raise InputError(FieldProblem("user", f"no user {user!r}"))
-        methods = self.paging.request_responder(
-            conn, config, incident, user, f"a responder {actor} asked for", now
-        )
+        reason = f"a responder {actor} asked for" + (f": {note.strip()}" if note.strip() else "")
+        methods = self.paging.request_responder(conn, config, incident, user, reason, now)
         store.add_event(
             conn,
             incident_id,
@@ -454,7 +469,8 @@ class Desk:
             "responder-requested",
             actor,
             f"{actor} paged {user}{how}"
-            + ("" if methods else ", who has no contact method to page"),
+            + ("" if methods else ", who has no contact method to page")
+            + (f": {note.strip()[:2000]}" if note.strip() else ""),
             {"user": user, "schedule": schedule},
         )
         return self._changed(conn, incident_id, now)

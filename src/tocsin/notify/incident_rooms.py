@@ -50,7 +50,7 @@ from tocsin.store import timers as timer_store
 from tocsin.store.incident_chats import ChatRow
 from tocsin.store.timers import Timer
 
-__all__ = ["ROOM", "RoomJob", "card_of", "request", "slack_app", "touch", "wants_room"]
+__all__ = ["ROOM", "Provider", "RoomJob", "card_of", "request", "slack_app", "touch", "wants_room"]
 
 #: The timer kind; its key is the room's id.
 ROOM = "incident.room"
@@ -59,6 +59,13 @@ RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=10)
 #: Timeline entries the rooms are told of.
 POSTED = ("status-update", "update-due")
+#: How the timeline names each kind of room.
+_WHAT = {"slack": "The Slack channel", "teams": "The Teams card"}
+#: How long one sync may talk to the vendor (well inside the engine's one-minute lease);
+#: what is left is done by the next run, at once.
+SYNC_BUDGET = 20.0
+#: Timeline entries posted per sync.
+POSTS_PER_SYNC = 20
 _ROLE_LABELS = (("commander", "Commander"), ("communications", "Comms lead"))
 
 
@@ -75,7 +82,9 @@ def _chat(config: RoutingConfig | None) -> ChatPolicy:
 def wants_room(config: RoutingConfig | None, incident: Incident) -> list[Provider]:
     """The rooms the policy gives an incident of its severity by itself."""
     chat = _chat(config)
-    out = []
+    out: list[Provider] = []
+    if not incident.is_open:
+        return out
     if chat.slack is not None and incident.severity in chat.slack.severities:
         out.append(Provider.SLACK)
     if chat.teams_url and incident.severity in chat.teams:
@@ -206,6 +215,14 @@ class RoomJob:
             if person is not None:
                 people[person.id] = (person.slack_user_id, person.email)
         names = {u.id: u.display for u in users.values()}
+        posted = set(room.state.posted)
+        owed = [
+            e
+            for e in incident_store.events(
+                conn, incident.id, after=room.state.posted_upto, kinds=POSTED
+            )
+            if e.id not in posted
+        ]
         slack = chat.slack
         wish = RoomWish(
             name=channel_name(slack.prefix if slack else "inc", incident),
@@ -226,10 +243,9 @@ class RoomJob:
                     e.text,
                     tuple(str(u) for u in e.data.get("remind", ())),
                 )
-                for e in incident_store.events(
-                    conn, incident.id, after=room.state.posted_upto, kinds=POSTED
-                )[:20]
+                for e in owed[:POSTS_PER_SYNC]
             ),
+            more_posts=len(owed) > POSTS_PER_SYNC,
         )
         return _Work(room, wish, slack_app(config), chat.teams_url)
 
@@ -241,7 +257,7 @@ class RoomJob:
                     return RoomResult(room.state).failed(
                         "Slack is not configured (paging.slack.bot_token)", retryable=False
                     )
-                return sync_slack_room(work.app, room.state, work.wish)
+                return sync_slack_room(work.app, room.state, work.wish, SYNC_BUDGET)
             if room.provider == Provider.TEAMS:
                 if not work.teams_url:
                     return RoomResult(room.state).failed(
@@ -256,7 +272,9 @@ class RoomJob:
         self, conn: Connection, timer: Timer, work: _Work, result: RoomResult, now: datetime
     ) -> Again | None:
         room = work.room
-        revision = chat_store.save(conn, room.id, result.state, now, result.error)
+        revision = chat_store.save(conn, room, result.state, now, result.error)
+        if revision is None:
+            return Again(now)  # another sync saved meanwhile: start again from what it saw
         for text in result.events:
             incident_store.add_event(
                 conn,
@@ -268,6 +286,7 @@ class RoomJob:
                 {"provider": room.provider, "channel": result.state.channel_id},
             )
         if result.error is not None:
+            what = _WHAT.get(room.provider, f"The {room.provider} room")
             if result.error != room.last_error:  # said once, not at every retry
                 incident_store.add_event(
                     conn,
@@ -275,15 +294,17 @@ class RoomJob:
                     now,
                     "room-failed",
                     ENGINE,
-                    f"The {room.provider} room could not be updated: {result.error}"
+                    f"{what} could not be updated: {result.error}"
                     + ("; trying again" if result.retryable else ""),
                     {"provider": room.provider, "error": result.error},
                 )
             if not result.retryable:
                 return None
             failures = int(timer.payload.get("failures", 0)) + 1
-            pause = backoff(failures, base=RETRY_BASE, cap=RETRY_CAP)
-            return Again(now + jittered(pause, random.random()), {"failures": failures})
-        if revision != room.revision:
-            return Again(now)  # the incident changed while this sync ran
+            pause = jittered(backoff(failures, base=RETRY_BASE, cap=RETRY_CAP), random.random())
+            if result.retry_after is not None:
+                pause = max(pause, timedelta(seconds=result.retry_after))
+            return Again(now + pause, {"failures": failures})
+        if result.more or revision != room.revision:
+            return Again(now)  # more to do, or the incident changed while this sync ran
         return None

@@ -71,6 +71,19 @@ class Updates:
         _due(conn, incident.id, now + every)
         return True
 
+    def severity_changed(self, conn: Connection, incident: Incident, now: datetime) -> None:
+        """The cadence follows the severity: none now, no update owed; a shorter one, the
+        next update no later than one period from now."""
+        every = _cadence(self.routing(), incident)
+        due = incident.next_update_at
+        if not incident.is_open:
+            return
+        if every is None:
+            if due is not None:
+                _due(conn, incident.id, None)
+        elif due is None or due > now + every:
+            _due(conn, incident.id, now + every)
+
     def post(
         self,
         conn: Connection,

@@ -8,8 +8,9 @@ names another (``#12``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_views import PAGE_CALLBACK, page_modal
@@ -19,9 +20,10 @@ from tocsin.domain.incident_rooms import Provider
 from tocsin.domain.incident_updates import UpdateParts
 from tocsin.domain.incidents import Incident, Status
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinError, Unauthorized
-from tocsin.integrations.slack_events import MarkedMessage, SlashCommand, Submission
+from tocsin.integrations.slack_events import MarkedMessage, SlashCommand, Submission, slack_plain
 from tocsin.integrations.slack_inbound import SlackAction
 from tocsin.notify.incident_rooms import slack_app
+from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
 from tocsin.services.schedules import ScheduleService
 from tocsin.store import incident_chats as room_store
@@ -30,6 +32,12 @@ from tocsin.store.database import Database
 
 __all__ = ["ChatOps", "Reply"]
 
+#: A role as a sentence says it ("bob is now communications lead of #12").
+ROLE_WORDS = {
+    "commander": "commander",
+    "communications": "communications lead",
+    "investigator": "an investigator",
+}
 #: The timeline kind of a message marked in Slack.
 SLACK_NOTE = "slack-note"
 
@@ -48,11 +56,13 @@ class ChatOps:
         config: Callable[[], RoutingConfig | None],
         incidents: IncidentService,
         schedules: ScheduleService,
+        comms: IncidentComms,
     ) -> None:
         self.db = db
         self.config = config
         self.incidents = incidents
         self.schedules = schedules
+        self.comms = comms
 
     # -- who and where -----------------------------------------------------------------------
 
@@ -115,7 +125,9 @@ class ChatOps:
             if command.verb is Verb.HELP:
                 return Reply("Usage:\n" + HELP)
             actor = self.person(slash.slack_user_id)
-            return self._run(command, actor, slash.channel_id)
+            return self._run(
+                replace(command, text=slack_plain(command.text)), actor, slash.channel_id
+            )
         except CommandError as exc:
             return Reply(str(exc))
         except TocsinError as exc:
@@ -126,9 +138,12 @@ class ChatOps:
         if c.verb is Verb.DECLARE:
             config = self.config()
             severity = c.severity or (config.incidents.default_severity if config else None)
-            made = s.declare(title=c.text, severity=str(severity or "SEV3"), actor=actor)
-            if self._slack_rooms():
-                s.request_room(made.id, Provider.SLACK.value, actor)
+            made = s.declare(
+                title=c.text,
+                severity=str(severity or "SEV3"),
+                actor=actor,
+                rooms=[Provider.SLACK.value] if self._slack_rooms() else [],
+            )
             return Reply(
                 f"{actor} declared {made.severity.value} #{made.id}: {made.title}", public=True
             )
@@ -157,12 +172,12 @@ class ChatOps:
             assert c.role is not None and c.target is not None
             user = self._user(c.target, c.mention)
             s.assign_role(incident_id, c.role, user, actor)
-            return f"{user} is now {c.role} of #{incident_id}"
+            return f"{user} is now {ROLE_WORDS[c.role]} of #{incident_id}"
         if c.verb is Verb.NOTE:
             s.add_note(incident_id, c.text, actor)
             return f"{actor} noted on #{incident_id}: {c.text}"
         if c.verb is Verb.UPDATE:
-            updated = s.post_update(incident_id, actor, UpdateParts(message=c.text))
+            updated, _ = self.comms.post_update(incident_id, actor, UpdateParts(message=c.text))
             due = updated.next_update_at
             return f"{actor} posted an update on #{incident_id}" + (
                 f"; the next is due at {due:%H:%M} UTC" if due else ""
@@ -225,9 +240,19 @@ class ChatOps:
             if action.action_id == "tocsin_page":
                 return self._open_page_modal(incident_id, action.trigger_id)
             incident = self._press(action.action_id, incident_id, actor)
+            reply = Reply(f"Incident #{incident.id} is {incident.status.value}.")
         except TocsinError as exc:
-            return Reply(str(exc))
-        return Reply(f"Incident #{incident.id} is {incident.status.value}.")
+            reply = Reply(str(exc))
+        self._whisper(action, reply.text)
+        return reply
+
+    def _whisper(self, action: SlackAction, text: str) -> None:
+        """Slack shows nothing of an answer to a button press: say it to the presser alone
+        (best effort: the press itself was done, or refused, either way)."""
+        if not action.channel_id:
+            return
+        with contextlib.suppress(SlackCallError, TocsinError):
+            self.app().whisper(action.channel_id, action.slack_user_id, text)
 
     def _press(self, action_id: str, incident_id: int, actor: str) -> Incident:
         s = self.incidents
@@ -275,13 +300,11 @@ class ChatOps:
             incident_id = int(submission.private_metadata)
             actor = self.person(submission.slack_user_id)
             if kind == "user":
-                self.incidents.add_responder(incident_id, actor, user=name)
+                self.incidents.add_responder(incident_id, actor, user=name, note=note)
             elif kind == "schedule":
-                self.incidents.add_responder(incident_id, actor, schedule=name)
+                self.incidents.add_responder(incident_id, actor, schedule=name, note=note)
             else:
                 return {"who": "Choose a person or a schedule"}
-            if note:
-                self.incidents.add_note(incident_id, note, actor)
         except ValueError:
             return {"who": "This form is not for an incident"}
         except TocsinError as exc:
@@ -314,7 +337,8 @@ class ChatOps:
             if found is None:
                 raise NotFound(f"no message {mark.ts} in {mark.channel_id}")
             text, author = str(found.get("text", "")), found.get("user")
-        if not text or not text.strip():
+        text = slack_plain(text or "")
+        if not text.strip():
             return False
         actor = self.person(mark.slack_user_id)
         written = self._author(str(author)) if author else None

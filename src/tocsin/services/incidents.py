@@ -197,6 +197,7 @@ class IncidentService:
         policy: str | None = None,
         urgency: str | None = None,
         assignees: Sequence[str] = (),
+        rooms: Sequence[str] = (),
     ) -> Incident:
         if not title.strip():
             raise InputError(FieldProblem("title", "must not be empty"))
@@ -216,6 +217,7 @@ class IncidentService:
             team=team,
             policy=policy,
             assignees=tuple(assignees),
+            rooms=tuple(Provider(r) for r in rooms),
         )
         return self._write(lambda conn, now: self.desk.open(conn, opening, actor, now))
 
@@ -277,18 +279,6 @@ class IncidentService:
             )
         )
 
-    def post_update(
-        self,
-        incident_id: int,
-        actor: str,
-        parts: UpdateParts,
-        *,
-        next_in: timedelta | None = None,
-    ) -> Incident:
-        return self._write(
-            lambda c, now: self.desk.post_update(c, incident_id, parts, actor, now, next_in=next_in)
-        )
-
     def draft_update(self, incident_id: int) -> UpdateParts:
         """An update prefilled from the incident and its firing alerts."""
         with self.db.read() as conn:
@@ -303,10 +293,11 @@ class IncidentService:
         *,
         user: str | None = None,
         schedule: str | None = None,
+        note: str = "",
     ) -> Incident:
         return self._write(
             lambda c, now: self.desk.add_responder(
-                c, incident_id, actor, now, user=user, schedule=schedule
+                c, incident_id, actor, now, user=user, schedule=schedule, note=note
             )
         )
 
@@ -338,7 +329,8 @@ class IncidentService:
                     now,
                     "room-requested",
                     actor,
-                    f"{actor} asked for a {kind.value} room",
+                    f"{actor} asked for "
+                    + ("a Slack channel" if kind is Provider.SLACK else "the Teams card"),
                     {"provider": kind.value},
                 )
             return made
@@ -419,18 +411,6 @@ class IncidentService:
                 if incident is not None and incident.is_open:
                     return incident
         return None
-
-    def slack_action(self, slack_user_id: str, action_id: str, value: str) -> Incident:
-        config = self.config()
-        people = [
-            u for u in (config.users.values() if config else ()) if u.slack_user_id == slack_user_id
-        ]
-        if not people:
-            raise Unauthorized(f"Slack user {slack_user_id} is not a Tocsin user")
-        actions = {"tocsin_ack": "ack", "tocsin_resolve": "resolve"}
-        if action_id not in actions or not value.isdigit():
-            raise InputError(FieldProblem("action", f"unknown action {action_id!r}"))
-        return self._act(int(value), actions[action_id], people[0].id, "slack")
 
     def delivery_receipt(self, key: str, status: str, error: str = "") -> bool:
         """A provider's delivery report for the page with idempotency key ``key``."""

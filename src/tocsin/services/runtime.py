@@ -206,6 +206,7 @@ class Runtime:
         runner.register(UPDATE_DUE, desk.updates.due)
         schedules = ScheduleService(db, clock, current, _check_schedules, runner.wake)
         incidents = IncidentService(db, clock, current, desk, signing_key, runner.wake)
+        comms = IncidentComms(db, clock, desk, status_desk, runner.wake)
         return cls(
             settings=settings,
             db=db,
@@ -227,8 +228,8 @@ class Runtime:
             people=PeopleService(db, clock, current, messages),
             messages=messages,
             rooms=rooms,
-            chatops=ChatOps(db, current, incidents, schedules),
-            comms=IncidentComms(db, clock, desk, status_desk, runner.wake),
+            chatops=ChatOps(db, current, incidents, schedules, comms),
+            comms=comms,
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,

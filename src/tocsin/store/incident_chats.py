@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.incident_rooms import RoomState
 from tocsin.store.tables import incident_chats as table
@@ -30,6 +32,8 @@ class ChatRow:
     provider: str
     state: RoomState
     revision: int
+    #: How many syncs were saved (a sync saves only over the one it started from).
+    syncs: int
     requested_by: str
     created_at: datetime
     synced_at: datetime | None
@@ -49,10 +53,12 @@ def _row(row: RowMapping) -> ChatRow:
             topic=row["topic"],
             card_hash=row["card_hash"],
             members=dict(people.get("in", {})),
-            unknown=tuple(people.get("unknown", ())),
+            unknown=dict(people.get("unknown", {})),
             posted_upto=row["posted_upto"],
+            posted=tuple(people.get("posted", ())),
         ),
         revision=row["revision"],
+        syncs=row["syncs"],
         requested_by=row["requested_by"],
         created_at=row["created_at"],
         synced_at=row["synced_at"],
@@ -90,26 +96,27 @@ def create(
     now: datetime,
     posted_upto: int = 0,
 ) -> int | None:
-    """The new room's id; None if the incident has one with this provider already.
-    Timeline entries up to ``posted_upto`` are not posted to it."""
-    exists = conn.execute(
-        select(table.c.id).where(table.c.incident_id == incident_id, table.c.provider == provider)
-    ).first()
-    if exists is not None:
-        return None
+    """The new room's id; None if the incident has one with this provider already (also
+    when another request made it at the same moment). Timeline entries up to
+    ``posted_upto`` are not posted to it."""
+    insert_ = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
     result = conn.execute(
-        insert(table).values(
+        insert_(table)
+        .values(
             incident_id=incident_id,
             provider=provider,
             members={},
             requested_by=requested_by,
             revision=0,
+            syncs=0,
             posted_upto=posted_upto,
             created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["incident_id", "provider"])
+        .returning(table.c.id)
     )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+    found = result.scalar_one_or_none()
+    return int(found) if found is not None else None
 
 
 def bump(conn: Connection, incident_id: int) -> list[int]:
@@ -125,21 +132,30 @@ def bump(conn: Connection, incident_id: int) -> list[int]:
     return ids
 
 
-def save(conn: Connection, chat_id: int, state: RoomState, now: datetime, error: str | None) -> int:
-    """Record what the room now is; its current revision."""
-    conn.execute(
+def save(
+    conn: Connection, room: ChatRow, state: RoomState, now: datetime, error: str | None
+) -> int | None:
+    """Record what the room now is, unless another sync saved since ``room`` was read (the
+    caller runs again); the room's current revision, or None when it did not save."""
+    result = conn.execute(
         update(table)
-        .where(table.c.id == chat_id)
+        .where(table.c.id == room.id, table.c.syncs == room.syncs)
         .values(
             channel_id=state.channel_id,
             channel_name=state.channel_name,
             card_ref=state.card_ref,
             topic=state.topic,
             card_hash=state.card_hash,
-            members={"in": dict(state.members), "unknown": list(state.unknown)},
-            posted_upto=state.posted_upto,
+            members={
+                "in": dict(state.members),
+                "unknown": dict(state.unknown),
+                "posted": list(state.posted),
+            },
+            syncs=table.c.syncs + 1,
             synced_at=now,
             last_error=error,
         )
     )
-    return int(conn.execute(select(table.c.revision).where(table.c.id == chat_id)).scalar_one())
+    if result.rowcount != 1:
+        return None
+    return int(conn.execute(select(table.c.revision).where(table.c.id == room.id)).scalar_one())

@@ -387,6 +387,8 @@ incident_chats = Table(
     Column("revision", Integer, nullable=False),
     # The last timeline entry posted to the room (updates and reminders after it are owed).
     Column("posted_upto", BigInteger, nullable=False),
+    # Counts the syncs saved: a sync saves only over the one it started from.
+    Column("syncs", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("synced_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.String(length=100), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("posted_upto", sa.BigInteger(), nullable=False),
+        sa.Column("syncs", sa.Integer(), nullable=False),
         sa.Column("created_at", tocsin.store.types.UTCDateTime(), nullable=False),
         sa.Column("synced_at", tocsin.store.types.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
