@@ -4,31 +4,21 @@ paging someone to help)."""
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from tocsin.cli.context import configured_runtime, console, tocsin_errors
-from tocsin.cli.incidents import As, IncidentId, incident_app
+from tocsin.cli.incidents import As, IncidentId, actor_of, incident_app
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incident_updates import PARTS, UpdateParts
 from tocsin.errors import InputError
 from tocsin.services.incident_comms import PublicUpdate
-from tocsin.services.runtime import Runtime
 
 __all__ = ["channel", "draft", "page", "update"]
-
-
-def _actor(runtime: Runtime, who: str | None) -> str:
-    name = who or getpass.getuser()
-    if who:
-        return runtime.incidents.actor(who, "cli")
-    config = runtime.routing
-    return name if config is not None and name in config.users else f"cli:{name}"
 
 
 def _components(pairs: list[str]) -> dict[int, str]:
@@ -82,7 +72,7 @@ def update(
         post = PublicUpdate(public, public_body, public_title, None, _components(component))
     with configured_runtime(config, database_url) as runtime:
         incident, published = runtime.comms.post_update(
-            incident_id, _actor(runtime, who), parts, next_in=every, public=post
+            incident_id, actor_of(runtime, who), parts, next_in=every, public=post
         )
     due = incident.next_update_at
     console.print(
@@ -118,7 +108,7 @@ def channel(
     """Make the incident's Slack channel (or Teams card); the server's engine makes it."""
     provider = "teams" if teams else "slack"
     with configured_runtime(config, database_url) as runtime:
-        made = runtime.incidents.request_room(incident_id, provider, _actor(runtime, who))
+        made = runtime.incidents.request_room(incident_id, provider, actor_of(runtime, who))
     console.print(
         f"#{incident_id}: {provider} room requested" if made else f"#{incident_id} has one already"
     )
@@ -137,6 +127,6 @@ def page(
     """Page someone (or whoever is on call for a schedule) to help."""
     with configured_runtime(config, database_url) as runtime:
         runtime.incidents.add_responder(
-            incident_id, _actor(runtime, who), user=user, schedule=schedule
+            incident_id, actor_of(runtime, who), user=user, schedule=schedule
         )
     console.print(f"#{incident_id}: paged {user or f'on call for {schedule}'}")

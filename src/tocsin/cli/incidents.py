@@ -20,8 +20,9 @@ from tocsin.config.durations import parse_duration
 from tocsin.domain.incidents import Incident
 from tocsin.errors import InputError
 from tocsin.services.incidents import IncidentService
+from tocsin.services.runtime import Runtime
 
-__all__ = ["incident_app", "list_incidents", "test_page"]
+__all__ = ["actor_of", "incident_app", "list_incidents", "test_page"]
 
 incident_app = typer.Typer(help="Declare, look at and act on incidents.", no_args_is_help=True)
 
@@ -38,6 +39,16 @@ def _local(t: datetime | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M UTC") if t else ""
 
 
+def actor_of(runtime: Runtime, who: str | None) -> str:
+    """Who acts: ``--as`` (a configured user), else the login name when it is one, else
+    ``cli:<login>``."""
+    if who:
+        return runtime.incidents.actor(who, "cli")
+    name = getpass.getuser()
+    config = runtime.routing
+    return name if config is not None and name in config.users else f"cli:{name}"
+
+
 def _act(
     config: str | None,
     database_url: str | None,
@@ -45,13 +56,7 @@ def _act(
     work: Callable[[IncidentService, str], Incident],
 ) -> None:
     with configured_runtime(config, database_url) as runtime:
-        service = runtime.incidents
-        name = who or getpass.getuser()
-        config_ = runtime.routing
-        actor = name if who or (config_ and name in config_.users) else f"cli:{name}"
-        if who:
-            service.actor(who, "cli")
-        incident = work(service, actor)
+        incident = work(runtime.incidents, actor_of(runtime, who))
     console.print(
         f"#{incident.id} {escape(incident.title)}: [bold]{incident.status.value}[/], "
         f"{incident.severity.value}"
