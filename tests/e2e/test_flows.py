@@ -132,3 +132,36 @@ def test_every_main_page_is_readable_on_a_phone(site, browser):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     phone.close()
+
+
+def test_post_an_update_to_the_timeline_and_the_status_page(site):
+    site.sign_in("ann")
+    site.alert("HighErrorRate", service="checkout", severity="critical")
+    auth = {"Authorization": f"Bearer {site.token}"}
+    made = httpx.post(
+        f"{site.url}/api/status-page/components", json={"name": "Checkout"}, headers=auth
+    )
+    assert made.status_code == 201, made.text
+    page = site.page
+    page.goto(f"{site.url}/incidents/1")
+    # The form starts from the incident: its service and firing alert, its status.
+    assert page.get_by_label("Affected", exact=True).input_value() == "checkout (HighErrorRate)"
+    assert page.get_by_label("Status", exact=True).input_value() == "Investigating"
+    page.get_by_label("Impact", exact=True).fill("Some checkouts fail.")
+    page.get_by_label("Actions", exact=True).fill("Rolling back deploy 4812.")
+    page.get_by_text("Also on the public status page").click()
+    page.get_by_label("Post to the status page").check()
+    page.get_by_label("Public title").fill("Checkout errors")
+    page.get_by_label("What the status page says").fill("Some checkouts fail; we are on it.")
+    page.get_by_label(re.compile("^Checkout")).select_option("partial_outage")
+    _accessible(site, "incident-update-form")
+    page.get_by_role("button", name="Post update").click()
+    page.wait_for_url(f"{site.url}/incidents/1")
+    timeline = page.get_by_role("heading", name="Timeline").locator("xpath=..").inner_text()
+    assert "Impact: Some checkouts fail." in timeline
+    assert "Published on the status page (investigating)" in timeline
+    page.goto(f"{site.url}/status")
+    text = page.locator("body").inner_text()
+    assert "Checkout errors" in text and "Some checkouts fail; we are on it." in text
+    assert "HighErrorRate" not in text  # the internal incident stays inside
+    _accessible(site, "status-page-with-incident")
