@@ -182,3 +182,21 @@ def test_people_without_a_slack_account_are_named(rooms: Any) -> None:
     r.run()
     looked_up = [a["email"] for a in r.slack.named("users.lookupByEmail")]
     assert looked_up.count("dan@elsewhere.example") == 1
+
+
+def test_the_card_counts_the_alerts_as_they_fire_and_resolve(rooms: Any) -> None:
+    from tests.notify.conftest import firing
+
+    r = rooms()
+    r.alert(instance="a")
+    channel = next(c for c in r.slack.channels.values() if c.name.startswith("inc-"))
+
+    def firing_now() -> str:
+        card = _card(channel)
+        fields = [f["text"] for b in card["blocks"] for f in b.get("fields", [])]
+        return next((f for f in fields if f.startswith("*Alerts firing*")), "")
+
+    assert firing_now() == "*Alerts firing*\n1"
+    r.h.post(firing("HighErrorRate", severity="critical", service="api", instance="b"))
+    r.run(60)  # the group's next flush links the second alert
+    assert firing_now() == "*Alerts firing*\n2"

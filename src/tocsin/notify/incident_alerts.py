@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
 from tocsin.domain.incidents import Incident, Severity, severity_of
+from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.paging import ENGINE
 from tocsin.store import incidents as store
@@ -145,6 +146,8 @@ class IncidentStage:
             kind = "alert-fired" if is_firing else "alert-resolved"
             self._event(conn, incident, kind, f"Alert {verb}: {name}", alert, now)
         store.set_alerts(conn, incident.id, added, changed, now)
+        if added or changed:
+            rooms.touch(conn, incident.id, now)  # the card counts the alerts firing
         still = {fp for fp, a in linked.items() if a.firing} | {fp for fp, _ in added}
         for fp, is_firing, _ in changed:
             (still.add if is_firing else still.discard)(fp)
