@@ -9,7 +9,8 @@ The database (SQLite in a temporary directory, synchronous=FULL as Tocsin ships,
 groups of five, each with ``--changes`` status changes spread over the last year (every
 outage and its recovery in the history table that uptime is computed from), and a year of
 public incidents (one every day, three updates each) and maintenances (one a week), written
-straight into the tables. The engine does not run.
+straight into the tables. The engine does not run, but its ``status.days`` job does once
+(as after a midnight): the finished days of every component are kept, as in production.
 
 Each path is requested ``--requests`` times (after 3 warm-ups) by an anonymous client in
 this process (``/status`` three times: as most views find it; with a component changing
@@ -42,6 +43,7 @@ from peers import database
 from tocsin.api.app import create_app
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.engine.clock import SystemClock
+from tocsin.engine.status_days import keep
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import tables as t
@@ -240,6 +242,11 @@ def run(db_url: str, args: argparse.Namespace) -> bool:
             f"  filled in {time.perf_counter() - started:.1f} s: {args.components} components,"
             f" {args.components * (args.changes // 2 * 2 + 1):,} status changes, 365 incidents"
         )
+        started = time.perf_counter()
+        now = runtime.clock.now()
+        with runtime.db.write() as conn:
+            kept = keep(conn, now.date(), now)
+        print(f"  kept {kept:,} finished days in {time.perf_counter() - started:.1f} s")
         gc.collect()
         gc.freeze()  # as the server does once started (api/app.py)
 

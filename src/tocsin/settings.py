@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: Routing configuration (Alertmanager's format: route, receivers, inhibit_rules ...).
     config: str | None = None
+    #: Let status page webhook subscribers be on loopback, link-local or private addresses
+    #: (a self-hosted setup whose receivers are on its own network); off, they must be public.
+    status_webhooks_allow_private: bool = False
     #: Tests and demos only: the clock runs this many times faster than the wall clock,
     #: counted from ``clock_origin`` (processes given the same origin agree on the time).
     clock_rate: float = 1.0

@@ -1,5 +1,9 @@
 """A Tocsin (fake clock, SQLite and PostgreSQL) with a real SMTP server and a real webhook
-receiver on loopback, and helpers for the status page's admin API."""
+receiver on loopback, and helpers for the status page's admin API.
+
+The receiver is on 127.0.0.1, which webhooks may not reach unless private addresses are
+allowed: ``status`` allows them (TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE=true), ``strict``
+runs as shipped (refusing them)."""
 
 from __future__ import annotations
 
@@ -72,13 +76,40 @@ class Status:
         return self.client.get(path)
 
     def link(self, text: str, path: str) -> str:
-        found = re.search(rf"http://tocsin\.test(/status/{path}\?s=\d+&t=[\w-]+)", text)
+        found = re.search(rf"http://tocsin\.test(/status/{path}\?s=\w+&t=[\w-]+)", text)
         assert found, text
         return found.group(1)
 
+    def form(self) -> str:
+        """The subscribe form's CSRF value (its page sets the cookie)."""
+        page = self.client.get("/status/subscribe")
+        assert page.status_code == 200, page.text
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token, page.text
+        return token.group(1)
+
+    def subscribe(self, email: str) -> httpx.Response:
+        """Send the public form as a new visitor would."""
+        self.client.cookies.clear()
+        return self.client.post("/status/subscribe", data={"email": email, "csrf": self.form()})
+
 
 @pytest.fixture
-def status(routed: Any, receiver: ReceiverServer) -> Iterator[Status]:
+def status(
+    routed: Any, receiver: ReceiverServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Status]:
+    monkeypatch.setenv("TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE", "true")
+    with smtp_server() as (mail, port):
+        harness = routed(CONFIG.format(smtp=port, url=receiver.url))
+        yield Status(harness, mail, receiver)
+
+
+@pytest.fixture
+def strict(
+    routed: Any, receiver: ReceiverServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Status]:
+    """As shipped: webhooks only to public addresses."""
+    monkeypatch.delenv("TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE", raising=False)
     with smtp_server() as (mail, port):
         harness = routed(CONFIG.format(smtp=port, url=receiver.url))
         yield Status(harness, mail, receiver)

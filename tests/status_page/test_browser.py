@@ -1,7 +1,7 @@
 """The public status page in real chromium at phone and desktop widths: screenshots into
 test-artifacts/screenshots/, and the layout facts that make it usable (no sideways
-scrolling on a phone, the banner and bars within the screen, the subscribe form working
-with its cookie)."""
+scrolling on a phone, the banner and bars within the screen, bars coloured by downtime,
+the subscribe form working with its cookie)."""
 
 from __future__ import annotations
 
@@ -125,8 +125,12 @@ def test_status_page_layout(browser: Any, server: LiveServer, name: str, viewpor
             assert b is not None and b["x"] + b["width"] <= viewport["width"] + 0.5
             assert b["width"] >= 250  # still readable on a phone
         assert page.locator("svg.bars").first.locator("rect").count() == 90
-        assert page.locator("svg.bars rect.day-major").count() == 1
-        assert page.locator("svg.bars rect.day-partial").count() == 2  # day 4, and today
+        # Coloured by downtime, as Statuspage: 2 h of major outage (day 19) red, 3 h of
+        # partial outage (54 weighted minutes, day 4) orange, today's 20 minutes of partial
+        # outage (6) yellow; 8 h of degraded performance and maintenance cost nothing: green.
+        assert page.locator("svg.bars rect.day-high").count() == 1
+        assert page.locator("svg.bars rect.day-mid").count() == 1
+        assert page.locator("svg.bars rect.day-low").count() == 1
         assert page.get_by_role("heading", name="Elevated error rates on the API").is_visible()
         assert page.get_by_role("heading", name="Database version upgrade").is_visible()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -135,6 +139,7 @@ def test_status_page_layout(browser: Any, server: LiveServer, name: str, viewpor
             # the long component name wraps instead of pushing the status off screen
             row = page.locator(".component", has_text="Object storage").bounding_box()
             assert row is not None and row["x"] + row["width"] <= viewport["width"]
+            page.get_by_role("link", name="Subscribe by email").click()
             page.get_by_label("Email address").fill("reader@example.org")
             page.get_by_role("button", name="Subscribe").click()
             page.get_by_role("heading", name="Check your inbox").wait_for()

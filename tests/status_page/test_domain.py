@@ -10,14 +10,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tocsin.domain import status_links
-from tocsin.domain.status_page import ComponentStatus, Impact, impact_of, overall
+from tocsin.domain.status_page import (
+    ComponentStatus,
+    Impact,
+    control_character,
+    held,
+    impact_of,
+    overall,
+)
 from tocsin.domain.status_uptime import (
     PARTIAL_WEIGHT,
     Change,
+    Day,
     daily,
     extend_today,
+    finished,
+    level,
     period_uptime,
+    today_from,
 )
+from tocsin.domain.status_webhooks import refusal
 
 OK = ComponentStatus.OPERATIONAL
 DEG = ComponentStatus.DEGRADED
@@ -193,18 +205,14 @@ def test_uptime_invariants(changes, now_minutes):
         assert total <= max(d.uptime for d in days if d.uptime is not None) + 1e-9
 
 
-@given(st.integers(1, 2**40), st.emails(), st.binary(min_size=16, max_size=32))
-def test_links_are_bound_to_subscriber_and_action(subscriber_id, address, key):
-    token = status_links.sign(key, status_links.UNSUBSCRIBE, subscriber_id, address)
-    assert status_links.verify(key, token, status_links.UNSUBSCRIBE, subscriber_id, address)
-    assert not status_links.verify(key, token, status_links.CONFIRM, subscriber_id, address)
-    assert not status_links.verify(key, token, status_links.UNSUBSCRIBE, subscriber_id + 1, address)
-    assert not status_links.verify(
-        key, token, status_links.UNSUBSCRIBE, subscriber_id, address + "x"
-    )
-    assert not status_links.verify(
-        key + b"!", token, status_links.UNSUBSCRIBE, subscriber_id, address
-    )
+@given(st.text("0123456789abcdef", min_size=64, max_size=64), st.binary(min_size=16, max_size=32))
+def test_links_are_bound_to_the_address_and_action(ident, key):
+    token = status_links.sign(key, status_links.UNSUBSCRIBE, ident)
+    assert status_links.verify(key, token, status_links.UNSUBSCRIBE, ident)
+    assert not status_links.verify(key, token, status_links.CONFIRM, ident)
+    other = ("1" if ident[0] == "0" else "0") + ident[1:]
+    assert not status_links.verify(key, token, status_links.UNSUBSCRIBE, other)
+    assert not status_links.verify(key + b"!", token, status_links.UNSUBSCRIBE, ident)
 
 
 @settings(max_examples=200, deadline=None)
@@ -224,3 +232,126 @@ def test_bringing_today_up_to_now_matches_working_it_out_again(changes, a, b):
     for x, y in zip(brought, again, strict=True):
         assert x.observed == pytest.approx(y.observed)
         assert x.major == pytest.approx(y.major) and x.partial == pytest.approx(y.partial)
+
+
+@pytest.mark.parametrize(
+    ("current", "others", "how", "expected"),
+    [
+        # an update states a status: the worst of it and what the others hold
+        (OK, [], {"stated": MAJ}, MAJ),
+        (MAJ, [MAJ], {"stated": OK}, MAJ),
+        (PART, [DEG], {"stated": OK}, DEG),
+        # a maintenance starting never hides an outage, held or set by hand
+        (OK, [], {"default": MAINT}, MAINT),
+        (MAJ, [MAJ], {"default": MAINT}, MAJ),
+        (PART, [], {"default": MAINT}, PART),
+        # letting go: back to the worst the others hold, operational when none ...
+        (MAINT, [MAJ], {"let_go": MAINT}, MAJ),
+        (MAJ, [PART], {"let_go": MAJ}, PART),
+        (MAJ, [], {"let_go": MAJ}, OK),
+        (MAJ, [MAINT], {"let_go": MAJ}, MAINT),
+        # ... unless the component no longer shows what this one held it at
+        (MAJ, [MAJ], {"let_go": MAINT}, MAJ),
+        (DEG, [], {"let_go": MAJ}, DEG),
+    ],
+)
+def test_a_component_shows_the_worst_status_held(current, others, how, expected):
+    assert held(current, others, **how) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("API", None),
+        ("Zürich – Region (eu) ✓", None),
+        ("API\nBcc: x@example.com", "U+000A"),
+        ("API\r", "U+000D"),
+        ("tab\there", "U+0009"),
+        ("nul\x00", "U+0000"),
+        ("del\x7f", "U+007F"),
+        ("c1\x85", "U+0085"),
+        ("line\u2028sep", "U+2028"),
+    ],
+)
+def test_control_characters_in_names(text, found):
+    assert control_character(text) == found
+
+
+def _day(major: float = 0, partial: float = 0, observed: float = 86400, worst=OK) -> Day:
+    return Day(D0.date(), worst, observed, major, partial)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (_day(observed=0, worst=None), "none"),
+        (_day(), "ok"),
+        # degraded performance and maintenance are not downtime: green, as on Statuspage
+        (_day(worst=DEG), "ok"),
+        (_day(worst=MAINT), "ok"),
+        # then by how much downtime (partial outage weighs 0.3)
+        (_day(major=60, worst=MAJ), "low"),
+        (_day(partial=3600, worst=PART), "low"),  # 18 weighted minutes
+        (_day(major=20 * 60, worst=MAJ), "mid"),
+        (_day(partial=3 * 3600, worst=PART), "mid"),  # 54 weighted minutes
+        (_day(major=2 * 3600 - 1, worst=MAJ), "mid"),
+        (_day(major=2 * 3600, worst=MAJ), "high"),
+        (_day(partial=86400, worst=PART), "high"),
+    ],
+)
+def test_a_days_colour_follows_its_downtime(day, expected):
+    assert level(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.1.1", "private"),
+        ("fd00::1", "private"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("100.64.0.1", "not a public"),
+        ("93.184.216.34", None),
+        ("2606:4700::1111", None),
+    ],
+)
+def test_webhooks_go_to_public_addresses_only(address, kind):
+    reason = refusal(address)
+    if kind is None:
+        assert reason is None
+    else:
+        assert reason is not None and kind in reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.integers(0, 1439), st.integers(0, 1439))
+def test_kept_days_and_today_give_exactly_what_the_history_gives(changes, a, b):
+    """What the engine keeps of finished days (``finished``, at midnight or any time after)
+    and today from the status at midnight (``today_from``) are what ``daily`` works out from
+    the whole history (engine/status_days.py, StatusPageService.uptime)."""
+    today = (D0 + timedelta(days=6)).date()
+    midnight = D0 + timedelta(days=6)
+    kept_at = midnight + timedelta(minutes=min(a, b))
+    now = midnight + timedelta(minutes=max(a, b))
+    changes = [c for c in changes if c.at <= now]
+    known = [c for c in changes if c.at <= kept_at]  # what the history held when kept
+    kept = finished(known, first=D0.date(), days=6, now=kept_at, zone=UTC_ZONE)
+    since = [c for c in changes if c.at >= midnight]
+    now_day = today_from(kept[-1][1], since, day=today, now=now, zone=UTC_ZONE)
+    expected = daily(changes, first=D0.date(), days=7, now=now, zone=UTC_ZONE)
+    assert [d for d, _ in kept] + [now_day] == expected
+    for (_, end), next_day in zip(kept, expected[1:], strict=True):
+        # the status kept for a day's end is the one in force when the next began
+        begun = [
+            c for c in changes if c.at <= datetime.combine(next_day.day, datetime.min.time(), UTC)
+        ]
+        assert end == (begun[-1].status if begun else None)

@@ -228,11 +228,11 @@ def test_the_page_shows_groups_statuses_and_90_days_of_bars(status: Status):
     label, rects = bars[0]
     days = re.findall(r'class="day-(\w+)"><title>([^<]+)</title>', rects)
     assert len(days) == 90
-    # created on Sunday at noon: no data before; Tuesday's outage day is red with 75 %
+    # created on Sunday at noon: no data before; Tuesday's 6 hours down is red with 75 %
     assert {c for c, _ in days[:-4]} == {"none"}
     assert days[-4] == ("ok", "Sun 01 Mar 2026: 100% uptime, operational")
     assert days[-3][0] == "ok"
-    assert days[-2] == ("major", "Tue 03 Mar 2026: 75.00% uptime, major outage")
+    assert days[-2] == ("high", "Tue 03 Mar 2026: 75.00% uptime, major outage")
     assert days[-1][0] == "ok"
     # 6 hours down in the 78 hours observed
     assert label == "API: 92.31% uptime over 90 days"

@@ -3,18 +3,13 @@ opt-in, notifications on create, update and resolve, RFC 8058 unsubscribe, retri
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from tests.status_page.conftest import Status
 
 
 def _subscribe(status: Status, email: str) -> None:
-    status.client.cookies.clear()
-    form = status.client.get("/status").text
-    token = re.search(r'name="csrf" value="([^"]+)"', form)
-    assert token, form
-    r = status.client.post("/status/subscribe", data={"email": email, "csrf": token.group(1)})
+    r = status.subscribe(email)
     assert r.status_code == 200 and "Check your inbox" in r.text
 
 
@@ -88,18 +83,16 @@ def test_the_form_needs_its_cookie_and_links_their_signature(status: Status):
     assert status.runtime.subscriptions.subscribers() == []
     _subscribe(status, "y@example.org")
     (sub,) = status.runtime.subscriptions.subscribers()
-    r = status.client.post(f"/status/subscribe/confirm?s={sub.id}&t=AAAAAAAAAAAAAAAAAAAAAA")
-    assert r.status_code == 400
-    r = status.client.post(f"/status/unsubscribe?s={sub.id}&t=AAAAAAAAAAAAAAAAAAAAAA")
-    assert r.status_code == 400
+    for key in (sub.ident, sub.id):
+        r = status.client.post(f"/status/subscribe/confirm?s={key}&t=AAAAAAAAAAAAAAAAAAAAAA")
+        assert r.status_code == 400
+        r = status.client.post(f"/status/unsubscribe?s={key}&t=AAAAAAAAAAAAAAAAAAAAAA")
+        assert r.status_code == 400
     assert status.runtime.subscriptions.subscribers()[0].confirmed_at is None
 
 
 def test_a_bad_address_is_a_400_page(status: Status):
-    status.client.cookies.clear()
-    form = status.client.get("/status").text
-    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    r = status.client.post("/status/subscribe", data={"email": "no-at-sign", "csrf": token})
+    r = status.subscribe("no-at-sign")
     assert r.status_code == 400 and "is not an email address" in r.text
 
 
@@ -108,7 +101,7 @@ def test_webhooks_get_statuspage_payloads_and_are_retried(status: Status):
     hook = status.receiver.url + "/sub"
     status.api("POST", "/subscribers", {"endpoint": hook}, expect=201)
     status.receiver.answer_once("/sub", (503, "busy"), (500, "oops"))
-    made = status.publish(name="API errors", body="Looking.", components={str(api): "major_outage"})
+    made = status.publish(name="API errors", body="Looking.", impact="critical")
     status.tick()
     assert len(status.receiver.bodies("/sub")) == 1  # failed once, retried later
     status.tick(30)
@@ -118,7 +111,8 @@ def test_webhooks_get_statuspage_payloads_and_are_retried(status: Status):
     assert len(bodies) == 3 and bodies[0] == bodies[2]
     body = bodies[-1]
     assert set(body) == {"meta", "page", "incident"}
-    assert set(body["meta"]) == {"unsubscribe", "documentation"}
+    assert set(body["meta"]) == {"unsubscribe", "documentation", "generated_at"}
+    assert body["meta"]["generated_at"] == "2026-03-01T12:00:00+00:00"
     assert body["meta"]["unsubscribe"].startswith("http://tocsin.test/status/unsubscribe?s=")
     assert body["page"]["status_indicator"] == "critical"
     assert body["page"]["status_description"] == "Major System Outage"
@@ -126,20 +120,40 @@ def test_webhooks_get_statuspage_payloads_and_are_retried(status: Status):
     assert body["incident"]["incident_updates"][0]["body"] == "Looking."
     (sent,) = status.api("GET", "/notifications")
     assert sent["status"] == "sent" and sent["attempts"] == 3 and sent["mode"] == "webhook"
+    assert sent["lastError"] is None
 
-    # A component's own status change: component_update.
-    status.api("POST", f"/components/{api}/status", {"status": "operational"}, expect=200)
+    # A component's own status change: component_update, with the fields of a real
+    # Statuspage component webhook (zulip's statuspage fixture component_status_update.json).
+    status.api("POST", f"/components/{api}/status", {"status": "major_outage"}, expect=200)
     status.tick()
     change = status.receiver.bodies("/sub")[-1]
     assert set(change) == {"meta", "page", "component_update", "component"}
-    assert change["component_update"]["old_status"] == "major_outage"
-    assert change["component_update"]["new_status"] == "operational"
-    assert change["component_update"]["component_id"] == str(api)
+    assert set(change["meta"]) == {"unsubscribe", "documentation", "generated_at"}
+    update = change["component_update"]
+    assert set(update) == {
+        "created_at",
+        "new_status",
+        "old_status",
+        "id",
+        "component_id",
+        "component_type",
+    }
+    assert (update["old_status"], update["new_status"]) == ("operational", "major_outage")
+    assert update["component_id"] == str(api) and update["component_type"] == "Component"
+    page_id = status.api("GET", "", expect=200)["id"]
+    changed_at = status.clock.now().isoformat()
+    assert update["created_at"] == changed_at == change["meta"]["generated_at"]
     assert change["component"] == {
         "created_at": "2026-03-01T12:00:00+00:00",
+        "updated_at": changed_at,
         "id": str(api),
         "name": "API",
-        "status": "operational",
+        "status": "major_outage",
+        "position": 1,
+        "description": None,
+        "showcase": True,
+        "page_id": page_id,
+        "group_id": None,
     }
 
     # Resolving: one more POST. Then unsubscribed by its link: no more.
@@ -186,12 +200,21 @@ def test_a_refusing_webhook_is_not_retried_and_maintenance_is_told(status: Statu
     status.tick()
     status.tick(3600)  # started on time: subscribers hear that too
     status.tick(3600)  # and completed
-    statuses = [b["incident"]["status"] for b in status.receiver.bodies("/ok")]
+    bodies = status.receiver.bodies("/ok")
+    statuses = [b["incident"]["status"] for b in bodies if "incident" in b]
     assert statuses == ["scheduled", "in_progress", "completed"]
-    assert status.receiver.bodies("/ok")[0]["incident"]["scheduled_for"] == start.isoformat()
+    assert bodies[0]["incident"]["scheduled_for"] == start.isoformat()
+    # the component went under maintenance and back: component_update webhooks too
+    moves = [
+        (b["component_update"]["old_status"], b["component_update"]["new_status"])
+        for b in bodies
+        if "component_update" in b
+    ]
+    assert moves == [("operational", "under_maintenance"), ("under_maintenance", "operational")]
     gone = [n for n in status.api("GET", "/notifications") if "/gone" in n["address"]]
-    assert [(n["status"], n["attempts"]) for n in gone] == [("failed", 1)] * 3
-    assert "HTTP 410" in gone[0]["lastError"]
+    assert [(n["status"], n["attempts"]) for n in gone] == [("failed", 1)] * 5
+    # only the status of the receiver's answer is kept, never its body ("gone")
+    assert {n["lastError"] for n in gone} == {"HTTP 410 Gone"}
 
 
 def test_admin_lists_and_removes_subscribers(status: Status):

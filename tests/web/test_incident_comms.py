@@ -26,8 +26,13 @@ def test_the_update_form_starts_from_a_draft_and_posts_everywhere(web):
     incident = declare(w)
     text = w.client.get(f"/incidents/{incident.id}").text
     assert check_page(text) == []
-    assert 'id="update-affected" name="affected" rows="2" maxlength="4000">checkout</textarea>' in text
-    assert 'id="update-status" name="status" rows="2" maxlength="4000">Investigating</textarea>' in text
+    assert (
+        'id="update-affected" name="affected" rows="2" maxlength="4000">checkout</textarea>' in text
+    )
+    assert (
+        'id="update-status" name="status" rows="2" maxlength="4000">Investigating</textarea>'
+        in text
+    )
     assert 'id="update-impact" name="impact" rows="2" maxlength="4000">5xx</textarea>' in text
     assert "Next update</dt>" in text and ">13:30</time>" in text  # ann reads Berlin time
     answer = w.post(
@@ -78,7 +83,10 @@ def test_a_bad_update_keeps_what_was_typed(web):
     )
     assert first.status_code == 400
     assert "statusPage.name: a first public post needs a public title" in first.text
-    assert 'id="update-message" name="message" rows="2" maxlength="4000">Looking</textarea>' in first.text
+    assert (
+        'id="update-message" name="message" rows="2" maxlength="4000">Looking</textarea>'
+        in first.text
+    )
     assert w.runtime.incidents.view(incident.id).timeline[-1].kind != "status-update"
 
 

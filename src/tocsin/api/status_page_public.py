@@ -3,9 +3,10 @@
 
 ``summary.json``, ``status.json``, ``components.json``, ``incidents.json`` (the newest 50),
 ``incidents/unresolved.json``, ``scheduled-maintenances.json`` (the newest 50),
-``scheduled-maintenances/upcoming.json`` (scheduled) and ``.../active.json`` (in progress or
-verifying). No sign-in; any origin may read them (``Access-Control-Allow-Origin: *``, as
-Statuspage answers), so a widget on another site works.
+``scheduled-maintenances/upcoming.json`` (scheduled, the soonest first, as Statuspage
+orders them) and ``.../active.json`` (in progress or verifying). No sign-in; any origin
+may read them (``Access-Control-Allow-Origin: *``, as Statuspage answers), so a widget on
+another site works.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def _incidents(
     *,
     active: bool | None = None,
     statuses: list[str] | None = None,
+    soonest_first: bool = False,
 ) -> Response:
     site, found, by_id = _service(request).listing(
-        kind, active=active, limit=LIMIT, statuses=statuses
+        kind, active=active, limit=LIMIT, statuses=statuses, soonest_first=soonest_first
     )
     return _answer({"page": page_json(site), key: [incident_json(site, i, by_id) for i in found]})
 
@@ -107,6 +109,7 @@ def upcoming(request: Request) -> Response:
         MAINTENANCE,
         "scheduled_maintenances",
         statuses=[MaintenanceStatus.SCHEDULED.value],
+        soonest_first=True,
     )
 
 

@@ -18,6 +18,10 @@ Degraded Service, Service Under Maintenance); "all components" in a state reads 
 than "some"; with no components only the unresolved incidents count. The ``indicator`` is
 the one ``/api/v2/status.json`` carries: ``none``, ``minor``, ``major``, ``critical`` or
 ``maintenance``; an unresolved incident raises it to at least its impact.
+
+A component's status is what people set it to, and what the active incidents and
+maintenances hold it at (``held``): the worst of those holds wins, so a maintenance
+starting, or another incident resolving, never hides an outage still going on.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ __all__ = [
     "IncidentStatus",
     "MaintenanceStatus",
     "Overall",
+    "control_character",
+    "held",
     "impact_of",
     "overall",
     "worst",
@@ -178,3 +184,47 @@ def impact_of(statuses: Iterable[ComponentStatus]) -> Impact:
     if bad is ComponentStatus.DEGRADED:
         return Impact.MINOR
     return Impact.NONE
+
+
+def held(
+    current: ComponentStatus,
+    others: Iterable[ComponentStatus],
+    *,
+    stated: ComponentStatus | None = None,
+    default: ComponentStatus | None = None,
+    let_go: ComponentStatus | None = None,
+) -> ComponentStatus:
+    """A component's status after one incident (or maintenance) changes what it holds the
+    component at; ``others`` are what the other active ones hold it at. Exactly one of:
+
+    * ``stated``: an update says the component is now this: the worst of it and the others;
+    * ``default``: the item holds it at this without saying so (a maintenance starting puts
+      its components under maintenance): the worst of it, the others and ``current``, so an
+      outage (held or set by hand) is never hidden by planned work;
+    * ``let_go``: the item (resolved, completed or deleted) held it at this and no longer
+      does: when the component still shows it, the worst of the others (operational when
+      there are none); otherwise someone changed it since, and it stays as it is.
+    """
+    rest = list(others)
+    if stated is not None:
+        return worst([stated, *rest])
+    if default is not None:
+        return worst([default, current, *rest])
+    if let_go is not None and current is let_go:
+        return worst(rest)
+    return current
+
+
+#: Line and paragraph separators break a mail header as a line break does.
+_SEPARATORS = {"\u2028", "\u2029", "\x85"}
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (C0, DEL, C1, or a line/paragraph separator) in
+    ``text`` as U+XXXX; None when there is none. Names go into mail subjects, where a line
+    break is an error at best and a header injection at worst."""
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code <= 0x9F or ch in _SEPARATORS:
+            return f"U+{code:04X}"
+    return None

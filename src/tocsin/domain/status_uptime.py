@@ -13,6 +13,14 @@ documents the same convention in the same words, instatus.com/help/status-page/u
 colors), and degraded performance and maintenance do not count. A day's uptime is
 ``1 - downtime / time observed that day``; a period's is the same over the whole period.
 
+A day's bar is coloured by its downtime, as Statuspage colours it (the same article: "Each
+day will appear somewhere on the scale of Green->Yellow->Orange->Red depending on how much
+downtime the component had. Days that had no or little downtime will appear as Green or
+Yellow, whereas days with more downtime will appear as Orange or Red"; real Statuspage pages
+show a day of degraded performance or maintenance alone in green). Statuspage does not
+publish its steps; Tocsin's are ``LEVELS``: no downtime green, under 20 weighted minutes
+yellow, under 2 hours orange, more red (``level``).
+
 Days are calendar days in the page's time zone. Everything here takes ``now``; nothing
 reads a clock.
 """
@@ -22,23 +30,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.domain.wallclock import start_of_day
 
 __all__ = [
+    "LEVELS",
     "PARTIAL_WEIGHT",
+    "UPTIME_DAYS",
     "Change",
     "Day",
     "daily",
     "day_bounds",
     "extend_today",
+    "finished",
+    "in_force",
+    "level",
     "period_uptime",
+    "today_from",
+    "zone_of",
 ]
 
+#: Days of uptime bars on the page.
+UPTIME_DAYS = 90
 #: How much of a minute of partial outage counts as downtime.
 PARTIAL_WEIGHT = 0.3
+#: A day's colour by its weighted downtime: (below this many seconds, level), in order;
+#: beyond the last, "high" (red). No downtime at all is "ok" (green).
+LEVELS = ((20 * 60.0, "low"), (2 * 3600.0, "mid"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +183,69 @@ def period_uptime(days: Sequence[Day]) -> float | None:
     if observed <= 0:
         return None
     return max(0.0, 1.0 - sum(d.downtime for d in days) / observed)
+
+
+def level(day: Day) -> str:
+    """The colour of ``day``'s bar: ``none`` (nothing observed), ``ok`` (no downtime), then
+    ``low``, ``mid``, ``high`` (yellow, orange, red) as its downtime grows (``LEVELS``)."""
+    if day.observed <= 0:
+        return "none"
+    downtime = day.downtime
+    if downtime <= 0:
+        return "ok"
+    for below, name in LEVELS:
+        if downtime < below:
+            return name
+    return "high"
+
+
+def in_force(changes: Sequence[Change], at: datetime) -> ComponentStatus | None:
+    """The status in force at ``at`` (the last change at or before it; the latest of
+    changes at one instant), None before the first. ``changes`` in time order."""
+    found: ComponentStatus | None = None
+    for change in changes:
+        if change.at > at:
+            break
+        found = change.status
+    return found
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The page's time zone (UTC when the name is unknown)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def finished(
+    changes: Sequence[Change],
+    *,
+    first: date,
+    days: int,
+    now: datetime,
+    zone: ZoneInfo,
+    bounds: Sequence[datetime] | None = None,
+) -> list[tuple[Day, ComponentStatus | None]]:
+    """``daily``'s days (all ended before ``now``), each with the status in force when it
+    ended: what is kept of a finished day, so that ``today_from`` needs no older history."""
+    if bounds is None:
+        bounds = day_bounds(first, days, zone)
+    found = daily(changes, first=first, days=days, now=now, zone=zone, bounds=bounds)
+    return [(d, in_force(changes, bounds[i + 1])) for i, d in enumerate(found)]
+
+
+def today_from(
+    end: ComponentStatus | None,
+    changes: Sequence[Change],
+    *,
+    day: date,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Day:
+    """``day`` (today) from the status in force when the day before ended (None: the
+    component did not exist yet) and the changes since ``day`` began: exactly the last day
+    ``daily`` gives from the whole history."""
+    bounds = day_bounds(day, 1, zone)
+    lead = [Change(bounds[0], end)] if end is not None else []
+    return daily([*lead, *changes], first=day, days=1, now=now, zone=zone, bounds=bounds)[0]

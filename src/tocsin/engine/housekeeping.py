@@ -1,6 +1,7 @@
 """Housekeeping: resolve alerts whose endsAt passed, forget old resolved alerts and old
-notifications, expire notification log entries (as Alertmanager's nflog does), and trim the
-log of re-sends that changed nothing.
+notifications, expire notification log entries (as Alertmanager's nflog does), trim the
+log of re-sends that changed nothing, and forget status page subscribers who never
+confirmed their address within 7 days.
 
 One recurring timer (kind ``housekeeping``). Expiry is also applied at read time
 (``domain.alerts.effective_status``), so what this does is make it durable and visible in the
@@ -20,6 +21,7 @@ from tocsin.store import accounts as account_store
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
+from tocsin.store import status_subscribers as status_subscriber_store
 from tocsin.store import timers as timer_store
 from tocsin.store.alerts import EventRow
 from tocsin.store.timers import Timer
@@ -28,6 +30,8 @@ __all__ = ["KIND", "Housekeeping"]
 
 KIND = "housekeeping"
 _BATCH = 1000
+#: Status page email subscribers who have not confirmed within this are forgotten.
+UNCONFIRMED_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class Housekeeping:
         group_store.delete_expired_log(conn, now)
         account_store.delete_expired_sessions(conn, now)
         delivery_store.delete_finished_before(conn, now - self.retention, limit=_BATCH * 10)
+        status_subscriber_store.delete_unconfirmed_before(
+            conn, now - UNCONFIRMED_RETENTION, limit=_BATCH
+        )
         return Again(now + self.interval)
 
 

@@ -1,14 +1,26 @@
 """Changing the public status page inside a caller's transaction: publishing an incident or
-a maintenance, posting an update, setting a component's status; each change on record
-(component history, the update) and told to subscribers (outbox rows) in the same
+a maintenance, posting an update, setting a component's status, deleting; each change on
+record (component history, the update) and told to subscribers (outbox rows) in the same
 transaction. The service calls these for people; the engine's maintenance timer calls them
 to start and complete a maintenance on time.
+
+An incident (until resolved) and a maintenance (while in progress or verifying) *hold* the
+components its updates set, a maintenance its components under maintenance; a component
+shows the worst status held (``domain.status_page.held``): a maintenance starting never
+hides an outage, and one incident resolving never clears what another still holds. Every
+component status change, whoever makes it, is told to webhook subscribers as Statuspage's
+``component_update``.
+
+A maintenance with ``auto_complete`` is completed at ``scheduled_until`` whatever its state,
+even when it was never started (``auto_start`` off and nobody started it): then nothing is
+held, and it ends as "completed" instead of staying "scheduled" forever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,6 +31,8 @@ from tocsin.domain.status_page import (
     IncidentStatus,
     MaintenanceStatus,
     Overall,
+    control_character,
+    held,
     impact_of,
     overall,
 )
@@ -29,12 +43,13 @@ from tocsin.notify.status_json import Site
 from tocsin.notify.status_subscribers import Event, Links, fan_out
 from tocsin.store import status_incidents as incidents
 from tocsin.store import status_page as pages
+from tocsin.store import status_subscribers as subscriber_store
 from tocsin.store import timers as timer_store
 from tocsin.store.status_incidents import INCIDENT, MAINTENANCE, PublicIncident
-from tocsin.store.status_page import Component
+from tocsin.store.status_page import Component, StatusChange
 from tocsin.store.timers import Timer
 
-__all__ = ["MAINTENANCE_TIMER", "StatusDesk"]
+__all__ = ["MAINTENANCE_TIMER", "StatusDesk", "check_name"]
 
 #: The timer that starts (at scheduled_for) and completes (at scheduled_until) a
 #: maintenance whose auto_start / auto_complete is set; its key is the maintenance's id.
@@ -48,6 +63,14 @@ _ACTIVE_MAINTENANCE = {MaintenanceStatus.IN_PROGRESS.value, MaintenanceStatus.VE
 
 def _statuses(kind: str) -> type[IncidentStatus] | type[MaintenanceStatus]:
     return MaintenanceStatus if kind == MAINTENANCE else IncidentStatus
+
+
+def check_name(value: str, field: str = "name") -> str:
+    """A name goes into mail subjects: no line breaks or other control characters."""
+    bad = control_character(value)
+    if bad is not None:
+        raise InputError(FieldProblem(field, f"must not contain control characters ({bad})"))
+    return value
 
 
 def parse_status(kind: str, value: str, field: str = "status") -> str:
@@ -129,6 +152,7 @@ class StatusDesk:
     ) -> PublicIncident:
         """A new public incident (or maintenance) with its first update; ``components``
         sets statuses, ``affected`` lists components it affects without changing them."""
+        check_name(name)
         status = parse_status(kind, status)
         statuses = parse_components(conn, components)
         extra = [c.id for c in pages.components(conn, affected)] if affected else []
@@ -166,7 +190,7 @@ class StatusDesk:
             auto_complete=auto_complete,
             created_by=actor,
         )
-        incidents.set_components(conn, public_id, sorted({*statuses, *extra}))
+        incidents.link(conn, public_id, {*statuses, *extra})
         found = self._update(conn, public_id, status, body, statuses, actor, now, created=True)
         if kind == MAINTENANCE:
             self._arm(conn, found)
@@ -194,8 +218,7 @@ class StatusDesk:
                 words = ", ".join(i.value for i in Impact)
                 raise InputError(FieldProblem("impact", f"must be one of {words}, not {impact!r}"))
             incidents.set_fields(conn, public_id, impact=impact)
-        if statuses:
-            incidents.set_components(conn, public_id, sorted({*found.components, *statuses}))
+        incidents.link(conn, public_id, statuses)
         updated = self._update(conn, public_id, status, body, statuses, actor, now)
         if updated.kind == MAINTENANCE:
             self._arm(conn, updated)
@@ -213,20 +236,12 @@ class StatusDesk:
         *,
         created: bool = False,
     ) -> PublicIncident:
-        """Record an update: its status and the incident's times, the component statuses
-        it sets (by default: a maintenance's components are under maintenance while it is
-        in progress; resolving or completing brings affected components back to
-        operational), the update itself, and the subscribers' notifications."""
+        """Record an update: its status and the incident's times, what it now holds its
+        components at and the component statuses that follow, the update itself, and the
+        subscribers' notifications."""
         before = incidents.get(conn, public_id)
         assert before is not None
-        statuses = dict(statuses)
-        if not statuses:
-            default = self._default_status(before.kind, status)
-            if default is not None:
-                statuses = dict.fromkeys(before.components, default)
-        old = pages.set_statuses(conn, statuses, now)
-        changed_ids = [i for i, s in statuses.items() if old.get(i, s) is not s]
-        changed = {c.id: c for c in pages.components(conn, changed_ids)}
+        changes = self._hold(conn, before, status, statuses, now)
         fields: dict[str, Any] = {"status": status, "updated_at": now}
         done = status in (IncidentStatus.RESOLVED.value, MaintenanceStatus.COMPLETED.value)
         fields["resolved_at"] = (before.resolved_at or now) if done else None
@@ -235,7 +250,10 @@ class StatusDesk:
         if status == MaintenanceStatus.IN_PROGRESS.value:
             fields["started_at"] = now
         incidents.set_fields(conn, public_id, **fields)
-        affected = status_json.affected((changed[i], old[i]) for i in changed_ids if i in changed)
+        changed = {c.id: c for c in pages.components(conn, [c.component_id for c in changes])}
+        affected = status_json.affected(
+            (changed[c.component_id], c.old) for c in changes if c.component_id in changed
+        )
         update_id = incidents.add_update(
             conn, public_id, status=status, body=body, now=now, actor=actor, affected=affected
         )
@@ -243,15 +261,49 @@ class StatusDesk:
         after = incidents.get(conn, public_id)
         assert after is not None
         self._tell(conn, after, update_id, created, now)
+        self._tell_components(conn, changes, now, public_id)
         return after
 
     @staticmethod
-    def _default_status(kind: str, status: str) -> ComponentStatus | None:
-        if kind == MAINTENANCE and status == MaintenanceStatus.IN_PROGRESS.value:
-            return ComponentStatus.MAINTENANCE
-        if status in (IncidentStatus.RESOLVED.value, MaintenanceStatus.COMPLETED.value):
-            return ComponentStatus.OPERATIONAL
-        return None
+    def _holding(kind: str, status: str) -> bool:
+        """Whether an incident (or maintenance) in ``status`` holds its components."""
+        if kind == MAINTENANCE:
+            return status in _ACTIVE_MAINTENANCE
+        return status != IncidentStatus.RESOLVED.value
+
+    def _hold(
+        self,
+        conn: Connection,
+        before: PublicIncident,
+        status: str,
+        stated: dict[int, ComponentStatus],
+        now: datetime,
+    ) -> list[StatusChange]:
+        """What ``before`` holds its components at after an update to ``status`` that states
+        ``stated``, and the component statuses that follow (see ``held``)."""
+        holding = self._holding(before.kind, status)
+        default = ComponentStatus.MAINTENANCE if before.kind == MAINTENANCE else None
+        ids = {*before.components, *stated}
+        current = {c.id: c.status for c in pages.components(conn, ids)}
+        others = incidents.held_by_others(conn, before.id, ids)
+        holds: dict[int, ComponentStatus | None] = {}
+        targets: dict[int, ComponentStatus] = {}
+        for cid in sorted(current):
+            had = before.holds.get(cid)
+            rest = others.get(cid, [])
+            if cid in stated:
+                targets[cid] = held(current[cid], rest, stated=stated[cid])
+                holds[cid] = stated[cid] if holding else None
+            elif holding and default is not None and had is None:
+                targets[cid] = held(current[cid], rest, default=default)
+                holds[cid] = default
+            elif not holding and had is not None:
+                targets[cid] = held(current[cid], rest, let_go=had)
+                holds[cid] = None
+        incidents.set_holds(conn, before.id, holds)
+        return pages.set_statuses(
+            conn, {c: s for c, s in targets.items() if s is not current[c]}, now
+        )
 
     def _tell(
         self, conn: Connection, i: PublicIncident, update_id: int, created: bool, now: datetime
@@ -274,15 +326,50 @@ class StatusDesk:
             lines.append("Affects: " + ", ".join(names))
         lines += ["", latest.body if latest else "", "", f"Details: {self.links.incident(i.id)}"]
         event = Event(
-            key=f"update:{update_id}",
+            # Update ids are never used again (AUTOINCREMENT; keys before 0009 were
+            # "update:<id>", so none can match): one notification per update, ever.
+            key=f"update/{update_id}",
             kind=i.kind,
             subject=subject,
             text="\n".join(lines),
             webhook=lambda unsubscribe: status_json.webhook_incident(
-                site, now_overall, i, by_id, unsubscribe
+                site, now_overall, i, by_id, unsubscribe, now
             ),
+            public_id=i.id,
         )
         fan_out(conn, self.links, event, now)
+
+    def _tell_components(
+        self,
+        conn: Connection,
+        changes: list[StatusChange],
+        now: datetime,
+        public_id: int | None = None,
+    ) -> None:
+        """A ``component_update`` webhook for each status change (as Statuspage sends one
+        for every change, by hand or by an incident)."""
+        if not changes:
+            return
+        site = self.site(conn, now)
+        components, now_overall = self.current(conn)
+        by_id = {c.id: c for c in components}
+        for change in changes:
+            found = by_id.get(change.component_id)
+            if found is None:
+                continue
+            event = Event(
+                # A history row's id: never used again.
+                key=f"component/{change.change_id}",
+                kind="component",
+                subject=f"[{site.page.name}] {found.name}: {change.new.label}",
+                text=f"{found.name} is now {change.new.label.lower()}.",
+                webhook=partial(
+                    status_json.webhook_component, site, now_overall, found, change, now
+                ),
+                email=False,
+                public_id=public_id,
+            )
+            fan_out(conn, self.links, event, now)
 
     def set_component(
         self, conn: Connection, component_id: int, status: str, now: datetime
@@ -294,28 +381,39 @@ class StatusDesk:
             words = ", ".join(s.value for s in ComponentStatus)
             problem = FieldProblem("status", f"must be one of {words}, not {status!r}")
             raise InputError(problem) from None
-        old = pages.set_status(conn, component_id, wanted, now)
+        result = pages.set_status(conn, component_id, wanted, now)
         found = pages.component(conn, component_id)
-        if found is None or old is None:
+        if found is None or result is None:
             raise NotFound(f"no component {component_id}")
-        if old is found.status:
+        _, change = result
+        if change is None:
             return found
         pages.touch(conn, now)
-        site = self.site(conn, now)
-        _, now_overall = self.current(conn)
-        change = f"{component_id}-{int(now.timestamp() * 1000)}"
-        event = Event(
-            key=f"component:{change}",
-            kind="component",
-            subject=f"[{site.page.name}] {found.name}: {found.status.label}",
-            text=f"{found.name} is now {found.status.label.lower()}.",
-            webhook=lambda unsubscribe: status_json.webhook_component(
-                site, now_overall, found, old, change, now, unsubscribe
-            ),
-            email=False,
-        )
-        fan_out(conn, self.links, event, now)
+        self._tell_components(conn, [change], now)
         return found
+
+    def delete(self, conn: Connection, public_id: int, now: datetime) -> None:
+        """Delete a public incident or maintenance: what it held is let go (as when it is
+        resolved), its timer is cancelled, and what was still to be sent about it is
+        cancelled."""
+        found = incidents.get(conn, public_id, lock=True)
+        if found is None:
+            raise NotFound(f"no public incident {public_id}")
+        ids = set(found.holds)
+        current = {c.id: c.status for c in pages.components(conn, ids)}
+        others = incidents.held_by_others(conn, public_id, ids)
+        targets = {
+            cid: held(current[cid], others.get(cid, []), let_go=found.holds[cid])
+            for cid in sorted(current)
+        }
+        changes = pages.set_statuses(
+            conn, {c: s for c, s in targets.items() if s is not current[c]}, now
+        )
+        timer_store.cancel(conn, MAINTENANCE_TIMER, str(public_id))
+        subscriber_store.cancel_for(conn, public_id, "cancelled: the incident was deleted")
+        incidents.delete_incident(conn, public_id)
+        pages.touch(conn, now)
+        self._tell_components(conn, changes, now)
 
     # --- maintenance on time ---------------------------------------------------------------
 
@@ -329,11 +427,13 @@ class StatusDesk:
 
     @staticmethod
     def _next_step(m: PublicIncident) -> datetime | None:
-        if m.kind != MAINTENANCE:
+        """Start at scheduled_for (auto_start); complete at scheduled_until (auto_complete),
+        whether it was started or not."""
+        if m.kind != MAINTENANCE or m.status == MaintenanceStatus.COMPLETED.value:
             return None
         if m.status == MaintenanceStatus.SCHEDULED.value and m.auto_start:
             return m.scheduled_for
-        if m.status in _ACTIVE_MAINTENANCE and m.auto_complete:
+        if m.auto_complete:
             return m.scheduled_until
         return None
 
@@ -345,6 +445,8 @@ class StatusDesk:
         **values: Any,
     ) -> PublicIncident:
         """Change a maintenance's name, times or automation (no update posted)."""
+        if "name" in values:
+            check_name(values["name"])
         found = incidents.get(conn, public_id, lock=True)
         if found is None or found.kind != MAINTENANCE:
             raise NotFound(f"no maintenance {public_id}")
@@ -371,7 +473,7 @@ class StatusDesk:
             return None
         if due > now:
             return Again(due)  # moved later meanwhile
-        if m.status == MaintenanceStatus.SCHEDULED.value:
+        if m.status == MaintenanceStatus.SCHEDULED.value and m.auto_start:
             m = self._update(
                 conn, m.id, MaintenanceStatus.IN_PROGRESS.value, STARTED, {}, ENGINE, now
             )

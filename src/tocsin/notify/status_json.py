@@ -17,7 +17,12 @@ What this follows (field names, nesting and types):
 * Atlassian's "Enable webhook notifications" (support.atlassian.com/statuspage/docs/
   enable-webhook-notifications/) for the webhook body: ``meta`` (unsubscribe,
   documentation), ``page`` (id, status_indicator, status_description), then ``incident``
-  or ``component_update`` with ``component``.
+  or ``component_update`` with ``component``; and a real Statuspage component webhook kept
+  as a test fixture in public code (zulip's zerver/webhooks/statuspage/fixtures/
+  component_status_update.json) for what the page leaves out: ``meta.generated_at``,
+  ``component_update.component_type`` ("Component"), and the component's ``updated_at``,
+  ``position``, ``description``, ``showcase``, ``page_id`` and ``group_id``. Statuspage
+  sends a ``component_update`` for every status change, also those an incident makes.
 
 Timestamps are ISO 8601 with the offset, as Statuspage's. Ids are strings: a component's or
 an incident's is its number; a group, which Statuspage lists among the components (with
@@ -34,7 +39,7 @@ from typing import Any
 
 from tocsin.domain.status_page import ComponentStatus, Overall, worst
 from tocsin.store.status_incidents import MAINTENANCE, PublicIncident, Update
-from tocsin.store.status_page import Component, Group, Page
+from tocsin.store.status_page import Component, Group, Page, StatusChange
 
 __all__ = [
     "DOCUMENTATION",
@@ -190,17 +195,26 @@ def _webhook_page(site: Site, overall: Overall) -> dict[str, Any]:
     }
 
 
+def _meta(site: Site, unsubscribe: str, generated: datetime) -> dict[str, Any]:
+    return {
+        "unsubscribe": unsubscribe,
+        "documentation": site.url + DOCUMENTATION,
+        "generated_at": iso(generated),
+    }
+
+
 def webhook_incident(
     site: Site,
     overall: Overall,
     incident: PublicIncident,
     components: Mapping[int, Component],
     unsubscribe: str,
+    generated: datetime,
 ) -> dict[str, Any]:
     """The POST a webhook subscriber gets when an incident (or a maintenance) is created or
     updated."""
     return {
-        "meta": {"unsubscribe": unsubscribe, "documentation": site.url + DOCUMENTATION},
+        "meta": _meta(site, unsubscribe, generated),
         "page": _webhook_page(site, overall),
         "incident": incident_json(site, incident, components),
     }
@@ -210,27 +224,34 @@ def webhook_component(
     site: Site,
     overall: Overall,
     component: Component,
-    old: ComponentStatus,
-    change_id: str,
+    change: StatusChange,
     at: datetime,
     unsubscribe: str,
 ) -> dict[str, Any]:
-    """The POST a webhook subscriber gets when a component changes status."""
+    """The POST a webhook subscriber gets when a component changes status (by hand, or by
+    an incident or maintenance)."""
     return {
-        "meta": {"unsubscribe": unsubscribe, "documentation": site.url + DOCUMENTATION},
+        "meta": _meta(site, unsubscribe, at),
         "page": _webhook_page(site, overall),
         "component_update": {
             "created_at": iso(at),
-            "new_status": component.status.value,
-            "old_status": old.value,
-            "id": change_id,
+            "new_status": change.new.value,
+            "old_status": change.old.value,
+            "id": str(change.change_id),
             "component_id": str(component.id),
+            "component_type": "Component",
         },
         "component": {
             "created_at": iso(component.created_at),
+            "updated_at": iso(component.updated_at),
             "id": str(component.id),
             "name": component.name,
-            "status": component.status.value,
+            "status": change.new.value,
+            "position": component.position,
+            "description": component.description,
+            "showcase": component.showcase,
+            "page_id": site.page.page_id,
+            "group_id": f"g{component.group_id}" if component.group_id is not None else None,
         },
     }
 

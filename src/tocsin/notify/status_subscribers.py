@@ -7,12 +7,19 @@ and a failing receiver is retried with backoff (up to ``MAX_ATTEMPTS``) without 
 the others. Email goes through the SMTP server of the configuration's ``global.smtp_*``
 settings (as the other personal emails do), with a one-click unsubscribe link in the text
 and in the RFC 8058 headers (``List-Unsubscribe`` and ``List-Unsubscribe-Post``).
-A confirmation email is the only one an unconfirmed address ever gets.
+A confirmation email is the only one an unconfirmed address ever gets, and it gets at most
+one every ``CONFIRM_EVERY`` (6 hours), however often the form is sent.
+
+Webhooks go only to public addresses unless allowed otherwise (``status_webhook_guard``),
+checked again at each send; what is recorded of a receiver's answer is its status code and
+reason phrase, never its body. A notification that cannot even be composed (a name with a
+line break, from before names were checked) fails at once with the reason, without retries.
 """
 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,12 +39,14 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.domain import status_links
 from tocsin.domain.retry import backoff, jittered
 from tocsin.engine.runner import Again
+from tocsin.notify.status_webhook_guard import Refused, WebhookGuard
 from tocsin.store import status_subscribers as store
 from tocsin.store import timers as timer_store
 from tocsin.store.status_subscribers import EMAIL, WEBHOOK, Notification, Subscriber
 from tocsin.store.timers import Timer
 
 __all__ = [
+    "CONFIRM_EVERY",
     "MAX_ATTEMPTS",
     "SEND",
     "Event",
@@ -52,6 +61,8 @@ SEND = "status.send"
 MAX_ATTEMPTS = 10
 RETRY_BASE = timedelta(seconds=10)
 RETRY_CAP = timedelta(minutes=30)
+#: At most one confirmation email to an address this often.
+CONFIRM_EVERY = timedelta(hours=6)
 
 
 class Links:
@@ -69,8 +80,8 @@ class Links:
         return f"{self.page}/incidents/{public_id}"
 
     def _link(self, path: str, action: str, s: Subscriber) -> str:
-        token = status_links.sign(self.key(), action, s.id, s.address)
-        return f"{self.page}/{path}?{urlencode({'s': s.id, 't': token})}"
+        token = status_links.sign(self.key(), action, s.ident)
+        return f"{self.page}/{path}?{urlencode({'s': s.ident, 't': token})}"
 
     def confirm(self, s: Subscriber) -> str:
         return self._link("subscribe/confirm", status_links.CONFIRM, s)
@@ -79,7 +90,12 @@ class Links:
         return self._link("unsubscribe", status_links.UNSUBSCRIBE, s)
 
     def check(self, action: str, s: Subscriber, token: str) -> bool:
-        return status_links.verify(self.key(), token, action, s.id, s.address)
+        """A link of the address's subscriptions (whichever row it is now)."""
+        return status_links.verify(self.key(), token, action, s.ident)
+
+    def check_v1(self, action: str, s: Subscriber, token: str) -> bool:
+        """A link sent before links were bound to the address (``?s=<row id>``)."""
+        return status_links.verify_v1(self.key(), token, action, s.id, s.address)
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,8 @@ class Event:
     #: Email subscribers hear of incidents and maintenances; component changes on their own
     #: go to webhooks only.
     email: bool = True
+    #: The public incident it is about (deleting the incident cancels what is pending).
+    public_id: int | None = None
 
 
 def _schedule(conn: Connection, notification_id: int | None, now: datetime) -> None:
@@ -107,7 +125,8 @@ def _schedule(conn: Connection, notification_id: int | None, now: datetime) -> N
 def queue_confirmation(
     conn: Connection, links: Links, s: Subscriber, page_name: str, now: datetime
 ) -> None:
-    """The double opt-in email: nothing else is sent to ``s`` until its link is opened."""
+    """The double opt-in email: nothing else is sent to ``s`` until its link is opened. The
+    caller checks ``CONFIRM_EVERY`` (``store.claim_confirmation``)."""
     text = (
         f"Someone (hopefully you) asked to be told by email about incidents and maintenance "
         f"on {page_name}.\n\nConfirm the subscription: {links.confirm(s)}\n\n"
@@ -115,7 +134,7 @@ def queue_confirmation(
     )
     notification_id = store.create_notification(
         conn,
-        dedup=f"confirm:{s.id}:{now.isoformat()}",
+        dedup=f"confirm/{uuid.uuid4().hex}",
         subscriber_id=s.id,
         kind="confirm",
         mode=EMAIL,
@@ -150,6 +169,7 @@ def fan_out(conn: Connection, links: Links, event: Event, now: datetime) -> int:
             body=body,
             unsubscribe_url=unsubscribe,
             now=now,
+            public_id=event.public_id,
         )
         _schedule(conn, notification_id, now)
         made += notification_id is not None
@@ -185,10 +205,17 @@ class StatusSendJob:
     """The engine's job for ``status.send`` timers."""
 
     def __init__(
-        self, routing: Callable[[], RoutingConfig | None], *, timeout: float = 10.0
+        self,
+        routing: Callable[[], RoutingConfig | None],
+        *,
+        timeout: float = 10.0,
+        guard: WebhookGuard | None = None,
     ) -> None:
         self.routing = routing
-        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
+        self.guard = guard or WebhookGuard(allow_private=False)
+        self.client = httpx.Client(
+            timeout=timeout, headers={"User-Agent": "Tocsin"}, follow_redirects=False
+        )
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
 
     def close(self) -> None:
@@ -214,9 +241,16 @@ class StatusSendJob:
                 return self._post(n)
             if isinstance(work.mail, str):
                 return SendResult.failure(work.mail, retryable=False)
-            msg = compose(n, work.mail.sender, work.at)
+            try:
+                msg = compose(n, work.mail.sender, work.at)
+                data = msg.as_bytes()
+            except (ValueError, TypeError, LookupError) as exc:
+                # The same every time: trying again cannot help.
+                return SendResult.failure(
+                    f"cannot compose the email: {type(exc).__name__}: {exc}", retryable=False
+                )
             sender = parseaddr(work.mail.sender)[1]
-            return work.mail.channel.transmit(sender, [parseaddr(n.address)[1]], msg.as_bytes())
+            return work.mail.channel.transmit(sender, [parseaddr(n.address)[1]], data)
         except Exception as exc:  # a bug must not lose the notification: try again
             return SendResult.failure(f"{type(exc).__name__}: {exc}")
 
@@ -224,16 +258,38 @@ class StatusSendJob:
         if not n.address.startswith(("http://", "https://")):
             return SendResult.failure(f"{n.address!r} is not an http(s) URL", retryable=False)
         try:
+            target = self.guard.target(n.address)
+        except Refused as exc:
+            return SendResult.failure(f"refused: {exc}", retryable=False)
+        except (OSError, UnicodeError) as exc:
+            return SendResult.failure(f"cannot resolve the host: {type(exc).__name__}")
+        except httpx.InvalidURL as exc:
+            return SendResult.failure(f"not a valid URL: {exc}"[:200], retryable=False)
+        try:
             response = self.client.post(
-                n.address,
+                target.url,
                 content=n.body.encode(),
-                headers={"Content-Type": "application/json", "Idempotency-Key": f"status-{n.id}"},
+                headers={
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"status-{n.id}",
+                    **target.headers,
+                },
+                extensions=target.extensions,
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(f"{type(exc).__name__}: {exc}".rstrip(": "))
+            return SendResult.failure(f"{type(exc).__name__}: {exc}".rstrip(": ")[:300])
         # Statuspage's rule: a 2xx is delivered, anything else (3xx too) failed; 5xx and
-        # 429 are tried again, other answers say the request itself is refused.
-        return SendResult.from_response(response)
+        # 429 are tried again, other answers say the request itself is refused. Of the
+        # answer only its status is kept (the body is the receiver's, not ours to store).
+        if response.is_success:
+            return SendResult.success(response.status_code)
+        code = response.status_code
+        reason = " ".join(response.reason_phrase.split())[:60]
+        return SendResult.failure(
+            f"HTTP {code} {reason}".strip(),
+            retryable=code >= 500 or code == 429,
+            status_code=code,
+        )
 
     def complete(
         self, conn: Connection, timer: Timer, work: _Work, result: SendResult, now: datetime

@@ -18,6 +18,8 @@ from tocsin.engine.clock import Clock, ScaledClock, SystemClock
 from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.engine.housekeeping import Housekeeping
 from tocsin.engine.runner import Runner
+from tocsin.engine.status_days import KIND as STATUS_DAYS
+from tocsin.engine.status_days import StatusDays
 from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
 from tocsin.notify.deliver import DeliveryJob
@@ -36,6 +38,7 @@ from tocsin.notify.reminders import ReminderHandler
 from tocsin.notify.status_changes import MAINTENANCE_TIMER, StatusDesk
 from tocsin.notify.status_subscribers import SEND as STATUS_SEND
 from tocsin.notify.status_subscribers import Links, StatusSendJob
+from tocsin.notify.status_webhook_guard import WebhookGuard
 from tocsin.services.accounts import AccountService, merge_people
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
@@ -199,7 +202,9 @@ class Runtime:
         status_links = Links(settings.public_url, signing_key)
         status_desk = StatusDesk(status_links)
         runner.register(MAINTENANCE_TIMER, status_desk.maintenance_timer)
-        status_sends = StatusSendJob(current)
+        runner.register(STATUS_DAYS, StatusDays())
+        webhook_guard = WebhookGuard(settings.status_webhooks_allow_private)
+        status_sends = StatusSendJob(current, guard=webhook_guard)
         runner.register(STATUS_SEND, status_sends)
         rooms = RoomJob(current, paging.link)
         runner.register(ROOM, rooms)
@@ -234,7 +239,9 @@ class Runtime:
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,
             status_page=StatusPageService(db, clock, status_desk, runner.wake),
-            subscriptions=SubscriptionService(db, clock, status_links, runner.wake),
+            subscriptions=SubscriptionService(
+                db, clock, status_links, runner.wake, guard=webhook_guard
+            ),
             status_sends=status_sends,
             run_engine=run_engine,
         )
@@ -286,6 +293,7 @@ class Runtime:
         threading.Thread(target=self._watch_people, name="tocsin-people", daemon=True).start()
         with self.db.write() as conn:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
+            StatusDays().ensure_scheduled(conn, self.clock.now())
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
         self.resync()
         self.intake.start()

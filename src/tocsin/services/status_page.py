@@ -13,20 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
-from tocsin.domain.status_page import ComponentStatus, Overall
-from tocsin.domain.status_uptime import Day, daily, day_bounds, extend_today
+from tocsin.domain.status_page import ComponentStatus, Overall, control_character
+from tocsin.domain.status_uptime import (
+    UPTIME_DAYS,
+    Day,
+    daily,
+    day_bounds,
+    extend_today,
+    today_from,
+    zone_of,
+)
 from tocsin.domain.wallclock import start_of_day
 from tocsin.engine.clock import Clock
+from tocsin.engine.status_days import StatusDays
 from tocsin.errors import FieldProblem, InputError, NotFound
 from tocsin.notify.status_changes import StatusDesk
 from tocsin.notify.status_json import Site
 from tocsin.store import incidents as internal_store
+from tocsin.store import status_days as days_store
 from tocsin.store import status_incidents as incidents
 from tocsin.store import status_page as pages
 from tocsin.store.database import Database
@@ -37,8 +47,6 @@ __all__ = ["UPTIME_DAYS", "Snapshot", "StatusPageService"]
 
 T = TypeVar("T")
 
-#: Days of uptime bars on the page.
-UPTIME_DAYS = 90
 _UNSET: Any = object()
 
 
@@ -71,11 +79,14 @@ def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
     return value
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def _name(value: str, field: str, limit: int) -> str:
+    """A name (of the page, a group, a component, an incident): one line of text. It goes
+    into mail subjects, where a line break is an error (and a header injection)."""
+    value = _text(value, field, limit)
+    bad = control_character(value)
+    if bad is not None:
+        raise InputError(FieldProblem(field, f"must not contain control characters ({bad})"))
+    return value
 
 
 class StatusPageService:
@@ -98,12 +109,13 @@ class StatusPageService:
     # --- the page ----------------------------------------------------------------------------
 
     def page(self) -> Page:
-        return self._write(lambda conn, now: pages.page(conn, now))
+        with self.db.read() as conn:
+            return pages.page(conn, self.clock.now())
 
     def set_page(self, *, name: str | None = None, time_zone: str | None = None) -> Page:
         values: dict[str, Any] = {}
         if name is not None:
-            values["name"] = _text(name, "name", 200)
+            values["name"] = _name(name, "name", 200)
         if time_zone is not None:
             try:
                 ZoneInfo(time_zone)
@@ -111,7 +123,15 @@ class StatusPageService:
                 problem = FieldProblem("time_zone", f"unknown time zone {time_zone!r}")
                 raise InputError(problem) from None
             values["time_zone"] = time_zone
-        return self._write(lambda conn, now: pages.set_page(conn, now, **values))
+
+        def work(conn: Connection, now: datetime) -> Page:
+            before = pages.page(conn, now)
+            after = pages.set_page(conn, now, **values)
+            if after.time_zone != before.time_zone:
+                StatusDays.soon(conn, now)  # keep the days of the new zone's calendar
+            return after
+
+        return self._write(work)
 
     # --- groups and components -------------------------------------------------------------
 
@@ -126,7 +146,7 @@ class StatusPageService:
     def create_group(
         self, name: str, *, description: str | None = None, position: int | None = None
     ) -> Group:
-        name = _text(name, "name", 200)
+        name = _name(name, "name", 200)
 
         def work(conn: Connection, now: datetime) -> Group:
             pages.touch(conn, now)
@@ -146,7 +166,7 @@ class StatusPageService:
     ) -> Group:
         values: dict[str, Any] = {}
         if name is not None:
-            values["name"] = _text(name, "name", 200)
+            values["name"] = _name(name, "name", 200)
         if description is not _UNSET:
             values["description"] = description
         if position is not None:
@@ -186,7 +206,7 @@ class StatusPageService:
         only_show_if_degraded: bool = False,
         showcase: bool = True,
     ) -> Component:
-        name = _text(name, "name", 200)
+        name = _name(name, "name", 200)
         try:
             initial = ComponentStatus(status)
         except ValueError:
@@ -216,7 +236,7 @@ class StatusPageService:
         showcase; and status (recorded in the history, told to webhook subscribers)."""
         status = changes.pop("status", None)
         if "name" in changes:
-            changes["name"] = _text(changes["name"] or "", "name", 200)
+            changes["name"] = _name(changes["name"] or "", "name", 200)
 
         def work(conn: Connection, now: datetime) -> Component:
             if pages.component(conn, component_id) is None:
@@ -259,7 +279,7 @@ class StatusPageService:
     ) -> PublicIncident:
         """A new public incident, optionally about internal incident ``incident_id``, with
         its first update; ``components`` sets those components' statuses."""
-        name = _text(name, "name", 500)
+        name = _name(name, "name", 500)
         body = _text(body, "body", 20_000)
 
         def work(conn: Connection, now: datetime) -> PublicIncident:
@@ -307,7 +327,7 @@ class StatusPageService:
         )
 
     def rename(self, public_id: int, name: str) -> PublicIncident:
-        name = _text(name, "name", 500)
+        name = _name(name, "name", 500)
 
         def work(conn: Connection, now: datetime) -> PublicIncident:
             if incidents.get(conn, public_id) is None:
@@ -327,12 +347,9 @@ class StatusPageService:
         return found[0] if found else None
 
     def delete_incident(self, public_id: int) -> None:
-        def work(conn: Connection, now: datetime) -> None:
-            if not incidents.delete_incident(conn, public_id):
-                raise NotFound(f"no public incident {public_id}")
-            pages.touch(conn, now)
-
-        self._write(work)
+        """Delete a public incident or maintenance: what it held its components at is let
+        go, its timer and what was still to be sent about it are cancelled."""
+        self._write(lambda conn, now: self.desk.delete(conn, public_id, now))
 
     # --- scheduled maintenance ---------------------------------------------------------------
 
@@ -351,8 +368,9 @@ class StatusPageService:
     ) -> PublicIncident:
         """A maintenance announced now; with ``auto_start``/``auto_complete`` the engine
         starts it at ``scheduled_for`` (its components go under maintenance) and completes
-        it at ``scheduled_until``."""
-        name = _text(name, "name", 500)
+        it at ``scheduled_until`` (started or not: auto_complete alone completes a
+        maintenance nobody started, rather than leaving it scheduled forever)."""
+        name = _name(name, "name", 500)
         body = _text(body, "body", 20_000)
         return self._write(
             lambda conn, now: self.desk.publish(
@@ -377,7 +395,7 @@ class StatusPageService:
         """Change a maintenance's name, scheduled_for, scheduled_until, auto_start or
         auto_complete; the engine's timer follows."""
         if "name" in values:
-            values["name"] = _text(values["name"], "name", 500)
+            values["name"] = _name(values["name"], "name", 500)
         return self._write(lambda conn, now: self.desk.reschedule(conn, public_id, now, **values))
 
     # --- reading -----------------------------------------------------------------------------
@@ -401,7 +419,7 @@ class StatusPageService:
             components,
             ongoing,
             planned,
-            _zone(site.page.time_zone),
+            zone_of(site.page.time_zone),
             now,
         )
 
@@ -412,7 +430,10 @@ class StatusPageService:
         component's days are kept, keyed by its ``updated_at`` (which every status change
         moves, on whichever node) and today's date. While the key holds nothing changed, and
         only today's figures move with the clock: they are brought up to now exactly
-        (``extend_today``) without reading the history again."""
+        (``extend_today``) without reading the history again. When the key does not hold
+        (the first view of a day, after a restart, after a change), the finished days come
+        from what the engine keeps (``engine/status_days.py``) and today from the history
+        since midnight; a component missing a kept day is worked out from its history."""
         zone, now = snapshot.zone, snapshot.now
         today = now.astimezone(zone).date()
         first = today - timedelta(days=days - 1)
@@ -426,22 +447,42 @@ class StatusPageService:
             else:
                 stale.append(c)
         if stale:
-            with self.db.read() as conn:
-                changes = pages.history(conn, start_of_day(first, zone), [c.id for c in stale])
-            bounds = day_bounds(first, days, zone)
-            for c in stale:
-                found = daily(
-                    changes.get(c.id, []),
-                    first=first,
-                    days=days,
-                    now=now,
-                    zone=zone,
-                    bounds=bounds,
-                )
-                self._days[c.id] = ((c.updated_at, today, zone.key, days), now, found)
-                out[c.id] = found
+            for c_id, found in self._compute(stale, first, today, days, zone, now).items():
+                updated = next(c.updated_at for c in stale if c.id == c_id)
+                self._days[c_id] = ((updated, today, zone.key, days), now, found)
+                out[c_id] = found
         if len(self._days) > 2 * len(shown) + 100:  # components deleted meanwhile
             self._days = {c.id: self._days[c.id] for c in shown if c.id in self._days}
+        return out
+
+    def _compute(
+        self,
+        stale: list[Component],
+        first: date,
+        today: date,
+        days: int,
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> dict[int, list[Day]]:
+        yesterday = today - timedelta(days=1)
+        ids = [c.id for c in stale]
+        with self.db.read() as conn:
+            kept = days_store.kept(conn, ids, zone.key, first, yesterday) if days > 1 else {}
+            whole = [i for i in ids if i in kept]
+            rest = [i for i in ids if i not in kept]
+            recent = pages.history_from(conn, start_of_day(today, zone), whole) if whole else {}
+            changes = pages.history(conn, start_of_day(first, zone), rest) if rest else {}
+        out: dict[int, list[Day]] = {}
+        for i in whole:
+            past, end = kept[i]
+            now_day = today_from(end, recent.get(i, []), day=today, now=now, zone=zone)
+            out[i] = [*past, now_day]
+        if rest:
+            bounds = day_bounds(first, days, zone)
+            for i in rest:
+                out[i] = daily(
+                    changes.get(i, []), first=first, days=days, now=now, zone=zone, bounds=bounds
+                )
         return out
 
     def incident(self, public_id: int) -> tuple[Site, PublicIncident]:
@@ -460,11 +501,18 @@ class StatusPageService:
         limit: int = 50,
         offset: int = 0,
         statuses: list[str] | None = None,
+        soonest_first: bool = False,
     ) -> tuple[Site, list[PublicIncident], dict[int, Component]]:
         now = self.clock.now()
         with self.db.read() as conn:
             found = incidents.listing(
-                conn, kind, active=active, limit=limit, offset=offset, statuses=statuses
+                conn,
+                kind,
+                active=active,
+                limit=limit,
+                offset=offset,
+                statuses=statuses,
+                soonest_first=soonest_first,
             )
             wanted = {c for i in found for c in i.components}
             components = {c.id: c for c in pages.components(conn, wanted)} if wanted else {}

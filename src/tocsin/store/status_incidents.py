@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
+from tocsin.domain.status_page import ComponentStatus
 from tocsin.store.tables import public_incident_components as links_table
 from tocsin.store.tables import public_incident_updates as updates_table
 from tocsin.store.tables import public_incidents as table
@@ -23,10 +24,12 @@ __all__ = [
     "create",
     "delete_incident",
     "get",
+    "held_by_others",
+    "link",
     "linked_to",
     "listing",
-    "set_components",
     "set_fields",
+    "set_holds",
 ]
 
 INCIDENT, MAINTENANCE = "incident", "maintenance"
@@ -65,6 +68,8 @@ class PublicIncident:
     components: tuple[int, ...] = ()
     #: Newest first, as Statuspage lists them.
     updates: tuple[Update, ...] = ()
+    #: Component id -> the status this holds it at (only those it holds).
+    holds: Mapping[int, ComponentStatus] = field(default_factory=dict)
 
 
 def create(conn: Connection, **values: Any) -> int:
@@ -77,12 +82,51 @@ def set_fields(conn: Connection, public_id: int, **values: Any) -> None:
     conn.execute(update(table).where(table.c.id == public_id).values(**values))
 
 
-def set_components(conn: Connection, public_id: int, ids: Collection[int]) -> None:
-    conn.execute(delete(links_table).where(links_table.c.public_id == public_id))
-    if ids:
+def link(conn: Connection, public_id: int, ids: Collection[int]) -> None:
+    """Add components to the ones the incident affects (those linked stay as they are)."""
+    have = set(
         conn.execute(
-            insert(links_table), [{"public_id": public_id, "component_id": i} for i in ids]
+            select(links_table.c.component_id).where(links_table.c.public_id == public_id)
+        ).scalars()
+    )
+    new = sorted(set(ids) - have)
+    if new:
+        conn.execute(
+            insert(links_table),
+            [{"public_id": public_id, "component_id": i, "status": None} for i in new],
         )
+
+
+def set_holds(
+    conn: Connection, public_id: int, holds: Mapping[int, ComponentStatus | None]
+) -> None:
+    """What the incident holds each of these linked components at (None: nothing)."""
+    for component_id, status in holds.items():
+        conn.execute(
+            update(links_table)
+            .where(links_table.c.public_id == public_id, links_table.c.component_id == component_id)
+            .values(status=status.value if status is not None else None)
+        )
+
+
+def held_by_others(
+    conn: Connection, public_id: int, ids: Collection[int]
+) -> dict[int, list[ComponentStatus]]:
+    """What the other unresolved incidents and maintenances hold components ``ids`` at."""
+    query = (
+        select(links_table.c.component_id, links_table.c.status)
+        .join(table, table.c.id == links_table.c.public_id)
+        .where(
+            links_table.c.component_id.in_(list(ids)),
+            links_table.c.public_id != public_id,
+            links_table.c.status.is_not(None),
+            table.c.resolved_at.is_(None),
+        )
+    )
+    out: dict[int, list[ComponentStatus]] = {}
+    for component_id, status in conn.execute(query):
+        out.setdefault(component_id, []).append(ComponentStatus(status))
+    return out
 
 
 def add_update(
@@ -140,9 +184,12 @@ def _load(conn: Connection, rows: Sequence[RowMapping]) -> list[PublicIncident]:
             )
         )
     links: dict[int, list[int]] = {}
+    holds: dict[int, dict[int, ComponentStatus]] = {}
     query = select(links_table).where(links_table.c.public_id.in_(ids))
-    for link in conn.execute(query):
-        links.setdefault(link.public_id, []).append(link.component_id)
+    for row in conn.execute(query):
+        links.setdefault(row.public_id, []).append(row.component_id)
+        if row.status is not None:
+            holds.setdefault(row.public_id, {})[row.component_id] = ComponentStatus(row.status)
     return [
         PublicIncident(
             id=r["id"],
@@ -163,6 +210,7 @@ def _load(conn: Connection, rows: Sequence[RowMapping]) -> list[PublicIncident]:
             created_by=r["created_by"],
             components=tuple(sorted(links.get(r["id"], ()))),
             updates=tuple(updates.get(r["id"], ())),
+            holds=holds.get(r["id"], {}),
         )
         for r in rows
     ]
@@ -184,9 +232,10 @@ def listing(
     limit: int = 50,
     offset: int = 0,
     statuses: Collection[str] | None = None,
+    soonest_first: bool = False,
 ) -> list[PublicIncident]:
-    """Newest first (by when they began); ``active``: unresolved only (True) or resolved
-    only (False)."""
+    """Newest first (by when they were made); ``active``: unresolved only (True) or
+    resolved only (False); ``soonest_first``: by scheduled_for instead (maintenances)."""
     query = select(table)
     if kind is not None:
         query = query.where(table.c.kind == kind)
@@ -196,7 +245,10 @@ def listing(
         query = query.where(table.c.resolved_at.is_not(None))
     if statuses is not None:
         query = query.where(table.c.status.in_(list(statuses)))
-    query = query.order_by(table.c.created_at.desc(), table.c.id.desc())
+    if soonest_first:
+        query = query.order_by(table.c.scheduled_for, table.c.id)
+    else:
+        query = query.order_by(table.c.created_at.desc(), table.c.id.desc())
     query = query.limit(limit).offset(offset)
     return _load(conn, list(conn.execute(query).mappings()))
 

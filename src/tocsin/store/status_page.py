@@ -11,9 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.domain.status_uptime import Change
+from tocsin.store.tables import public_incident_components as links_table
+from tocsin.store.tables import status_component_days as days_table
 from tocsin.store.tables import status_component_history as history_table
 from tocsin.store.tables import status_components as components_table
 from tocsin.store.tables import status_groups as groups_table
@@ -23,18 +27,22 @@ __all__ = [
     "Component",
     "Group",
     "Page",
+    "StatusChange",
     "component",
     "components",
     "create_component",
     "create_group",
     "delete_component",
     "delete_group",
+    "ensure_page",
     "group",
     "groups",
     "history",
+    "history_from",
     "page",
     "set_page",
     "set_status",
+    "set_statuses",
     "touch",
     "update_component",
     "update_group",
@@ -76,31 +84,42 @@ class Component:
 
 
 def page(conn: Connection, now: datetime) -> Page:
-    """The page's row, made on first use (a random 12-character id, as Statuspage's)."""
+    """The page's row (made by migration 0009). Reading never writes: should the row be
+    missing, this is the page as it would be made, and the first change makes it."""
     row = conn.execute(select(page_table).where(page_table.c.id == 1)).mappings().first()
     if row is None:
-        values = {
-            "id": 1,
-            "page_id": "".join(secrets.choice(_ALPHABET) for _ in range(12)),
-            "name": "Status",
-            "time_zone": "Etc/UTC",
-            "updated_at": now,
-        }
-        conn.execute(insert(page_table), values)
-        return Page(values["page_id"], "Status", "Etc/UTC", now)  # type: ignore[arg-type]
+        return Page("", "Status", "Etc/UTC", now)
     return Page(row["page_id"], row["name"], row["time_zone"], row["updated_at"])
 
 
+def ensure_page(conn: Connection, now: datetime) -> None:
+    """Make the page's row if it is missing (INSERT ... ON CONFLICT DO NOTHING: two
+    writers at once make one)."""
+    insert_ = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    conn.execute(
+        insert_(page_table)
+        .values(
+            id=1,
+            page_id="".join(secrets.choice(_ALPHABET) for _ in range(12)),
+            name="Status",
+            time_zone="Etc/UTC",
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
 def set_page(conn: Connection, now: datetime, **values: Any) -> Page:
-    page(conn, now)
+    ensure_page(conn, now)
     conn.execute(update(page_table).where(page_table.c.id == 1).values(updated_at=now, **values))
     return page(conn, now)
 
 
 def touch(conn: Connection, now: datetime) -> None:
     """Something public changed: the page's ``updated_at`` moves."""
-    page(conn, now)
-    conn.execute(update(page_table).where(page_table.c.id == 1).values(updated_at=now))
+    result = conn.execute(update(page_table).where(page_table.c.id == 1).values(updated_at=now))
+    if not result.rowcount:
+        ensure_page(conn, now)
 
 
 def _group(row: RowMapping) -> Group:
@@ -244,11 +263,22 @@ def update_component(conn: Connection, component_id: int, now: datetime, **value
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A component's status changed: from ``old``; ``change_id`` is its history row's id
+    (never used again: what webhooks name the change by)."""
+
+    component_id: int
+    old: ComponentStatus
+    new: ComponentStatus
+    change_id: int
+
+
 def set_status(
     conn: Connection, component_id: int, status: ComponentStatus, now: datetime
-) -> ComponentStatus | None:
-    """Give the component ``status`` from ``now`` on, on record in its history; the status
-    it had (None: no such component). Setting the status it has changes nothing."""
+) -> tuple[ComponentStatus, StatusChange | None] | None:
+    """Give the component ``status`` from ``now`` on, on record in its history: the status
+    it had and the change (None when it already had it; None for both: no such component)."""
     query = select(components_table.c.status).where(components_table.c.id == component_id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
@@ -257,29 +287,34 @@ def set_status(
         return None
     before = ComponentStatus(old)
     if before is status:
-        return before
+        return before, None
     update_component(conn, component_id, now, status=status.value)
-    conn.execute(
+    result = conn.execute(
         insert(history_table),
         {"component_id": component_id, "status": status.value, "since": now},
     )
-    return before
+    assert result.inserted_primary_key is not None
+    return before, StatusChange(component_id, before, status, int(result.inserted_primary_key[0]))
 
 
 def set_statuses(
     conn: Connection, statuses: Mapping[int, ComponentStatus], now: datetime
-) -> dict[int, ComponentStatus]:
-    """``set_status`` for many; the old status of each that exists."""
-    out: dict[int, ComponentStatus] = {}
+) -> list[StatusChange]:
+    """``set_status`` for many; the changes made."""
+    out: list[StatusChange] = []
     for component_id, status in statuses.items():
-        old = set_status(conn, component_id, status, now)
-        if old is not None:
-            out[component_id] = old
+        found = set_status(conn, component_id, status, now)
+        if found is not None and found[1] is not None:
+            out.append(found[1])
     return out
 
 
 def delete_component(conn: Connection, component_id: int) -> bool:
+    """Delete the component with its history, its kept days and its links to incidents and
+    maintenances (its id is never used again, and nothing is left pointing at it)."""
     conn.execute(delete(history_table).where(history_table.c.component_id == component_id))
+    conn.execute(delete(days_table).where(days_table.c.component_id == component_id))
+    conn.execute(delete(links_table).where(links_table.c.component_id == component_id))
     result = conn.execute(delete(components_table).where(components_table.c.id == component_id))
     return bool(result.rowcount)
 
@@ -313,4 +348,24 @@ def history(
         if found is None:
             found = out[component_id] = []
         found.append(Change(at, members[status]))
+    return out
+
+
+def history_from(
+    conn: Connection, start: datetime, ids: Collection[int]
+) -> dict[int, list[Change]]:
+    """Each component's status changes at or after ``start`` (nothing before), in time
+    order: with what was in force at ``start``, all a day from ``start`` needs."""
+    h = history_table
+    query = (
+        select(h.c.component_id, h.c.status, h.c.since)
+        .where(h.c.since >= start)
+        .order_by(h.c.since, h.c.id)
+    )
+    wanted = set(ids)  # a day's changes of every component are few: no IN list to compile
+    members = {s.value: s for s in ComponentStatus}
+    out: dict[int, list[Change]] = {}
+    for component_id, status, at in conn.execute(query).all():
+        if component_id in wanted:
+            out.setdefault(component_id, []).append(Change(at, members[status]))
     return out

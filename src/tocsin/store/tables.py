@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -42,6 +43,7 @@ __all__ = [
     "shift_swaps",
     "silences",
     "site_secrets",
+    "status_component_days",
     "status_component_history",
     "status_components",
     "status_groups",
@@ -474,7 +476,7 @@ web_sessions = Table(
 
 # --- The public status page (docs/status-page.md) -------------------------------------------
 
-# The page itself: one row (id 1), made on first use. ``page_id`` is the random id the
+# The page itself: one row (id 1), made by migration 0009. ``page_id`` is the random id the
 # Statuspage-shaped JSON carries; ``updated_at`` moves with every public change.
 status_page = Table(
     "status_page",
@@ -496,6 +498,8 @@ status_groups = Table(
     Column("position", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # Components: what the public sees the status of.
@@ -514,6 +518,8 @@ status_components = Table(
     Column("showcase", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # Every status a component has had, from when: uptime is computed from it.
@@ -525,6 +531,8 @@ status_component_history = Table(
     Column("status", String(32), nullable=False),
     Column("since", UTCDateTime, nullable=False),
     Index("ix_status_component_history_component_id_since", "component_id", "since"),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # Public incidents and scheduled maintenances (``kind``): the public's wording, apart from
@@ -553,6 +561,8 @@ public_incidents = Table(
     Column("auto_complete", Boolean, nullable=False),
     Column("created_by", String(200), nullable=False),
     Index("ix_public_incidents_kind_resolved_at", "kind", "resolved_at"),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # The components a public incident affects.
@@ -566,6 +576,9 @@ public_incident_components = Table(
         primary_key=True,
     ),
     Column("component_id", Id, primary_key=True),
+    # The status this incident (or maintenance in progress) holds the component at; None
+    # when it only lists the component. A component shows the worst status held.
+    Column("status", String(32), nullable=True),
 )
 
 # Updates of a public incident, as posted.
@@ -581,6 +594,8 @@ public_incident_updates = Table(
     # [{"code", "name", "old_status", "new_status"}] the update changed.
     Column("affected_components", JSONMap, nullable=False),
     Index("ix_public_incident_updates_public_id_id", "public_id", "id"),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # Who hears about the page: an email address (once confirmed) or a webhook URL.
@@ -596,6 +611,10 @@ status_subscribers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Email: when the link in the confirmation was opened (nothing is sent before).
     Column("confirmed_at", UTCDateTime, nullable=True),
+    # Email: when the last confirmation email was queued (at most one every 6 hours).
+    Column("confirm_sent_at", UTCDateTime, nullable=True),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
 )
 
 # The status page's outbox: one row per email or webhook to send, sent by the engine
@@ -606,6 +625,8 @@ status_notifications = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("dedup_key", String(64), nullable=False, unique=True),
     Column("subscriber_id", Id, nullable=True, index=True),
+    # The public incident (or maintenance) it tells of: deleting it cancels what is pending.
+    Column("public_id", Id, nullable=True, index=True),
     # confirm, incident, maintenance, component
     Column("kind", String(16), nullable=False),
     # email or webhook
@@ -616,10 +637,29 @@ status_notifications = Table(
     Column("body", Text, nullable=False),
     # The one-click unsubscribe link (List-Unsubscribe; None for a confirmation).
     Column("unsubscribe_url", Text, nullable=True),
-    # pending, sent, failed
+    # pending, sent, failed, cancelled
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
     Column("sent_at", UTCDateTime, nullable=True),
+    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
+    sqlite_autoincrement=True,
+)
+
+# Finished days of each component's uptime, per page time zone (``day``: the date's
+# ordinal), written by the engine after each local midnight (engine/status_days.py) so the
+# page need not read 90 days of history; seconds as ``domain.status_uptime.Day`` has them.
+status_component_days = Table(
+    "status_component_days",
+    metadata,
+    Column("component_id", Id, primary_key=True),
+    Column("zone", String(64), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("observed", Float, nullable=False),
+    Column("major", Float, nullable=False),
+    Column("partial", Float, nullable=False),
+    # The worst status of the day (None: not observed) and the one in force at its end.
+    Column("worst", String(32), nullable=True),
+    Column("end_status", String(32), nullable=True),
 )

@@ -1,8 +1,9 @@
 """The public status page: ``/status`` (the banner, components by group with their 90-day
-uptime bars, what is going on now, the subscribe form), ``/status/history``, one incident's
-page and ``/status/api`` (the JSON API and webhooks, described). No sign-in, and nothing
-internal: only the public incidents' own words, never an internal incident's title or the
-people working on it."""
+uptime bars, what is going on now, a link to subscribe), ``/status/history``, one
+incident's page and ``/status/api`` (the JSON API and webhooks, described). No sign-in, and
+nothing internal: only the public incidents' own words, never an internal incident's title
+or the people working on it. These pages set no cookie (the subscribe form's page does), so
+a cache in front may keep them."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.domain.status_page import ComponentStatus
-from tocsin.domain.status_uptime import Day, period_uptime
+from tocsin.domain.status_uptime import Day, level, period_uptime
 from tocsin.errors import NotFound
 from tocsin.services.status_page import UPTIME_DAYS, Snapshot, StatusPageService
 from tocsin.store.status_incidents import MAINTENANCE, PublicIncident
@@ -29,20 +30,12 @@ from tocsin.web.render import page
 from tocsin.web.routing import RowId, web_router
 from tocsin.web.session import runtime_of, secure_cookies
 
-__all__ = ["FORM_COOKIE", "router"]
+__all__ = ["FORM_COOKIE", "form_token", "keep_form_token", "router"]
 
 router = web_router()
 #: The subscribe form's double-submit CSRF cookie (the form has no session).
 FORM_COOKIE = "tocsin_status_form"
 PER_PAGE = 20
-_DAY_CLASS = {
-    None: "none",
-    ComponentStatus.OPERATIONAL: "ok",
-    ComponentStatus.MAINTENANCE: "maintenance",
-    ComponentStatus.DEGRADED: "degraded",
-    ComponentStatus.PARTIAL: "partial",
-    ComponentStatus.MAJOR: "major",
-}
 _WORDS = {
     "investigating": "Investigating",
     "identified": "Identified",
@@ -84,13 +77,14 @@ _WORST = {s: s.label.lower() for s in ComponentStatus} | {None: "no data"}
 
 def bars(component: Component, days: Sequence[Day]) -> Markup:
     """The uptime bars as one SVG, scaled to the width it is given (no overflow on a phone);
-    each day says its date, uptime and worst status in a tooltip and to screen readers. A
+    each day coloured by its downtime as Statuspage colours it (``status_uptime.level``),
+    and saying its date, uptime and worst status in a tooltip and to screen readers. A
     function (not a macro): 50 components of 90 days is 4,500 bars. The tooltips hold only
     dates, figures and status words (nothing to escape)."""
     parts = [
         f'<rect x="{i * 10}" y="0" width="8" height="34" rx="1.5" '
-        f'class="day-{_DAY_CLASS[d.worst]}"><title>{_day_label(d.day)}: '
-        f"{percent(d.uptime)} uptime, {_WORST[d.worst]}</title></rect>"
+        f'class="day-{"ok" if d.observed > 0 and not (d.major or d.partial) else level(d)}">'
+        f"<title>{_day_label(d.day)}: {percent(d.uptime)} uptime, {_WORST[d.worst]}</title></rect>"
         for i, d in enumerate(days)
     ]
     label = f"{component.name}: {percent(period_uptime(days))} uptime over {len(days)} days"
@@ -176,8 +170,7 @@ async def status_page(request: Request) -> Response:
         return snapshot, service.uptime(snapshot)
 
     snapshot, uptime = await run_in_threadpool(load)
-    token = form_token(request)
-    response = page(
+    return page(
         request,
         "status/index.html",
         None,
@@ -186,11 +179,8 @@ async def status_page(request: Request) -> Response:
         sections=sections(snapshot, uptime),
         bars=bars,
         days=UPTIME_DAYS,
-        form_csrf=token,
         **context(snapshot),
     )
-    keep_form_token(response, request, token)
-    return response
 
 
 def by_month(found: Sequence[PublicIncident], zone: ZoneInfo) -> list[tuple[str, list[Any]]]:

@@ -2,10 +2,12 @@
 link's page, and unsubscribing (the link in every email; a POST to it is RFC 8058's
 one-click unsubscribe, which mail clients send from the ``List-Unsubscribe`` header).
 
-The form has no session, so its CSRF check is a double-submit: a random value in a
-``SameSite=Strict`` cookie (set by ``/status``) and the same value in the form. The answer to
-a subscription is the same whether the address was new, waiting or already confirmed: the
-form tells nobody who subscribed.
+The form (``/status/subscribe``) has no session, so its CSRF check is a double-submit: a
+random value in a ``SameSite=Strict`` cookie (set by the form's page only, so ``/status``
+itself sets none) and the same value in the form. The answer to a subscription is the same
+whether the address was new, waiting or already confirmed: the form tells nobody who
+subscribed. One client may send it ``FORM_LIMIT`` times an hour (429 after), and an address
+gets at most one confirmation email every 6 hours.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.errors import InputError
 from tocsin.services.status_page import Snapshot
+from tocsin.services.status_subscriptions import Throttled
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import runtime_of
@@ -27,7 +30,8 @@ from tocsin.web.status_page import FORM_COOKIE, context, form_token, keep_form_t
 __all__ = ["router"]
 
 router = web_router()
-SubscriberId = Annotated[int, Query(alias="s", ge=1, le=2**53)]
+#: The address's ident (64 hex digits); a row id in links sent before they were bound to it.
+SubscriberId = Annotated[str, Query(alias="s", pattern=r"^([0-9a-f]{64}|[0-9]{1,16})$")]
 Token = Annotated[str, Query(alias="t", max_length=64)]
 
 
@@ -57,6 +61,23 @@ def _answer(
     )
 
 
+@router.get("/status/subscribe")
+async def subscribe_page(request: Request) -> Response:
+    """The email form, with its CSRF cookie."""
+    snapshot = await _snapshot(request)
+    token = form_token(request)
+    response = page(
+        request,
+        "status/subscribe.html",
+        None,
+        title=f"Subscribe · {snapshot.site.page.name}",
+        form_csrf=token,
+        **context(snapshot),
+    )
+    keep_form_token(response, request, token)
+    return response
+
+
 @router.post("/status/subscribe")
 async def subscribe(
     request: Request,
@@ -71,13 +92,23 @@ async def subscribe(
             request,
             snapshot,
             "The form had expired",
-            "Please go back to the status page and subscribe again.",
+            "Please go back to the form and subscribe again.",
             code=403,
         )
         keep_form_token(response, request, token)
         return response
+    client = request.client.host if request.client else "unknown"
+    service = runtime_of(request).subscriptions
     try:
-        await run_in_threadpool(runtime_of(request).subscriptions.subscribe_email, email)
+        await run_in_threadpool(lambda: service.subscribe_email(email, client=client))
+    except Throttled:
+        return _answer(
+            request,
+            snapshot,
+            "Too many tries",
+            "This form was sent too often from your network: please try again in an hour.",
+            code=429,
+        )
     except InputError as exc:
         problem = exc.problems[0].problem if exc.problems else str(exc)
         return _answer(request, snapshot, "That did not work", problem.capitalize() + ".", code=400)
@@ -86,7 +117,9 @@ async def subscribe(
         snapshot,
         "Check your inbox",
         "If that address is not subscribed yet, a confirmation email is on its way: open the "
-        "link in it to start getting updates. Nothing is sent before you do.",
+        "link in it to start getting updates. Nothing is sent before you do. An address gets "
+        "at most one confirmation email every 6 hours, so if you asked a moment ago, the one "
+        "already sent is the one to open.",
     )
 
 
