@@ -420,6 +420,7 @@ def test_parse_block_actions() -> None:
         response_url="https://hooks.slack.com/actions/T0CAG/1234567890/abcdef",
         channel_id="C0CA5",
         message_ts="1767326126.896109",
+        trigger_id="12466734323.1395872398",
     )
 
 
@@ -451,7 +452,7 @@ def test_parse_block_actions_from_a_view() -> None:
         }
     ]
     assert parse_interaction(form(payload)) == SlackAction(
-        "tocsin.severity", "high", "U061F7AUR", None, None, None
+        "tocsin.severity", "high", "U061F7AUR", None, None, None, "12466734323.1395872398"
     )
 
 
