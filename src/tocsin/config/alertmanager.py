@@ -103,3 +103,5 @@ class AlertmanagerConfig(_Strict):
     escalation_policies: list[Any] = pydantic.Field(default_factory=list)
     incidents: dict[str, Any] | None = None
     paging: dict[str, Any] | None = None
+    # Tocsin: service level objectives (slos.py).
+    slos: Any = None

@@ -20,6 +20,7 @@ from tocsin.config.escalation import compile_policies
 from tocsin.config.incidents import compile_incident_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.schedules import compile_schedules
+from tocsin.config.slos import compile_slos
 from tocsin.config.time_intervals import SpecError, parse_spec
 from tocsin.config.users import compile_teams, compile_users
 from tocsin.config.yaml_source import YamlSource, load_yaml
@@ -31,6 +32,7 @@ from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.schedules import Schedule
+from tocsin.domain.slo_specs import SloSpec
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.domain.users import Team, User
 from tocsin.errors import ConfigError
@@ -78,6 +80,8 @@ class RoutingConfig:
     receiver_policies: Mapping[str, str] = field(default_factory=dict)
     #: Tocsin: how alerts become incidents.
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
+    #: Service level objectives by id (``<service>-<name>``).
+    slos: Mapping[str, SloSpec] = field(default_factory=dict)
     #: What the providers hook built from ``paging:`` (``channels.providers``: the senders
     #: of SMS, voice, push, Slack and webhooks); None when compiled without one.
     providers: Any = None
@@ -339,6 +343,7 @@ def compile_config(
             )
         receiver_policies[receiver.name] = receiver.escalation_policy
     incident_policy = compile_incident_policy(cfg.incidents, c.problem)
+    slos = compile_slos(cfg.slos, c.problem)
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
@@ -368,6 +373,7 @@ def compile_config(
         escalation_policies=policies,
         receiver_policies=receiver_policies,
         incidents=incident_policy,
+        slos=slos,
         providers=providers,
     )
 
