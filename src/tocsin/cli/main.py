@@ -21,6 +21,7 @@ from tocsin.cli import (
     schedule_changes,
     schedules,
     silences,
+    slos,
     status_page,
     users,
 )
@@ -62,6 +63,7 @@ app.add_typer(routing.config_app, name="config")
 app.add_typer(routing.route_app, name="route")
 app.add_typer(silences.app, name="silence")
 app.add_typer(status_page.status_app, name="status")
+app.add_typer(slos.slo_app, name="slo")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)
