@@ -16,6 +16,7 @@ from tocsin.cli.main import app
 from tocsin.integrations.prometheus_slo_rules import prometheus_duration
 
 runner = CliRunner()
+TITLE = "checkout requests-availability SLO error budget burn rate is too fast."
 
 
 def _rules(tmp_path: Path) -> Path:
@@ -112,7 +113,7 @@ def test_the_page_alert_fires_when_both_windows_burn(tmp_path: Path) -> None:
         },
         "exp_annotations": {
             "runbook_url": "https://runbooks.example/checkout",
-            "title": "(page) checkout requests-availability SLO error budget burn rate is too fast.",
+            "title": f"(page) {TITLE}",
         },
     }
     ticket = {
@@ -124,7 +125,7 @@ def test_the_page_alert_fires_when_both_windows_burn(tmp_path: Path) -> None:
         },
         "exp_annotations": {
             **alert["exp_annotations"],
-            "title": "(ticket) checkout requests-availability SLO error budget burn rate is too fast.",
+            "title": f"(ticket) {TITLE}",
         },
     }
     test = {
