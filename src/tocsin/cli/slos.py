@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from tocsin.cli.context import console, tocsin_errors
+from tocsin.cli.context import configured_runtime, console, tocsin_errors
 from tocsin.cli.routing import ConfigFile, load
+from tocsin.cli.schedules import DatabaseUrl
+from tocsin.domain.slo_specs import BuiltinSli
 from tocsin.integrations.prometheus_slo_rules import slo_rules_yaml
 
 __all__ = ["slo_app"]
@@ -31,3 +35,52 @@ def rules(
         return
     output.write_text(text)
     console.print(f"wrote {output}")
+
+
+def _minutes(span: timedelta | None) -> str:
+    if span is None:
+        return "-"
+    minutes = span / timedelta(minutes=1)
+    return f"{minutes:,.1f} min" if abs(minutes) < 600 else f"{minutes / 60:,.1f} h"
+
+
+@slo_app.command("status")
+@tocsin_errors
+def status(config: ConfigFile = None, database_url: DatabaseUrl = None) -> None:
+    """Each SLO's SLI, error budget left, burn rate and time to exhaustion."""
+    table = Table(
+        "SLO",
+        "objective",
+        "window",
+        "SLI",
+        "budget left",
+        "burn rate (1h)",
+        "runs out in",
+        "alerting",
+    )
+    with configured_runtime(config, database_url) as runtime:
+        for spec in runtime.slos.specs():
+            if not isinstance(spec.sli, BuiltinSli):
+                table.add_row(
+                    spec.id,
+                    f"{spec.target:g} %",
+                    spec.window.label(),
+                    "from Prometheus",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+                continue
+            s = runtime.slos.status(spec.id)
+            table.add_row(
+                spec.id,
+                f"{spec.target:g} %",
+                spec.window.label(),
+                "-" if s.sli is None else f"{s.sli * 100:.3f} %",
+                f"{s.budget_remaining * 100:.1f} % ({_minutes(s.budget_remaining_time)})",
+                "-" if s.burn_rate is None else f"{s.burn_rate:.2f}",
+                _minutes(s.exhausted_in),
+                ", ".join(sorted(f.value for f in s.firing)) or "no",
+            )
+    console.print(table)

@@ -87,8 +87,8 @@ class Objective:
 
     @property
     def budget_ratio(self) -> float:
-        """b = 1 - o."""
-        return 1 - self.target / 100
+        """b = 1 - o, without binary noise (99.9 gives 0.001, not 0.0009999999999998899)."""
+        return round(1 - self.target / 100, 12)
 
     @property
     def budget_time(self) -> timedelta:

@@ -52,6 +52,7 @@ from tocsin.services.notifications import NotificationService
 from tocsin.services.people import PeopleService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
+from tocsin.services.slos import SloService
 from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.settings import Settings
@@ -135,6 +136,7 @@ class Runtime:
     rooms: RoomJob
     chatops: ChatOps
     comms: IncidentComms
+    slos: SloService
     signing_key: SigningKey
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
@@ -235,6 +237,7 @@ class Runtime:
             rooms=rooms,
             chatops=ChatOps(db, current, incidents, schedules, comms),
             comms=comms,
+            slos=SloService(db, clock, current),
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,

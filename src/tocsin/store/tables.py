@@ -43,6 +43,7 @@ __all__ = [
     "shift_swaps",
     "silences",
     "site_secrets",
+    "slo_events",
     "status_component_days",
     "status_component_history",
     "status_components",
@@ -662,4 +663,17 @@ status_component_days = Table(
     # The worst status of the day (None: not observed) and the one in force at its end.
     Column("worst", String(32), nullable=True),
     Column("end_status", String(32), nullable=True),
+)
+
+# --- Service level objectives (docs/slos.md) -------------------------------------------------
+
+# Good and total events posted for an SLO with a built-in SLI, per minute (``minute``: the
+# minute's start); error ratios over any window are sums of these.
+slo_events = Table(
+    "slo_events",
+    metadata,
+    Column("slo_id", String(210), primary_key=True),
+    Column("minute", UTCDateTime, primary_key=True),
+    Column("good", Float, nullable=False),
+    Column("total", Float, nullable=False),
 )

@@ -1,0 +1,107 @@
+"""SLOs: what is configured, where each stands, and events for built-in SLIs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import pydantic
+from fastapi import APIRouter, Path, Request, Response
+
+from tocsin.api.alertmanager import authenticate
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.api.schedules import iso
+from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, SloSpec
+from tocsin.services.slos import SloService, SloStatus
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["SLOs"])
+
+SloId = Annotated[str, Path(max_length=210, description="<service>-<name>")]
+
+
+def _service(request: Request) -> SloService:
+    authenticate(request)
+    return runtime_of(request).slos
+
+
+def _minutes(span: timedelta | None) -> float | None:
+    return None if span is None else round(span / timedelta(minutes=1), 3)
+
+
+def _spec(spec: SloSpec) -> dict[str, Any]:
+    kind = {EventsSli: "events", LatencySli: "latency", BuiltinSli: "builtin"}[type(spec.sli)]
+    return {
+        "id": spec.id,
+        "service": spec.service,
+        "name": spec.name,
+        "objective": spec.target,
+        "window": spec.window.label(),
+        "sli": kind,
+        "description": spec.description,
+        "labels": dict(spec.labels),
+    }
+
+
+def _status(s: SloStatus) -> dict[str, Any]:
+    return {
+        **_spec(s.spec),
+        "period": {"start": iso(s.start), "end": iso(s.end)},
+        "events": {"good": s.counts.good, "total": s.counts.total},
+        "sli": s.sli,
+        "errorBudget": {
+            "minutes": _minutes(s.objective.budget_time),
+            "remaining": s.budget_remaining,
+            "remainingMinutes": _minutes(s.budget_remaining_time),
+        },
+        "burnRate": s.burn_rate,
+        "exhaustedInMinutes": _minutes(s.exhausted_in),
+        "windows": [
+            {
+                "severity": w.window.severity.value,
+                "long": _minutes(w.window.long),
+                "short": _minutes(w.window.short),
+                "factor": w.window.factor,
+                "burnRateShort": w.short,
+                "burnRateLong": w.long,
+            }
+            for w in s.windows
+        ],
+        "firing": sorted(f.value for f in s.firing),
+    }
+
+
+class Events(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    good: float = pydantic.Field(ge=0, description="Good events")
+    total: float = pydantic.Field(ge=0, description="All events")
+    at: datetime | None = pydantic.Field(default=None, description="When (default: now)")
+
+
+@router.get("/slos", summary="The SLOs, with where built-in ones stand")
+def list_slos(request: Request) -> Response:
+    svc = _service(request)
+    out = [
+        _status(svc.status(s.id)) if isinstance(s.sli, BuiltinSli) else _spec(s)
+        for s in svc.specs()
+    ]
+    return json_response({"slos": out})
+
+
+@router.get("/slos/{slo_id}", summary="One SLO and where it stands")
+def get_slo(request: Request, slo_id: SloId) -> Response:
+    svc = _service(request)
+    spec = svc.spec(slo_id)
+    if isinstance(spec.sli, BuiltinSli):
+        return json_response(_status(svc.status(slo_id)))
+    return json_response(_spec(spec))
+
+
+@router.post("/slos/{slo_id}/events", summary="Good and total events for a built-in SLI")
+def post_events(request: Request, slo_id: SloId, body: Events) -> Response:
+    svc = _service(request)
+    minute = svc.record(slo_id, body.good, body.total, body.at)
+    return json_response({"slo": slo_id, "minute": iso(minute)}, 201)

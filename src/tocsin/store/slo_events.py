@@ -1,0 +1,49 @@
+"""Good and total events of SLOs with a built-in SLI, per minute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tocsin.domain.slo import Counts
+from tocsin.store.tables import slo_events as table
+
+__all__ = ["add", "counts", "per_minute"]
+
+
+def add(conn: Connection, slo_id: str, minute: datetime, good: float, total: float) -> None:
+    """Add to the minute's counts (made on first use)."""
+    insert_ = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    statement = insert_(table).values(slo_id=slo_id, minute=minute, good=good, total=total)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["slo_id", "minute"],
+            set_={"good": table.c.good + good, "total": table.c.total + total},
+        )
+    )
+
+
+def counts(conn: Connection, slo_id: str, start: datetime, end: datetime) -> Counts:
+    """The sums over the minutes in [start, end)."""
+    good, total = conn.execute(
+        select(
+            func.coalesce(func.sum(table.c.good), 0), func.coalesce(func.sum(table.c.total), 0)
+        ).where(table.c.slo_id == slo_id, table.c.minute >= start, table.c.minute < end)
+    ).one()
+    return Counts(float(good), float(total))
+
+
+def per_minute(
+    conn: Connection, slo_id: str, start: datetime, end: datetime
+) -> Sequence[tuple[datetime, Counts]]:
+    """Each minute with events in [start, end), in order."""
+    rows = conn.execute(
+        select(table.c.minute, table.c.good, table.c.total)
+        .where(table.c.slo_id == slo_id, table.c.minute >= start, table.c.minute < end)
+        .order_by(table.c.minute)
+    )
+    return [(minute, Counts(good, total)) for minute, good, total in rows]
