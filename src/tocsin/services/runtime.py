@@ -35,6 +35,8 @@ from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWat
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
 from tocsin.notify.reminders import ReminderHandler
+from tocsin.notify.slo_watch import EVALUATE as SLO_EVALUATE
+from tocsin.notify.slo_watch import SloWatch
 from tocsin.notify.status_changes import MAINTENANCE_TIMER, StatusDesk
 from tocsin.notify.status_subscribers import SEND as STATUS_SEND
 from tocsin.notify.status_subscribers import Links, StatusSendJob
@@ -199,6 +201,8 @@ class Runtime:
         runner.register(WATCH, watch.watch)
         runner.register(HANDOFF, watch.handoff)
         runner.register(SHIFT_REMINDER, watch.reminder)
+        slo_watch = SloWatch(current, _raise_alerts(dispatcher), settings.public_url)
+        runner.register(SLO_EVALUATE, slo_watch.evaluate)
         messages = MessageJob(current)
         runner.register(MESSAGE, messages)
         status_links = Links(settings.public_url, signing_key)
@@ -298,6 +302,7 @@ class Runtime:
             self.housekeeping.ensure_scheduled(conn, self.clock.now())
             StatusDays().ensure_scheduled(conn, self.clock.now())
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
+            timer_store.schedule(conn, SLO_EVALUATE, "all", self.clock.now(), replace=False)
         self.resync()
         self.intake.start()
         if self.run_engine:

@@ -1,0 +1,146 @@
+"""Burn-rate alerts of SLOs on built-in events, raised into the alert pipeline.
+
+The ``slo.evaluate`` timer runs every minute (a durable timer: after downtime it runs at
+once). For each such SLO it asks ``domain.slo.firing`` which severities' multiwindow
+conditions hold over the events kept per minute, and raises or resolves one alert per
+severity. The alerts are routed, grouped, silenced and escalated like any other; their
+labels are the SLO's, the alerting labels, ``alertname`` (the SLO's alert name), ``slo``
+(its id), ``service``, ``severity`` (the alert's own ``severity`` label, else ``critical``
+for a page and ``warning`` for a ticket), ``slo_severity`` (page or ticket) and ``window``
+(the SLO's period, e.g. 30d). Each firing alert lasts three evaluations unless renewed, so
+one that Tocsin stops renewing (the SLO removed) resolves by itself; one whose short
+window recovers is resolved at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.alerts import Action, AlertEvent, Identity
+from tocsin.domain.labels import fingerprint
+from tocsin.domain.slo import BurnWindow, Objective, Severity, burn_rate, error_ratio, firing
+from tocsin.domain.slo_specs import BuiltinSli, SloAlert, SloSpec
+from tocsin.engine.runner import Again
+from tocsin.store import alerts as alert_store
+from tocsin.store import slo_events
+from tocsin.store.timers import Timer
+
+__all__ = ["EVALUATE", "SloWatch"]
+
+EVALUATE = "slo.evaluate"
+EVERY = timedelta(minutes=1)
+_DEFAULT_SEVERITY = {Severity.PAGE: "critical", Severity.TICKET: "warning"}
+
+RaiseAlerts = Callable[[Connection, Sequence[AlertEvent], datetime], None]
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span / timedelta(minutes=1))
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+class SloWatch:
+    def __init__(
+        self,
+        routing: Callable[[], RoutingConfig | None],
+        raise_alerts: RaiseAlerts,
+        external_url: str,
+    ) -> None:
+        self.routing = routing
+        self.raise_alerts = raise_alerts
+        self.external_url = external_url.rstrip("/")
+
+    @staticmethod
+    def labels(spec: SloSpec, severity: Severity, alert: SloAlert) -> dict[str, str]:
+        return {
+            **spec.labels,
+            **spec.alert_labels,
+            "severity": _DEFAULT_SEVERITY[severity],
+            **alert.labels,
+            "alertname": spec.alert_name,
+            "slo": spec.id,
+            "service": spec.service,
+            "slo_severity": severity.value,
+            "window": spec.window.label(),
+        }
+
+    def evaluate(self, conn: Connection, timer: Timer, now: datetime) -> Again:
+        config = self.routing()
+        events: list[AlertEvent] = []
+        for spec in config.slos.values() if config is not None else ():
+            if isinstance(spec.sli, BuiltinSli):
+                events += self._events(conn, spec, now)
+        if events:
+            self.raise_alerts(conn, events, now)
+        return Again(now + EVERY)
+
+    def _events(self, conn: Connection, spec: SloSpec, now: datetime) -> list[AlertEvent]:
+        objective = spec.objective(now)
+        ratios: dict[timedelta, float | None] = {}
+
+        def ratio_over(window: timedelta) -> float | None:
+            if window not in ratios:
+                counts = slo_events.counts(conn, spec.id, now - window, now)
+                ratios[window] = error_ratio(counts)
+            return ratios[window]
+
+        fired = firing(spec.windows(), objective, ratio_over)
+        wanted = [
+            (severity, alert)
+            for severity, alert in ((Severity.PAGE, spec.page), (Severity.TICKET, spec.ticket))
+            if alert is not None
+        ]
+        labelled = {severity: self.labels(spec, severity, alert) for severity, alert in wanted}
+        heads = alert_store.load_heads(conn, [fingerprint(ls) for ls in labelled.values()])
+        out: list[AlertEvent] = []
+        for severity, alert in wanted:
+            labels = labelled[severity]
+            fp = fingerprint(labels)
+            window = fired.get(severity)
+            if window is not None:
+                out.append(
+                    AlertEvent(
+                        fingerprint=fp,
+                        identity=Identity.LABELS,
+                        action=Action.TRIGGER,
+                        labels=labels,
+                        annotations=self._describe(spec, alert, objective, window, ratio_over),
+                        ends_at=now + 3 * EVERY,
+                        ends_at_is_timeout=True,
+                        generator_url=f"{self.external_url}/api/slos/{spec.id}",
+                    )
+                )
+            elif fp in heads and heads[fp].is_open:
+                out.append(AlertEvent(fp, Identity.LABELS, Action.RESOLVE, labels, ends_at=now))
+        return out
+
+    @staticmethod
+    def _describe(
+        spec: SloSpec,
+        alert: SloAlert,
+        objective: Objective,
+        window: BurnWindow,
+        ratio_over: Callable[[timedelta], float | None],
+    ) -> dict[str, str]:
+        short = burn_rate(ratio_over(window.short), objective) or 0.0
+        long = burn_rate(ratio_over(window.long), objective) or 0.0
+        return {
+            "summary": (
+                f"{spec.service} {spec.name}: the error budget burns {long:.1f}x too fast "
+                f"({_minutes(window.long)}; {short:.1f}x over {_minutes(window.short)})"
+            ),
+            "description": (
+                f"Above {window.factor:g}x over both {_minutes(window.long)} and "
+                f"{_minutes(window.short)}: at this rate {window.budget_percent:g} % of the "
+                f"{spec.target:g} % SLO's {spec.window.label()} budget goes in "
+                f"{_minutes(window.long)}."
+            ),
+            **spec.annotations,
+            **alert.annotations,
+        }
