@@ -6,14 +6,17 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso
+from tocsin.config.durations import parse_duration
+from tocsin.domain.slo_gate import GateException
 from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, SloSpec
-from tocsin.services.slos import SloService, SloStatus
+from tocsin.errors import FieldProblem, InputError
+from tocsin.services.slos import ReleaseGate, SloService, SloStatus
 
 __all__ = ["router"]
 
@@ -105,3 +108,92 @@ def post_events(request: Request, slo_id: SloId, body: Events) -> Response:
     svc = _service(request)
     minute = svc.record(slo_id, body.good, body.total, body.at)
     return json_response({"slo": slo_id, "minute": iso(minute)}, 201)
+
+
+def _exception(e: GateException) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "service": e.service,
+        "reason": e.reason,
+        "createdBy": e.created_by,
+        "createdAt": iso(e.created_at),
+        "expiresAt": iso(e.expires_at),
+        "revokedAt": iso(e.revoked_at) if e.revoked_at else None,
+        "revokedBy": e.revoked_by,
+    }
+
+
+def _gate(request: Request) -> ReleaseGate:
+    authenticate(request)
+    return runtime_of(request).gate
+
+
+def _actor(request: Request, user: str | None) -> str:
+    return runtime_of(request).incidents.actor(user, "api")
+
+
+@router.get(
+    "/slo-gate",
+    summary="May the service release? 200 when open, 409 with the reasons when not",
+)
+def slo_gate(
+    request: Request, service: Annotated[str, Query(min_length=1, max_length=100)]
+) -> Response:
+    answer = _gate(request).check(service)
+    body = {
+        "service": answer.service,
+        "open": answer.open,
+        "reasons": list(answer.reasons),
+        "exception": _exception(answer.exception) if answer.exception else None,
+    }
+    if not answer.open:
+        body["message"] = f"releases of {service} are frozen: " + "; ".join(answer.reasons)
+    return json_response(body, 200 if answer.open else 409)
+
+
+class GateExceptionRequest(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    service: str = pydantic.Field(min_length=1, max_length=100)
+    reason: str = pydantic.Field(max_length=2000)
+    expires_in: str = pydantic.Field(alias="expiresIn", description="e.g. 4h (at most 7d)")
+    user: str | None = None
+
+
+class Revoke(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    user: str | None = None
+
+
+@router.post(
+    "/slo-gate/exceptions", summary="Open the gate for a while, saying why", status_code=201
+)
+def grant(request: Request, body: GateExceptionRequest) -> Response:
+    gate = _gate(request)
+    try:
+        length = parse_duration(body.expires_in)
+    except ValueError as exc:
+        raise InputError(FieldProblem("expiresIn", str(exc))) from None
+    made = gate.grant(body.service, body.reason, length, _actor(request, body.user))
+    return json_response(_exception(made), 201)
+
+
+@router.get("/slo-gate/exceptions", summary="Exceptions, newest first (the audit trail)")
+def exceptions(
+    request: Request, service: Annotated[str | None, Query(max_length=100)] = None
+) -> Response:
+    return json_response(
+        {"exceptions": [_exception(e) for e in _gate(request).exceptions(service)]}
+    )
+
+
+@router.post("/slo-gate/exceptions/{exception_id}/revoke", summary="End an exception now")
+def revoke(
+    request: Request,
+    exception_id: Annotated[int, Path(ge=1, le=2**53)],
+    body: Revoke | None = None,
+) -> Response:
+    gate = _gate(request)
+    done = gate.revoke(exception_id, _actor(request, (body or Revoke()).user))
+    return json_response(_exception(done))

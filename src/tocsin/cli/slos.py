@@ -10,9 +10,12 @@ import typer
 from rich.table import Table
 
 from tocsin.cli.context import configured_runtime, console, tocsin_errors
+from tocsin.cli.incidents import actor_of
 from tocsin.cli.routing import ConfigFile, load
 from tocsin.cli.schedules import DatabaseUrl
+from tocsin.config.durations import parse_duration
 from tocsin.domain.slo_specs import BuiltinSli
+from tocsin.errors import InputError
 from tocsin.integrations.prometheus_slo_rules import slo_rules_yaml
 
 __all__ = ["slo_app"]
@@ -84,3 +87,52 @@ def status(config: ConfigFile = None, database_url: DatabaseUrl = None) -> None:
                 ", ".join(sorted(f.value for f in s.firing)) or "no",
             )
     console.print(table)
+
+
+@slo_app.command("gate")
+@tocsin_errors
+def gate(
+    service: Annotated[str, typer.Argument(help="The service about to be released.")],
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Exit 0 when the service may release; 1, with the reasons, when its error budget is
+    spent or a page-level burn alert fires (and no exception is open)."""
+    with configured_runtime(config, database_url) as runtime:
+        answer = runtime.gate.check(service)
+    for reason in answer.reasons:
+        console.print(f"- {reason}", soft_wrap=True, highlight=False)
+    if answer.exception is not None and answer.reasons:
+        e = answer.exception
+        console.print(
+            f"open by exception #{e.id} ({e.created_by}: {e.reason}) until "
+            f"{e.expires_at:%Y-%m-%d %H:%M} UTC",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if not answer.open:
+        console.print(f"[bold red]closed[/]: releases of {service} are frozen")
+        raise typer.Exit(1)
+    console.print(f"[bold green]open[/]: {service} may release")
+
+
+@slo_app.command("exception")
+@tocsin_errors
+def exception(
+    service: Annotated[str, typer.Argument(help="The service.")],
+    reason: Annotated[str, typer.Option(help="Why releases may go ahead.")],
+    for_: Annotated[str, typer.Option("--for", help="How long, e.g. 4h (at most 7d).")] = "4h",
+    who: Annotated[str | None, typer.Option("--as", envvar="TOCSIN_USER")] = None,
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Open the release gate for a while despite the error budget (audited)."""
+    try:
+        length = parse_duration(for_)
+    except ValueError as exc:
+        raise InputError(f"--for: {exc}") from None
+    with configured_runtime(config, database_url) as runtime:
+        made = runtime.gate.grant(service, reason, length, actor_of(runtime, who))
+    console.print(
+        f"exception #{made.id}: {service} may release until {made.expires_at:%Y-%m-%d %H:%M} UTC"
+    )

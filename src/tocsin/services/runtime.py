@@ -54,7 +54,7 @@ from tocsin.services.notifications import NotificationService
 from tocsin.services.people import PeopleService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
-from tocsin.services.slos import SloService
+from tocsin.services.slos import ReleaseGate, SloService
 from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.settings import Settings
@@ -139,6 +139,7 @@ class Runtime:
     chatops: ChatOps
     comms: IncidentComms
     slos: SloService
+    gate: ReleaseGate
     signing_key: SigningKey
     accounts: AccountService
     #: The routing configuration file's text as given (``--config``).
@@ -218,6 +219,7 @@ class Runtime:
         schedules = ScheduleService(db, clock, current, _check_schedules, runner.wake)
         incidents = IncidentService(db, clock, current, desk, signing_key, runner.wake)
         comms = IncidentComms(db, clock, desk, status_desk, runner.wake)
+        slos = SloService(db, clock, current)
         return cls(
             settings=settings,
             db=db,
@@ -241,7 +243,8 @@ class Runtime:
             rooms=rooms,
             chatops=ChatOps(db, current, incidents, schedules, comms),
             comms=comms,
-            slos=SloService(db, clock, current),
+            slos=slos,
+            gate=ReleaseGate(db, clock, slos),
             signing_key=signing_key,
             accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
             routing_text=routing_text,

@@ -19,13 +19,16 @@ from tocsin.domain.slo import (
     firing,
     time_to_exhaust,
 )
+from tocsin.domain.slo_gate import GateAnswer, GateException, burning_pages, decide
 from tocsin.domain.slo_specs import BuiltinSli, SloSpec
 from tocsin.engine.clock import Clock
-from tocsin.errors import FieldProblem, InputError, NotFound
+from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.store import alerts as alert_store
 from tocsin.store import slo_events
+from tocsin.store import slo_gate as gate_store
 from tocsin.store.database import Database
 
-__all__ = ["SloService", "SloStatus", "WindowBurn"]
+__all__ = ["ReleaseGate", "SloService", "SloStatus", "WindowBurn"]
 
 #: How far back events may be dated (older ones could not change any alert or the period's
 #: standing by surprise), and how far ahead (clock skew).
@@ -150,3 +153,69 @@ class SloService:
             windows=burns,
             firing=frozenset(fired),
         )
+
+
+#: How long an exception to the release gate may last.
+MAX_EXCEPTION = timedelta(days=7)
+
+
+class ReleaseGate:
+    """The error-budget policy for releases (``domain/slo_gate``)."""
+
+    def __init__(self, db: Database, clock: Clock, slos: SloService) -> None:
+        self.db = db
+        self.clock = clock
+        self.slos = slos
+
+    def _service(self, service: str) -> list[SloSpec]:
+        specs = [s for s in self.slos.specs() if s.service == service]
+        if not specs:
+            raise NotFound(f"no SLO has the service {service!r}")
+        return specs
+
+    def check(self, service: str) -> GateAnswer:
+        specs = self._service(service)
+        budgets = {
+            s.id: self.slos.status(s.id).budget_remaining
+            for s in specs
+            if isinstance(s.sli, BuiltinSli)
+        }
+        now = self.clock.now()
+        with self.db.read() as conn:
+            firing_now = [
+                dict(a.labels)
+                for a in alert_store.list_heads(conn, open_at=now)
+                if "slo_severity" in a.labels or "sloth_severity" in a.labels
+            ]
+            granted = gate_store.listing(conn, service, open_at=now)
+        return decide(service, budgets, burning_pages(service, firing_now), granted, now)
+
+    def grant(self, service: str, reason: str, length: timedelta, actor: str) -> GateException:
+        """Open the gate for a while, saying why (kept, with who, as the audit trail)."""
+        self._service(service)
+        if not reason.strip():
+            raise InputError(FieldProblem("reason", "say why the gate may open"))
+        if not timedelta(minutes=1) <= length <= MAX_EXCEPTION:
+            raise InputError(FieldProblem("expires_in", "must be between 1m and 7d"))
+        now = self.clock.now()
+        with self.db.write() as conn:
+            made = gate_store.create(conn, service, reason.strip()[:2000], actor, now, now + length)
+            found = gate_store.get(conn, made)
+        assert found is not None
+        return found
+
+    def revoke(self, exception_id: int, actor: str) -> GateException:
+        now = self.clock.now()
+        with self.db.write() as conn:
+            found = gate_store.get(conn, exception_id)
+            if found is None:
+                raise NotFound(f"no gate exception {exception_id}")
+            if not gate_store.revoke(conn, exception_id, actor, now):
+                raise Conflict(f"gate exception {exception_id} has ended already")
+            done = gate_store.get(conn, exception_id)
+        assert done is not None
+        return done
+
+    def exceptions(self, service: str | None = None) -> list[GateException]:
+        with self.db.read() as conn:
+            return gate_store.listing(conn, service)

@@ -44,6 +44,7 @@ __all__ = [
     "silences",
     "site_secrets",
     "slo_events",
+    "slo_gate_exceptions",
     "status_component_days",
     "status_component_history",
     "status_components",
@@ -676,4 +677,20 @@ slo_events = Table(
     Column("minute", UTCDateTime, primary_key=True),
     Column("good", Float, nullable=False),
     Column("total", Float, nullable=False),
+)
+
+# Exceptions to the release gate: a service's releases may go ahead despite its SLOs until
+# ``expires_at`` (or until revoked); kept after they end, as the audit trail.
+slo_gate_exceptions = Table(
+    "slo_gate_exceptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("service", String(100), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revoked_by", String(100), nullable=True),
+    sqlite_autoincrement=True,
 )
