@@ -103,5 +103,6 @@ class AlertmanagerConfig(_Strict):
     escalation_policies: list[Any] = pydantic.Field(default_factory=list)
     incidents: dict[str, Any] | None = None
     paging: dict[str, Any] | None = None
-    # Tocsin: service level objectives (slos.py).
+    # Tocsin: service level objectives (slos.py), also from Sloth and OpenSLO files.
     slos: Any = None
+    slo_files: list[str] = pydantic.Field(default_factory=list)

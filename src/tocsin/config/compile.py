@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -20,6 +21,7 @@ from tocsin.config.escalation import compile_policies
 from tocsin.config.incidents import compile_incident_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.schedules import compile_schedules
+from tocsin.config.slo_files import load_slo_files
 from tocsin.config.slos import compile_slos
 from tocsin.config.time_intervals import SpecError, parse_spec
 from tocsin.config.users import compile_teams, compile_users
@@ -343,7 +345,13 @@ def compile_config(
             )
         receiver_policies[receiver.name] = receiver.escalation_policy
     incident_policy = compile_incident_policy(cfg.incidents, c.problem)
-    slos = compile_slos(cfg.slos, c.problem)
+    slos = dict(compile_slos(cfg.slos, c.problem))
+    for slo_id, spec in load_slo_files(
+        cfg.slo_files, Path(source.path).parent, c.problems.append
+    ).items():
+        if slo_id in slos:
+            c.problem(["slo_files"], f"SLO {slo_id!r} is also in slos:")
+        slos[slo_id] = spec
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
