@@ -46,7 +46,7 @@ from tocsin.engine.clock import SystemClock
 from tocsin.engine.status_days import keep
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
-from tocsin.store import tables as t
+from tocsin.store import status_tables as t
 
 TARGET_MS = 50.0
 BAD = [ComponentStatus.DEGRADED, ComponentStatus.PARTIAL, ComponentStatus.MAJOR]

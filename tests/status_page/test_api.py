@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.status_page.conftest import Status
-from tocsin.store.tables import status_component_history
+from tocsin.store.status_tables import status_component_history
 
 
 def test_the_admin_api_needs_the_token(status: Status):

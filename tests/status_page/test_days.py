@@ -14,7 +14,7 @@ from tocsin.domain.status_page import ComponentStatus
 from tocsin.domain.status_uptime import UPTIME_DAYS, Day, daily
 from tocsin.domain.wallclock import start_of_day
 from tocsin.store import status_page as pages
-from tocsin.store.tables import status_component_days as days_table
+from tocsin.store.status_tables import status_component_days as days_table
 
 STATUSES = ["operational", "degraded_performance", "partial_outage", "major_outage"]
 

@@ -14,7 +14,7 @@ from tests.status_page.conftest import Status
 from tocsin.notify.status_subscribers import SEND
 from tocsin.store import status_subscribers as subscriber_store
 from tocsin.store import timers as timer_store
-from tocsin.store.tables import status_page as page_table
+from tocsin.store.status_tables import status_page as page_table
 
 
 def _maintenance(status: Status, ids: list[int], hours: float = 1, **more: Any) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.slo import Counts
-from tocsin.store.tables import slo_events as table
+from tocsin.store.slo_tables import slo_events as table
 
 __all__ = ["add", "counts", "per_minute"]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from tocsin.domain.slo_gate import GateException
-from tocsin.store.tables import slo_gate_exceptions as table
+from tocsin.store.slo_tables import slo_gate_exceptions as table
 
 __all__ = ["create", "get", "listing", "revoke"]
 

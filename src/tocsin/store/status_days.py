@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, or_, select
 
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.domain.status_uptime import Day
-from tocsin.store.tables import status_component_days as table
+from tocsin.store.status_tables import status_component_days as table
 
 __all__ = ["KeptDay", "forget", "kept", "present", "save"]
 

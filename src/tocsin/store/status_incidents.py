@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from tocsin.domain.status_page import ComponentStatus
-from tocsin.store.tables import public_incident_components as links_table
-from tocsin.store.tables import public_incident_updates as updates_table
-from tocsin.store.tables import public_incidents as table
+from tocsin.store.status_tables import public_incident_components as links_table
+from tocsin.store.status_tables import public_incident_updates as updates_table
+from tocsin.store.status_tables import public_incidents as table
 
 __all__ = [
     "INCIDENT",

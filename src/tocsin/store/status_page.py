@@ -16,12 +16,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.domain.status_uptime import Change
-from tocsin.store.tables import public_incident_components as links_table
-from tocsin.store.tables import status_component_days as days_table
-from tocsin.store.tables import status_component_history as history_table
-from tocsin.store.tables import status_components as components_table
-from tocsin.store.tables import status_groups as groups_table
-from tocsin.store.tables import status_page as page_table
+from tocsin.store.status_tables import public_incident_components as links_table
+from tocsin.store.status_tables import status_component_days as days_table
+from tocsin.store.status_tables import status_component_history as history_table
+from tocsin.store.status_tables import status_components as components_table
+from tocsin.store.status_tables import status_groups as groups_table
+from tocsin.store.status_tables import status_page as page_table
 
 __all__ = [
     "Component",

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, RowMapping, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tocsin.store.tables import status_notifications as outbox
-from tocsin.store.tables import status_subscribers as table
+from tocsin.store.status_tables import status_notifications as outbox
+from tocsin.store.status_tables import status_subscribers as table
 
 __all__ = [
     "CANCELLED",

@@ -1,4 +1,6 @@
-"""The schema. Alembic migrations under ``migrations/`` must produce exactly this."""
+"""The schema. Alembic migrations under ``migrations/`` must produce exactly this: the tables
+here and those of the status page (``status_tables``) and of SLOs (``slo_tables``), all on
+one ``metadata``."""
 
 from __future__ import annotations
 
@@ -6,17 +8,18 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+# The other schema modules: importing them puts their tables on the metadata.
+from tocsin.store import slo_tables, status_tables  # noqa: F401
+from tocsin.store.metadata import Id, metadata
 from tocsin.store.types import JSONMap, UTCDateTime
 
 __all__ = [
@@ -31,43 +34,19 @@ __all__ = [
     "incident_events",
     "incidents",
     "integrations",
+    "messages",
     "metadata",
     "notification_groups",
-    "messages",
     "notification_log",
-    "public_incident_components",
-    "public_incident_updates",
-    "public_incidents",
     "round_robin",
     "schedule_overrides",
     "shift_swaps",
     "silences",
     "site_secrets",
-    "slo_events",
-    "slo_gate_exceptions",
-    "status_component_days",
-    "status_component_history",
-    "status_components",
-    "status_groups",
-    "status_notifications",
-    "status_page",
-    "status_subscribers",
     "timers",
     "user_tokens",
     "web_sessions",
 ]
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-# Big integers on PostgreSQL, INTEGER PRIMARY KEY (rowid) on SQLite.
-Id = BigInteger().with_variant(Integer(), "sqlite")
 
 integrations = Table(
     "integrations",
@@ -474,223 +453,4 @@ web_sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
-)
-
-# --- The public status page (docs/status-page.md) -------------------------------------------
-
-# The page itself: one row (id 1), made by migration 0009. ``page_id`` is the random id the
-# Statuspage-shaped JSON carries; ``updated_at`` moves with every public change.
-status_page = Table(
-    "status_page",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("page_id", String(16), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("time_zone", String(64), nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-# Component groups, shown in ``position`` order.
-status_groups = Table(
-    "status_groups",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False),
-    Column("description", Text, nullable=True),
-    Column("position", Integer, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# Components: what the public sees the status of.
-status_components = Table(
-    "status_components",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("group_id", Id, ForeignKey("status_groups.id", ondelete="SET NULL"), nullable=True),
-    Column("name", String(200), nullable=False),
-    Column("description", Text, nullable=True),
-    Column("position", Integer, nullable=False),
-    # operational, degraded_performance, partial_outage, major_outage, under_maintenance
-    Column("status", String(32), nullable=False),
-    Column("only_show_if_degraded", Boolean, nullable=False),
-    # Show its 90-day uptime bars.
-    Column("showcase", Boolean, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# Every status a component has had, from when: uptime is computed from it.
-status_component_history = Table(
-    "status_component_history",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("component_id", Id, nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("since", UTCDateTime, nullable=False),
-    Index("ix_status_component_history_component_id_since", "component_id", "since"),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# Public incidents and scheduled maintenances (``kind``): the public's wording, apart from
-# the internal incident they may be linked to (``incident_id``).
-public_incidents = Table(
-    "public_incidents",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    # incident or maintenance
-    Column("kind", String(16), nullable=False),
-    Column("incident_id", Id, nullable=True, index=True),
-    Column("name", String(500), nullable=False),
-    # investigating ... resolved; scheduled ... completed
-    Column("status", String(16), nullable=False),
-    Column("impact", String(16), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False, index=True),
-    Column("updated_at", UTCDateTime, nullable=False),
-    Column("started_at", UTCDateTime, nullable=False),
-    Column("monitoring_at", UTCDateTime, nullable=True),
-    # Resolved, or completed; NULL while it is active (or still to come).
-    Column("resolved_at", UTCDateTime, nullable=True),
-    Column("scheduled_for", UTCDateTime, nullable=True),
-    Column("scheduled_until", UTCDateTime, nullable=True),
-    # Maintenance: the engine starts it at scheduled_for / completes it at scheduled_until.
-    Column("auto_start", Boolean, nullable=False),
-    Column("auto_complete", Boolean, nullable=False),
-    Column("created_by", String(200), nullable=False),
-    Index("ix_public_incidents_kind_resolved_at", "kind", "resolved_at"),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# The components a public incident affects.
-public_incident_components = Table(
-    "public_incident_components",
-    metadata,
-    Column(
-        "public_id",
-        Id,
-        ForeignKey("public_incidents.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("component_id", Id, primary_key=True),
-    # The status this incident (or maintenance in progress) holds the component at; None
-    # when it only lists the component. A component shows the worst status held.
-    Column("status", String(32), nullable=True),
-)
-
-# Updates of a public incident, as posted.
-public_incident_updates = Table(
-    "public_incident_updates",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("public_id", Id, ForeignKey("public_incidents.id", ondelete="CASCADE"), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", String(200), nullable=False),
-    # [{"code", "name", "old_status", "new_status"}] the update changed.
-    Column("affected_components", JSONMap, nullable=False),
-    Index("ix_public_incident_updates_public_id_id", "public_id", "id"),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# Who hears about the page: an email address (once confirmed) or a webhook URL.
-status_subscribers = Table(
-    "status_subscribers",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    # email or webhook
-    Column("mode", String(16), nullable=False),
-    Column("address", Text, nullable=False),
-    # SHA-256 of mode and address: one subscription each.
-    Column("ident", String(64), nullable=False, unique=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    # Email: when the link in the confirmation was opened (nothing is sent before).
-    Column("confirmed_at", UTCDateTime, nullable=True),
-    # Email: when the last confirmation email was queued (at most one every 6 hours).
-    Column("confirm_sent_at", UTCDateTime, nullable=True),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# The status page's outbox: one row per email or webhook to send, sent by the engine
-# ("status.send", id) with retries; ``dedup_key`` makes creating one idempotent.
-status_notifications = Table(
-    "status_notifications",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("dedup_key", String(64), nullable=False, unique=True),
-    Column("subscriber_id", Id, nullable=True, index=True),
-    # The public incident (or maintenance) it tells of: deleting it cancels what is pending.
-    Column("public_id", Id, nullable=True, index=True),
-    # confirm, incident, maintenance, component
-    Column("kind", String(16), nullable=False),
-    # email or webhook
-    Column("mode", String(16), nullable=False),
-    Column("address", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    # Email: the text; webhook: the JSON document.
-    Column("body", Text, nullable=False),
-    # The one-click unsubscribe link (List-Unsubscribe; None for a confirmation).
-    Column("unsubscribe_url", Text, nullable=True),
-    # pending, sent, failed, cancelled
-    Column("status", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UTCDateTime, nullable=False, index=True),
-    Column("sent_at", UTCDateTime, nullable=True),
-    # AUTOINCREMENT on SQLite: an id is never used again after a delete.
-    sqlite_autoincrement=True,
-)
-
-# Finished days of each component's uptime, per page time zone (``day``: the date's
-# ordinal), written by the engine after each local midnight (engine/status_days.py) so the
-# page need not read 90 days of history; seconds as ``domain.status_uptime.Day`` has them.
-status_component_days = Table(
-    "status_component_days",
-    metadata,
-    Column("component_id", Id, primary_key=True),
-    Column("zone", String(64), primary_key=True),
-    Column("day", Integer, primary_key=True),
-    Column("observed", Float, nullable=False),
-    Column("major", Float, nullable=False),
-    Column("partial", Float, nullable=False),
-    # The worst status of the day (None: not observed) and the one in force at its end.
-    Column("worst", String(32), nullable=True),
-    Column("end_status", String(32), nullable=True),
-)
-
-# --- Service level objectives (docs/slos.md) -------------------------------------------------
-
-# Good and total events posted for an SLO with a built-in SLI, per minute (``minute``: the
-# minute's start); error ratios over any window are sums of these.
-slo_events = Table(
-    "slo_events",
-    metadata,
-    Column("slo_id", String(210), primary_key=True),
-    Column("minute", UTCDateTime, primary_key=True),
-    Column("good", Float, nullable=False),
-    Column("total", Float, nullable=False),
-)
-
-# Exceptions to the release gate: a service's releases may go ahead despite its SLOs until
-# ``expires_at`` (or until revoked); kept after they end, as the audit trail.
-slo_gate_exceptions = Table(
-    "slo_gate_exceptions",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("service", String(100), nullable=False, index=True),
-    Column("reason", Text, nullable=False),
-    Column("created_by", String(100), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime, nullable=True),
-    Column("revoked_by", String(100), nullable=True),
-    sqlite_autoincrement=True,
 )
