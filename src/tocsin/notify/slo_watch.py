@@ -25,6 +25,7 @@ from tocsin.domain.labels import fingerprint
 from tocsin.domain.slo import BurnWindow, Objective, Severity, burn_rate, error_ratio, firing
 from tocsin.domain.slo_specs import BuiltinSli, SloAlert, SloSpec
 from tocsin.engine.runner import Again
+from tocsin.integrations.prometheus_slo_rules import prometheus_duration
 from tocsin.store import alerts as alert_store
 from tocsin.store import slo_events
 from tocsin.store.timers import Timer
@@ -36,13 +37,6 @@ EVERY = timedelta(minutes=1)
 _DEFAULT_SEVERITY = {Severity.PAGE: "critical", Severity.TICKET: "warning"}
 
 RaiseAlerts = Callable[[Connection, Sequence[AlertEvent], datetime], None]
-
-
-def _minutes(span: timedelta) -> str:
-    minutes = int(span / timedelta(minutes=1))
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 class SloWatch:
@@ -128,18 +122,19 @@ class SloWatch:
         window: BurnWindow,
         ratio_over: Callable[[timedelta], float | None],
     ) -> dict[str, str]:
+        long_span, short_span = prometheus_duration(window.long), prometheus_duration(window.short)
         short = burn_rate(ratio_over(window.short), objective) or 0.0
         long = burn_rate(ratio_over(window.long), objective) or 0.0
         return {
             "summary": (
                 f"{spec.service} {spec.name}: the error budget burns {long:.1f}x too fast "
-                f"({_minutes(window.long)}; {short:.1f}x over {_minutes(window.short)})"
+                f"({long_span}; {short:.1f}x over {short_span})"
             ),
             "description": (
-                f"Above {window.factor:g}x over both {_minutes(window.long)} and "
-                f"{_minutes(window.short)}: at this rate {window.budget_percent:g} % of the "
+                f"Above {window.factor:g}x over both {long_span} and "
+                f"{short_span}: at this rate {window.budget_percent:g} % of the "
                 f"{spec.target:g} % SLO's {spec.window.label()} budget goes in "
-                f"{_minutes(window.long)}."
+                f"{long_span}."
             ),
             **spec.annotations,
             **alert.annotations,

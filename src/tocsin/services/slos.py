@@ -134,10 +134,9 @@ class SloService:
             hour = burn_rate(ratio_over(timedelta(hours=1)), objective)
         ratio = error_ratio(period)
         remaining = objective.remaining(ratio)
-        left = objective.budget_time * max(remaining, 0)
-        exhausted = None
-        if hour is not None and hour > 0 and remaining > 0:
-            full = time_to_exhaust(hour, objective.period)
+        exhausted: timedelta | None = timedelta(0)  # spent already
+        if remaining > 0:
+            full = time_to_exhaust(hour, objective.period) if hour is not None else None
             exhausted = full * remaining if full is not None else None
         return SloStatus(
             spec=spec,
@@ -149,7 +148,7 @@ class SloService:
             budget_remaining=remaining,
             budget_remaining_time=objective.remaining_time(ratio),
             burn_rate=hour,
-            exhausted_in=exhausted if left > timedelta(0) else timedelta(0),
+            exhausted_in=exhausted,
             windows=burns,
             firing=frozenset(fired),
         )
