@@ -12,7 +12,7 @@ from tocsin.api.incidents import Actor, IncidentId, incident_json
 from tocsin.api.incidents import _service as service_of
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.api.schedules import iso
+from tocsin.api.schedules import iso, iso_or_none
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incident_updates import MAX_PART, UpdateParts
 from tocsin.errors import FieldProblem, InputError
@@ -85,7 +85,7 @@ def _room(row: ChatRow) -> dict[str, Any]:
         "unknown": list(s.unknown),
         "requestedBy": row.requested_by,
         "createdAt": iso(row.created_at),
-        "syncedAt": iso(row.synced_at) if row.synced_at else None,
+        "syncedAt": iso_or_none(row.synced_at),
         "lastError": row.last_error,
     }
 
@@ -126,7 +126,7 @@ def updates(request: Request, incident_id: IncidentId) -> Response:
     due = view.incident.next_update_at
     return json_response(
         {
-            "nextUpdateAt": iso(due) if due else None,
+            "nextUpdateAt": iso_or_none(due),
             "updates": [
                 {"id": e.id, "at": iso(e.at), "by": e.actor, "text": e.text, **dict(e.data)}
                 for e in posted

@@ -3,7 +3,6 @@ severity, roles, notes, mitigate, resolve, reopen, merge)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.api.schedules import instant, iso
+from tocsin.api.schedules import instant, iso, iso_or_none
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incidents import Incident
 from tocsin.errors import FieldProblem, InputError
@@ -29,10 +28,6 @@ MAX_ID = 2**53
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's number")]
 
 
-def _iso(t: datetime | None) -> str | None:
-    return iso(t) if t else None
-
-
 def incident_json(i: Incident) -> dict[str, Any]:
     return {
         "id": i.id,
@@ -44,20 +39,20 @@ def incident_json(i: Incident) -> dict[str, Any]:
         "service": i.service,
         "team": i.team,
         "policy": i.policy,
-        "createdAt": _iso(i.created_at),
-        "updatedAt": _iso(i.updated_at),
-        "acknowledgedAt": _iso(i.acknowledged_at),
+        "createdAt": iso_or_none(i.created_at),
+        "updatedAt": iso_or_none(i.updated_at),
+        "acknowledgedAt": iso_or_none(i.acknowledged_at),
         "acknowledgedBy": i.acknowledged_by,
-        "mitigatedAt": _iso(i.mitigated_at),
-        "resolvedAt": _iso(i.resolved_at),
+        "mitigatedAt": iso_or_none(i.mitigated_at),
+        "resolvedAt": iso_or_none(i.resolved_at),
         "resolvedBy": i.resolved_by,
-        "snoozedUntil": _iso(i.snoozed_until),
+        "snoozedUntil": iso_or_none(i.snoozed_until),
         "roles": dict(i.roles),
         "assignees": list(i.assignees),
         "previousId": i.previous_id,
         "mergedInto": i.merged_into,
         "replyCode": i.reply_code,
-        "nextUpdateAt": _iso(i.next_update_at),
+        "nextUpdateAt": iso_or_none(i.next_update_at),
         # The level that fires next if nobody acknowledges (past the last: exhausted).
         "escalation": {"nextLevel": i.level + 1, "pass": i.loop + 1},
     }
@@ -80,7 +75,7 @@ def _alert(a: IncidentAlert) -> dict[str, Any]:
         "alertname": a.alertname,
         "firing": a.firing,
         "addedAt": iso(a.added_at),
-        "resolvedAt": _iso(a.resolved_at),
+        "resolvedAt": iso_or_none(a.resolved_at),
     }
 
 
@@ -94,7 +89,7 @@ def _page(m: Message) -> dict[str, Any]:
         "attempts": m.attempts,
         "lastError": m.last_error,
         "createdAt": iso(m.created_at),
-        "sentAt": _iso(m.sent_at),
+        "sentAt": iso_or_none(m.sent_at),
     }
 
 

@@ -34,6 +34,10 @@ def iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def iso_or_none(t: datetime | None) -> str | None:
+    return iso(t) if t is not None else None
+
+
 def period(
     request: Request, start: str | None, end: str | None, length: timedelta
 ) -> tuple[datetime, datetime]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.api.schedules import iso
+from tocsin.api.schedules import iso, iso_or_none
 from tocsin.config.durations import parse_duration
 from tocsin.domain.slo_gate import GateException
 from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, SloSpec
@@ -118,7 +118,7 @@ def _exception(e: GateException) -> dict[str, Any]:
         "createdBy": e.created_by,
         "createdAt": iso(e.created_at),
         "expiresAt": iso(e.expires_at),
-        "revokedAt": iso(e.revoked_at) if e.revoked_at else None,
+        "revokedAt": iso_or_none(e.revoked_at),
         "revokedBy": e.revoked_by,
     }
 
