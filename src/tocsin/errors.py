@@ -22,6 +22,7 @@ __all__ = [
     "PayloadTooLarge",
     "TocsinError",
     "Unauthorized",
+    "Unavailable",
 ]
 
 
@@ -70,3 +71,7 @@ class Conflict(TocsinError):
 
 class ConfigError(TocsinError):
     pass
+
+
+class Unavailable(TocsinError):
+    """Something Tocsin depends on (Prometheus, for an SLO) cannot answer now."""

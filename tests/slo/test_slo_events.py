@@ -126,7 +126,13 @@ def test_the_list_and_the_cli(h: Any) -> None:
         "sli": "events",
         "description": "",
         "labels": {},
+        "budgeting": {"method": "occurrences"},
+        "unavailable": "this SLO is read from Prometheus: set prometheus.url in tocsin.yaml",
     }
+    # Without Prometheus to read from, its status is a 503 that says so.
+    alone = get(h, "/api/slos/checkout-requests")
+    assert alone.status_code == 503
+    assert "prometheus.url" in alone.json()["message"]
     # The CLI runs on the real clock: events a minute ago, as a service would post them.
     minute = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     with h.runtime.db.write() as conn:
@@ -150,4 +156,4 @@ def test_the_list_and_the_cli(h: Any) -> None:
         "0.0 min",
         "no",
     ]
-    assert "from Prometheus" in rows["checkout-requests"]
+    assert "unavailable: this SLO is read from Prometheus" in rows["checkout-requests"]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.config.test_paging_config import load
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.slo_specs import EventsSli
+from tocsin.domain.slo_specs import EventsSli, RawSli, Timeslices
 from tocsin.errors import ConfigError
 
 CONFIG = """route:
@@ -123,9 +123,17 @@ def test_sloth_and_openslo_files_are_read(tmp_path: Path) -> None:
         (
             "sloth",
             SLOTH.replace(
+                "    sli:\n      events:",
+                "    sli:\n      plugin:\n        id: sloth-common/x\n      events:",
+            ),
+            "sloth.yaml:12: slos.0.sli.plugin: Sloth SLI plugins are Go code",
+        ),
+        (
+            "sloth",
+            SLOTH.replace(
                 "    sli:\n      events:", "    sli:\n      raw:\n        x: 1\n      events:"
             ),
-            "slos.0.sli.raw: raw SLIs are not read yet",
+            "sloth.yaml:13: slos.0.sli.raw.x: is not a known field",
         ),
         (
             "openslo",
@@ -172,3 +180,50 @@ def test_the_same_slo_in_a_file_and_inline_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="SLO 'myservice-requests-availability' is also in slos:"):
         load(tmp_path, inline)
+
+
+def test_a_sloth_raw_sli_is_read(tmp_path: Path) -> None:
+    raw = SLOTH.replace(
+        """      events:
+        error_query: sum(rate(http_requests_total{job="myservice",code=~"(5..|429)"}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="myservice"}[{{.window}}]))""",
+        """      raw:
+        error_ratio_query: 1 - avg_over_time(up{job="myservice"}[{{.window}}])""",
+    )
+    write(tmp_path, sloth=raw)
+    config = load(tmp_path, CONFIG)
+    assert isinstance(config, RoutingConfig)
+    sli = config.slos["myservice-requests-availability"].sli
+    assert sli == RawSli('1 - avg_over_time(up{job="myservice"}[{{.window}}])')
+
+
+def test_openslo_timeslices_are_read(tmp_path: Path) -> None:
+    sliced = OPENSLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices").replace(
+        "      target: 0.995",
+        "      target: 0.995\n      timeSliceTarget: 0.95\n      timeSliceWindow: 5m",
+    )
+    write(tmp_path, openslo=sliced)
+    config = load(tmp_path, CONFIG)
+    assert isinstance(config, RoutingConfig)
+    spec = config.slos["orders-orders-availability"]
+    assert spec.budgeting == Timeslices(timedelta(minutes=5), 0.95)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("      timeSliceTarget: 1.5\n", "openslo.yaml:32: spec.objectives.0.timeSliceTarget:"),
+        (
+            "      timeSliceTarget: 0.9\n      timeSliceWindow: 30s\n",
+            "openslo.yaml:33: spec.objectives.0.timeSliceWindow: must be whole minutes",
+        ),
+    ],
+)
+def test_openslo_timeslice_problems_name_the_key(tmp_path: Path, line: str, message: str) -> None:
+    sliced = OPENSLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices").replace(
+        "      target: 0.995\n", "      target: 0.995\n" + line
+    )
+    write(tmp_path, openslo=sliced)
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, CONFIG)
+    assert message in str(caught.value), str(caught.value)

@@ -15,6 +15,7 @@ from tocsin.errors import (
     PayloadTooLarge,
     TocsinError,
     Unauthorized,
+    Unavailable,
 )
 
 __all__ = ["install_error_handlers", "response_for"]
@@ -36,6 +37,8 @@ def response_for(exc: TocsinError) -> Response | None:
         return json_response({"message": str(exc), "errors": []}, 404)
     if isinstance(exc, Conflict):
         return json_response({"message": str(exc), "errors": []}, 409)
+    if isinstance(exc, Unavailable):
+        return json_response({"message": str(exc), "errors": []}, 503)
     return None
 
 

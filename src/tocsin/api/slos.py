@@ -14,9 +14,10 @@ from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
 from tocsin.config.durations import parse_duration
 from tocsin.domain.slo_gate import GateException
-from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, SloSpec
-from tocsin.errors import FieldProblem, InputError
-from tocsin.services.slos import ReleaseGate, SloService, SloStatus
+from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, RawSli, SloSpec
+from tocsin.errors import FieldProblem, InputError, Unavailable
+from tocsin.services.slo_gate import ReleaseGate
+from tocsin.services.slos import SloService, SloStatus
 
 __all__ = ["router"]
 
@@ -35,7 +36,16 @@ def _minutes(span: timedelta | None) -> float | None:
 
 
 def _spec(spec: SloSpec) -> dict[str, Any]:
-    kind = {EventsSli: "events", LatencySli: "latency", BuiltinSli: "builtin"}[type(spec.sli)]
+    kind = {EventsSli: "events", LatencySli: "latency", RawSli: "raw", BuiltinSli: "builtin"}[
+        type(spec.sli)
+    ]
+    budgeting: dict[str, Any] = {"method": "occurrences"}
+    if spec.budgeting is not None:
+        budgeting = {
+            "method": "timeslices",
+            "sliceMinutes": _minutes(spec.budgeting.slice),
+            "sliceTarget": spec.budgeting.target,
+        }
     return {
         "id": spec.id,
         "service": spec.service,
@@ -45,6 +55,7 @@ def _spec(spec: SloSpec) -> dict[str, Any]:
         "sli": kind,
         "description": spec.description,
         "labels": dict(spec.labels),
+        "budgeting": budgeting,
     }
 
 
@@ -84,23 +95,42 @@ class Events(pydantic.BaseModel):
     at: datetime | None = pydantic.Field(default=None, description="When (default: now)")
 
 
-@router.get("/slos", summary="The SLOs, with where built-in ones stand")
+@router.get(
+    "/slos",
+    summary="The SLOs and where each stands (one Prometheus cannot read has `unavailable`)",
+)
 def list_slos(request: Request) -> Response:
     svc = _service(request)
-    out = [
-        _status(svc.status(s.id)) if isinstance(s.sli, BuiltinSli) else _spec(s)
-        for s in svc.specs()
-    ]
+    out: list[dict[str, Any]] = []
+    for spec in svc.specs():
+        try:
+            out.append(_status(svc.status(spec.id)))
+        except Unavailable as exc:
+            out.append({**_spec(spec), "unavailable": str(exc)})
     return json_response({"slos": out})
 
 
-@router.get("/slos/{slo_id}", summary="One SLO and where it stands")
+@router.get("/slos/{slo_id}", summary="One SLO and where it stands (503 when unreadable)")
 def get_slo(request: Request, slo_id: SloId) -> Response:
-    svc = _service(request)
-    spec = svc.spec(slo_id)
-    if isinstance(spec.sli, BuiltinSli):
-        return json_response(_status(svc.status(slo_id)))
-    return json_response(_spec(spec))
+    return json_response(_status(_service(request).status(slo_id)))
+
+
+@router.get(
+    "/slos/{slo_id}/burn-down",
+    summary="The error budget left through the period so far, as points for a chart",
+)
+def burn_down(
+    request: Request, slo_id: SloId, points: Annotated[int, Query(ge=2, le=2000)] = 120
+) -> Response:
+    b = _service(request).burn_down(slo_id, points)
+    return json_response(
+        {
+            "slo": slo_id,
+            "period": {"start": iso(b.start), "end": iso(b.end)},
+            "now": iso(b.now),
+            "points": [{"at": iso(at), "remaining": left} for at, left in b.points],
+        }
+    )
 
 
 @router.post("/slos/{slo_id}/events", summary="Good and total events for a built-in SLI")
@@ -144,6 +174,7 @@ def slo_gate(
         "service": answer.service,
         "open": answer.open,
         "reasons": list(answer.reasons),
+        "notes": list(answer.notes),
         "exception": _exception(answer.exception) if answer.exception else None,
     }
     if not answer.open:

@@ -14,8 +14,7 @@ from tocsin.cli.incidents import actor_of
 from tocsin.cli.routing import ConfigFile, load
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.durations import parse_duration
-from tocsin.domain.slo_specs import BuiltinSli
-from tocsin.errors import InputError
+from tocsin.errors import InputError, Unavailable
 from tocsin.integrations.prometheus_slo_rules import slo_rules_yaml
 
 __all__ = ["slo_app"]
@@ -63,19 +62,12 @@ def status(config: ConfigFile = None, database_url: DatabaseUrl = None) -> None:
     )
     with configured_runtime(config, database_url) as runtime:
         for spec in runtime.slos.specs():
-            if not isinstance(spec.sli, BuiltinSli):
-                table.add_row(
-                    spec.id,
-                    f"{spec.target:g} %",
-                    spec.window.label(),
-                    "from Prometheus",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
+            try:
+                s = runtime.slos.status(spec.id)
+            except Unavailable as exc:
+                why = f"[yellow]unavailable[/]: {exc}"
+                table.add_row(spec.id, f"{spec.target:g} %", spec.window.label(), why)
                 continue
-            s = runtime.slos.status(spec.id)
             table.add_row(
                 spec.id,
                 f"{spec.target:g} %",
@@ -102,6 +94,8 @@ def gate(
         answer = runtime.gate.check(service)
     for reason in answer.reasons:
         console.print(f"- {reason}", soft_wrap=True, highlight=False)
+    for note in answer.notes:
+        console.print(f"[dim]note: {note}[/]", soft_wrap=True, highlight=False)
     if answer.exception is not None and answer.reasons:
         e = answer.exception
         console.print(

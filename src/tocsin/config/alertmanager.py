@@ -106,3 +106,5 @@ class AlertmanagerConfig(_Strict):
     # Tocsin: service level objectives (slos.py), also from Sloth and OpenSLO files.
     slos: Any = None
     slo_files: list[str] = pydantic.Field(default_factory=list)
+    # Tocsin: where Prometheus SLIs are read (prometheus.py).
+    prometheus: Any = None

@@ -20,6 +20,7 @@ from tocsin.config.durations import parse_duration
 from tocsin.config.escalation import compile_policies
 from tocsin.config.incidents import compile_incident_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
+from tocsin.config.prometheus import compile_prometheus
 from tocsin.config.schedules import compile_schedules
 from tocsin.config.slo_files import load_slo_files
 from tocsin.config.slos import compile_slos
@@ -34,7 +35,7 @@ from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
 from tocsin.domain.schedules import Schedule
-from tocsin.domain.slo_specs import SloSpec
+from tocsin.domain.slo_specs import PrometheusSource, SloSpec
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.domain.users import Team, User
 from tocsin.errors import ConfigError
@@ -84,6 +85,8 @@ class RoutingConfig:
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
     #: Service level objectives by id (``<service>-<name>``).
     slos: Mapping[str, SloSpec] = field(default_factory=dict)
+    #: Where SLIs in Prometheus are read; None: nowhere (their status is unavailable).
+    prometheus: PrometheusSource | None = None
     #: What the providers hook built from ``paging:`` (``channels.providers``: the senders
     #: of SMS, voice, push, Slack and webhooks); None when compiled without one.
     providers: Any = None
@@ -352,6 +355,7 @@ def compile_config(
         if slo_id in slos:
             c.problem(["slo_files"], f"SLO {slo_id!r} is also in slos:")
         slos[slo_id] = spec
+    prometheus = compile_prometheus(cfg.prometheus, c.problem)
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
@@ -382,6 +386,7 @@ def compile_config(
         receiver_policies=receiver_policies,
         incidents=incident_policy,
         slos=slos,
+        prometheus=prometheus,
         providers=providers,
     )
 

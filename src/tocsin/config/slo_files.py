@@ -5,13 +5,16 @@ per file (``---``). Each is read into the same SLO as an entry of ``slos:`` woul
 problem names the file, the line and the key in that file.
 
 Sloth: every SLO of the spec takes its ``service`` and ``labels``; the window is 30 days
-(Sloth's default period); ``raw`` and ``plugin`` SLIs are not read.
+(Sloth's default period); a ``raw`` SLI is read, a ``plugin`` SLI (Go code only Sloth runs)
+is refused, saying what to write instead.
 
 OpenSLO: ``metadata.name`` is the name, ``spec.service`` the service, ``spec.objectives[0]``
 the objective (``target`` as a ratio, or ``targetPercent``), ``spec.timeWindow[0]`` the window
 (``7d``, ``28d``, ``30d`` rolling, or a calendar ``1M``), and an inline
 ``spec.indicator.spec.ratioMetric`` the SLI: its ``good`` or ``bad`` and ``total`` Prometheus
 queries (``metricSource.spec.query``), each with ``{{.window}}`` where the rate window goes.
+``budgetingMethod: Timeslices`` budgets slices of ``timeSliceWindow``, each good when its
+good share reaches ``timeSliceTarget`` (a ratio).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ _OPENSLO_KEYS: dict[str, Keys] = {
     "window": ["spec", "timeWindow", 0, "duration"],
     "sli": ["spec", "indicator", "spec", "ratioMetric"],
     "description": ["spec", "description"],
+    "slice": ["spec", "objectives", 0, "timeSliceWindow"],
+    "target": ["spec", "objectives", 0, "timeSliceTarget"],
 }
 
 
@@ -79,11 +84,6 @@ def _sloth(doc: YamlSource, report: Report) -> Mapping[str, SloSpec]:
         return {}
     out: dict[str, SloSpec] = {}
     for i, slo in enumerate(slos):
-        sli = slo.get("sli") if isinstance(slo, dict) else None
-        if isinstance(sli, dict) and ("raw" in sli or "plugin" in sli):
-            kind = "raw" if "raw" in sli else "plugin"
-            report(str(doc.error(["slos", i, "sli", kind], f"{kind} SLIs are not read yet")))
-            continue
         entry = slo
         if isinstance(slo, dict):
             entry = {
@@ -104,13 +104,19 @@ def _query(part: Any) -> Any:
     return _get(part, "metricSource", "spec", "query")
 
 
+def _percent(ratio: Any) -> Any:
+    """An OpenSLO ratio (0.95) as the percent ``slos:`` takes; anything else as it is, for
+    the check to name."""
+    return ratio * 100 if isinstance(ratio, int | float) and not isinstance(ratio, bool) else ratio
+
+
 def _openslo(doc: YamlSource, report: Report) -> Mapping[str, SloSpec]:
     data = doc.data
     spec = data.get("spec") or {}
     objective = _get(spec, "objectives", 0) or {}
     target = objective.get("targetPercent")
-    if target is None and isinstance(objective.get("target"), int | float):
-        target = objective["target"] * 100
+    if target is None:
+        target = _percent(objective.get("target"))
     window = _get(spec, "timeWindow", 0) or {}
     duration = str(window.get("duration", ""))
     if window.get("calendar") is not None or duration in ("1M", "1m0d"):
@@ -129,9 +135,16 @@ def _openslo(doc: YamlSource, report: Report) -> Mapping[str, SloSpec]:
         "description": spec.get("description") or "",
         "sli": {"events": events} if ratio else {},
     }
+    if str(spec.get("budgetingMethod", "")).lower() == "timeslices":
+        entry["timeslices"] = {
+            "slice": str(objective.get("timeSliceWindow", "1m")),
+            "target": _percent(objective.get("timeSliceTarget")),
+        }
 
     def problem(keys: Keys, text: str) -> None:
         field = str(keys[2]) if len(keys) > 2 else ""
+        if field == "timeslices":
+            field = str(keys[3]) if len(keys) > 3 else "target"
         where = _OPENSLO_KEYS.get(field, ["spec"])
         if field == "objective" and "targetPercent" in objective:
             where = ["spec", "objectives", 0, "targetPercent"]

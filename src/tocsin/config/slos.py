@@ -14,7 +14,9 @@
             total_query: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
           # latency: {metric: http_request_duration_seconds, selector: 'job="checkout"',
           #           threshold: 0.3, buckets: [0.1, 0.3, 1]}
+          # raw: {error_ratio_query: ...}   # Sloth's raw SLI: one error-ratio query
           # builtin: {}              # counts posted to POST /api/slos/{id}/events
+        timeslices: {slice: 1m, target: 95}   # optional: budget good minutes, not events
         alerting:
           name: CheckoutAvailability # the alerts' alertname
           labels: {category: availability}
@@ -34,6 +36,7 @@ from typing import Any
 
 import pydantic
 
+from tocsin.config.durations import parse_duration
 from tocsin.config.validation import Problem, validated
 from tocsin.domain.slo import bucket_le
 from tocsin.domain.slo_specs import (
@@ -41,10 +44,12 @@ from tocsin.domain.slo_specs import (
     BuiltinSli,
     EventsSli,
     LatencySli,
+    RawSli,
     Sli,
     SloAlert,
     SloSpec,
     SloWindow,
+    Timeslices,
 )
 
 __all__ = ["compile_slos"]
@@ -53,6 +58,7 @@ Keys = list[str | int]
 _NAME = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$"
 _WINDOWS = {"7d": 7, "28d": 28, "30d": 30}
 _METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+MINUTE = timedelta(minutes=1)
 
 
 class _Strict(pydantic.BaseModel):
@@ -73,10 +79,23 @@ class _Latency(_Strict):
     buckets: list[float] | None = None
 
 
+class _Raw(_Strict):
+    error_ratio_query: str
+
+
 class _Sli(_Strict):
     events: _Events | None = None
     latency: _Latency | None = None
+    raw: _Raw | None = None
     builtin: dict[str, Any] | None = None
+    #: Sloth's SLI plugins are Go code that Sloth runs: refused with a way out.
+    plugin: dict[str, Any] | None = None
+
+
+class _Timeslices(_Strict):
+    slice: str = "1m"
+    #: Percent, like the objective: a slice is good when this share of its events is.
+    target: float
 
 
 class _Alert(_Strict):
@@ -102,6 +121,7 @@ class _Slo(_Strict):
     labels: dict[str, str] = pydantic.Field(default_factory=dict)
     sli: _Sli
     alerting: _Alerting = pydantic.Field(default_factory=_Alerting)
+    timeslices: _Timeslices | None = None
 
 
 def _window(text: str, keys: Keys, problem: Problem) -> SloWindow | None:
@@ -126,11 +146,23 @@ def _query(text: str | None, keys: Keys, problem: Problem) -> str | None:
     return text.strip()
 
 
+_PLUGIN = (
+    "Sloth SLI plugins are Go code that only Sloth runs: give the query the plugin makes "
+    "as events (error_query and total_query) or raw (error_ratio_query)"
+)
+
+
 def _sli(cfg: _Sli, keys: Keys, problem: Problem) -> Sli | None:
-    given = [k for k in ("events", "latency", "builtin") if getattr(cfg, k) is not None]
-    if len(given) != 1:
-        problem(keys, "give exactly one of events, latency or builtin")
+    if cfg.plugin is not None:
+        problem([*keys, "plugin"], _PLUGIN)
         return None
+    given = [k for k in ("events", "latency", "raw", "builtin") if getattr(cfg, k) is not None]
+    if len(given) != 1:
+        problem(keys, "give exactly one of events, latency, raw or builtin")
+        return None
+    if cfg.raw is not None:
+        query = _query(cfg.raw.error_ratio_query, [*keys, "raw", "error_ratio_query"], problem)
+        return RawSli(query) if query is not None else None
     if cfg.events is not None:
         e = cfg.events
         where = [*keys, "events"]
@@ -163,6 +195,24 @@ def _sli(cfg: _Sli, keys: Keys, problem: Problem) -> Sli | None:
     return BuiltinSli()
 
 
+def _timeslices(cfg: _Timeslices | None, keys: Keys, problem: Problem) -> Timeslices | None:
+    """None (and a problem) when wrong; ``budgeting`` is None when not asked for."""
+    if cfg is None:
+        return None
+    try:
+        length = parse_duration(cfg.slice)
+    except ValueError as exc:
+        problem([*keys, "slice"], str(exc))
+        return None
+    if not MINUTE <= length <= timedelta(hours=1) or length % MINUTE:
+        problem([*keys, "slice"], "must be whole minutes, from 1m to 1h")
+        return None
+    if not 0 < cfg.target <= 100:
+        problem([*keys, "target"], f"must be above 0 and at most 100, not {cfg.target:g}")
+        return None
+    return Timeslices(length, round(cfg.target / 100, 12))
+
+
 def _alert(cfg: _Alert) -> SloAlert | None:
     return None if cfg.disable else SloAlert(dict(cfg.labels), dict(cfg.annotations))
 
@@ -190,7 +240,8 @@ def compile_slos(raw: Any, problem: Problem) -> Mapping[str, SloSpec]:
             continue
         window = _window(cfg.window, [*keys, "window"], problem)
         sli = _sli(cfg.sli, [*keys, "sli"], problem)
-        if window is None or sli is None:
+        budgeting = _timeslices(cfg.timeslices, [*keys, "timeslices"], problem)
+        if window is None or sli is None or (cfg.timeslices is not None and budgeting is None):
             continue
         spec = SloSpec(
             service=cfg.service,
@@ -205,6 +256,7 @@ def compile_slos(raw: Any, problem: Problem) -> Mapping[str, SloSpec]:
             annotations=dict(cfg.alerting.annotations),
             page=_alert(cfg.alerting.page_alert),
             ticket=_alert(cfg.alerting.ticket_alert),
+            budgeting=budgeting,
         )
         if spec.id in out:
             problem([*keys, "name"], f"SLO {spec.id!r} is defined twice")

@@ -34,6 +34,8 @@ class GateAnswer:
     #: Why it is closed (or would be, when an exception opens it).
     reasons: tuple[str, ...]
     exception: GateException | None = None
+    #: What was not checked, and why (it does not close the gate).
+    notes: tuple[str, ...] = ()
 
 
 def burning_pages(service: str, alerts: Sequence[Mapping[str, str]]) -> list[str]:
@@ -55,13 +57,20 @@ def decide(
     pages: Sequence[str],
     exceptions: Sequence[GateException],
     now: datetime,
+    unknown: Mapping[str, str] | None = None,
 ) -> GateAnswer:
     """``budgets``: each of the service's SLOs' budget remaining (a share, 1 = untouched);
-    ``pages``: SLOs with a page-level burn alert firing."""
+    ``pages``: SLOs with a page-level burn alert firing; ``unknown``: SLOs whose budget
+    cannot be read now, with why. An unknown budget closes the gate: a freeze policy that
+    opens whenever its evidence is missing is no policy (an exception opens it)."""
     reasons = [
         f"SLO {slo} has spent its error budget ({remaining * 100:.1f} % left)"
         for slo, remaining in sorted(budgets.items())
         if remaining <= 0
+    ]
+    reasons += [
+        f"SLO {slo}'s error budget cannot be read: {why}"
+        for slo, why in sorted((unknown or {}).items())
     ]
     reasons += [f"SLO {slo} is burning its error budget fast (a page alert fires)" for slo in pages]
     granted = next((e for e in exceptions if e.service == service and e.open_at(now)), None)

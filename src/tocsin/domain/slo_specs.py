@@ -15,10 +15,14 @@ __all__ = [
     "BuiltinSli",
     "EventsSli",
     "LatencySli",
+    "PrometheusSli",
+    "PrometheusSource",
+    "RawSli",
     "SloAlert",
     "SloSpec",
     "SloWindow",
     "Sli",
+    "Timeslices",
     "WINDOW_PLACEHOLDER",
 ]
 
@@ -78,12 +82,32 @@ class LatencySli:
 
 
 @dataclass(frozen=True)
+class RawSli:
+    """Sloth's raw SLI: one Prometheus query giving the error ratio over ``{{.window}}``. It
+    has no event counts, so every span of time weighs the same in longer windows."""
+
+    error_ratio_query: str
+
+
+@dataclass(frozen=True)
 class BuiltinSli:
     """Good and total counts posted to Tocsin (``POST /api/slos/{id}/events``), for teams
     without Prometheus."""
 
 
-Sli = EventsSli | LatencySli | BuiltinSli
+Sli = EventsSli | LatencySli | RawSli | BuiltinSli
+#: The SLIs read from Prometheus.
+PrometheusSli = EventsSli | LatencySli | RawSli
+
+
+@dataclass(frozen=True)
+class Timeslices:
+    """OpenSLO's Timeslices budgeting: the period is cut into slices from its start, each
+    good iff its good/total reaches ``target`` (a ratio; no traffic is good), and the
+    objective counts good slices instead of good events."""
+
+    slice: timedelta
+    target: float
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,8 @@ class SloSpec:
     annotations: Mapping[str, str] = field(default_factory=dict)
     page: SloAlert | None = field(default_factory=SloAlert)
     ticket: SloAlert | None = field(default_factory=SloAlert)
+    #: None: occurrences (good events / all events), else timeslices.
+    budgeting: Timeslices | None = None
 
     @property
     def id(self) -> str:
@@ -126,3 +152,14 @@ class SloSpec:
         """The multiwindow alerts it has (a disabled severity has none)."""
         wanted = {"page": self.page is not None, "ticket": self.ticket is not None}
         return tuple(w for w in default_windows(self.window.nominal) if wanted[w.severity.value])
+
+
+@dataclass(frozen=True)
+class PrometheusSource:
+    """Where Tocsin reads the Prometheus SLIs (``prometheus:`` in tocsin.yaml)."""
+
+    url: str
+    timeout: timedelta = timedelta(seconds=10)
+    #: True: Tocsin evaluates the burn-rate alerts of Prometheus SLOs every minute. False:
+    #: Prometheus does, with the rules ``tocsin slo rules`` writes (Tocsin only reads).
+    evaluate_alerts: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,8 +36,10 @@ from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWat
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
 from tocsin.notify.reminders import ReminderHandler
+from tocsin.notify.slo_prometheus import EVALUATE_PROMETHEUS as SLO_PROMETHEUS
+from tocsin.notify.slo_prometheus import PrometheusSloWatch
 from tocsin.notify.slo_watch import EVALUATE as SLO_EVALUATE
-from tocsin.notify.slo_watch import SloWatch
+from tocsin.notify.slo_watch import SloAlerts, SloWatch
 from tocsin.notify.status_changes import MAINTENANCE_TIMER, StatusDesk
 from tocsin.notify.status_subscribers import SEND as STATUS_SEND
 from tocsin.notify.status_subscribers import Links, StatusSendJob
@@ -54,7 +57,8 @@ from tocsin.services.notifications import NotificationService
 from tocsin.services.people import PeopleService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
-from tocsin.services.slos import ReleaseGate, SloService
+from tocsin.services.slo_gate import ReleaseGate
+from tocsin.services.slos import SloService
 from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.settings import Settings
@@ -202,8 +206,13 @@ class Runtime:
         runner.register(WATCH, watch.watch)
         runner.register(HANDOFF, watch.handoff)
         runner.register(SHIFT_REMINDER, watch.reminder)
-        slo_watch = SloWatch(current, _raise_alerts(dispatcher), settings.public_url)
-        runner.register(SLO_EVALUATE, slo_watch.evaluate)
+        slo_alerts = SloAlerts(_raise_alerts(dispatcher), settings.public_url)
+        runner.register(SLO_EVALUATE, SloWatch(current, slo_alerts).evaluate)
+        slos = SloService(db, clock, current)
+        runner.register(
+            SLO_PROMETHEUS,
+            PrometheusSloWatch(current, slo_alerts, slos.prometheus, time.monotonic),
+        )
         messages = MessageJob(current)
         runner.register(MESSAGE, messages)
         status_links = Links(settings.public_url, signing_key)
@@ -219,7 +228,6 @@ class Runtime:
         schedules = ScheduleService(db, clock, current, _check_schedules, runner.wake)
         incidents = IncidentService(db, clock, current, desk, signing_key, runner.wake)
         comms = IncidentComms(db, clock, desk, status_desk, runner.wake)
-        slos = SloService(db, clock, current)
         return cls(
             settings=settings,
             db=db,
@@ -306,6 +314,7 @@ class Runtime:
             StatusDays().ensure_scheduled(conn, self.clock.now())
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
             timer_store.schedule(conn, SLO_EVALUATE, "all", self.clock.now(), replace=False)
+            timer_store.schedule(conn, SLO_PROMETHEUS, "all", self.clock.now(), replace=False)
         self.resync()
         self.intake.start()
         if self.run_engine:
@@ -327,6 +336,7 @@ class Runtime:
         self.messages.close()
         self.status_sends.close()
         self.rooms.close()
+        self.slos.close()
         self.db.dispose()
 
 

@@ -1,10 +1,16 @@
-"""SLOs as the API, the CLI and the web read them: events posted for built-in SLIs, and each
-SLO's standing now (SLI, budget remaining, burn rate per alert window, time to exhaustion)."""
+"""SLOs as the API, the CLI and the web read them: events posted for built-in SLIs, each
+SLO's standing now (SLI, budget remaining, burn rate per alert window, time to exhaustion),
+its burn-down over the period, and the budget a span of time (an incident) consumed.
+
+Built-in SLIs are read from the database, Prometheus SLIs from Prometheus
+(``prometheus:`` in tocsin.yaml); an SLO budgeted by timeslices counts slices. When
+Prometheus cannot answer, ``Unavailable`` says why (503 in the API)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,25 +21,27 @@ from tocsin.domain.slo import (
     Objective,
     Severity,
     burn_rate,
+    consumed_in,
     error_ratio,
     firing,
     time_to_exhaust,
 )
-from tocsin.domain.slo_gate import GateAnswer, GateException, burning_pages, decide
-from tocsin.domain.slo_specs import BuiltinSli, SloSpec
+from tocsin.domain.slo_specs import BuiltinSli, PrometheusSource, SloSpec
 from tocsin.engine.clock import Clock
-from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
-from tocsin.store import alerts as alert_store
+from tocsin.errors import FieldProblem, InputError, NotFound, Unavailable
+from tocsin.integrations.prometheus_api import PrometheusApi
+from tocsin.integrations.prometheus_sli import PrometheusSliReader
 from tocsin.store import slo_events
-from tocsin.store import slo_gate as gate_store
 from tocsin.store.database import Database
+from tocsin.store.slo_readings import EventsReader, SliReader, ratios, reader_for
 
-__all__ = ["ReleaseGate", "SloService", "SloStatus", "WindowBurn"]
+__all__ = ["BurnDown", "Burned", "SloService", "SloStatus", "WindowBurn"]
 
 #: How far back events may be dated (older ones could not change any alert or the period's
 #: standing by surprise), and how far ahead (clock skew).
 LATE = timedelta(days=31)
 EARLY = timedelta(minutes=5)
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class SloStatus:
     objective: Objective
     start: datetime
     end: datetime
-    #: Over the period so far.
+    #: Over the period so far (slices, for timeslice budgeting).
     counts: Counts
     sli: float | None
     budget_remaining: float
@@ -62,6 +70,28 @@ class SloStatus:
     firing: frozenset[Severity]
 
 
+@dataclass(frozen=True)
+class BurnDown:
+    """The budget left through the period: at each time, 1 - (errors since the period's
+    start / all events of the period so far) / b. It ends at the status' budget left."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    points: tuple[tuple[datetime, float], ...]
+
+
+@dataclass(frozen=True)
+class Burned:
+    """What a span of time (an incident) did to an SLO: its events, the burn rate over the
+    span, and the share of the period's budget that burn consumed (r x W / P)."""
+
+    spec: SloSpec
+    counts: Counts
+    burn_rate: float | None
+    consumed: float
+
+
 class SloService:
     def __init__(
         self, db: Database, clock: Clock, config: Callable[[], RoutingConfig | None]
@@ -69,6 +99,7 @@ class SloService:
         self.db = db
         self.clock = clock
         self.config = config
+        self._prometheus: dict[PrometheusSource, PrometheusSliReader] = {}
 
     def specs(self) -> list[SloSpec]:
         config = self.config()
@@ -80,6 +111,31 @@ class SloService:
         if spec is None:
             raise NotFound(f"no SLO {slo_id!r}")
         return spec
+
+    def prometheus(self) -> PrometheusSliReader:
+        """The reader of Prometheus SLIs (Unavailable without ``prometheus:``)."""
+        config = self.config()
+        source = config.prometheus if config is not None else None
+        if source is None:
+            raise Unavailable("this SLO is read from Prometheus: set prometheus.url in tocsin.yaml")
+        if source not in self._prometheus:
+            self._prometheus[source] = PrometheusSliReader(
+                PrometheusApi(source.url, timeout=source.timeout)
+            )
+        return self._prometheus[source]
+
+    def close(self) -> None:
+        for reader in self._prometheus.values():
+            reader.api.close()
+
+    @contextmanager
+    def reading(self, spec: SloSpec) -> Iterator[SliReader]:
+        """The reader of the SLO's budget (events or timeslices)."""
+        if isinstance(spec.sli, BuiltinSli):
+            with self.db.read() as conn:
+                yield reader_for(spec, EventsReader(conn))
+        else:
+            yield reader_for(spec, self.prometheus())
 
     def record(
         self, slo_id: str, good: float, total: float, at: datetime | None = None
@@ -106,22 +162,22 @@ class SloService:
             slo_events.add(conn, spec.id, minute, good, total)
         return minute
 
+    def _period(self, spec: SloSpec, now: datetime) -> tuple[datetime, datetime, datetime]:
+        """(start, end, until): the period, and where its events so far end. Built-in
+        events of the minute being written count too (a rolling window ends now)."""
+        start, end = spec.window.span(now)
+        until = now + MINUTE if isinstance(spec.sli, BuiltinSli) else now
+        return start, end, min(end, until) if spec.window.calendar_month else until
+
     def status(self, slo_id: str) -> SloStatus:
-        """Where a built-in SLO stands now (Prometheus SLOs are read from Prometheus)."""
+        """Where an SLO stands now."""
         spec = self.spec(slo_id)
         now = self.clock.now()
         objective = spec.objective(now)
-        start, end = spec.window.span(now)
-        # The minute being written counts too (a rolling window ends now).
-        until = now + timedelta(minutes=1)
-        if spec.window.calendar_month:
-            until = min(end, until)
-        with self.db.read() as conn:
-            period = slo_events.counts(conn, spec.id, start, until)
-
-            def ratio_over(window: timedelta) -> float | None:
-                return error_ratio(slo_events.counts(conn, spec.id, now - window, now))
-
+        start, end, until = self._period(spec, now)
+        with self.reading(spec) as reader:
+            period = reader.counts(spec, start, until)
+            ratio_over = ratios(reader, spec, now)
             burns = tuple(
                 WindowBurn(
                     w,
@@ -153,68 +209,31 @@ class SloService:
             firing=frozenset(fired),
         )
 
-
-#: How long an exception to the release gate may last.
-MAX_EXCEPTION = timedelta(days=7)
-
-
-class ReleaseGate:
-    """The error-budget policy for releases (``domain/slo_gate``)."""
-
-    def __init__(self, db: Database, clock: Clock, slos: SloService) -> None:
-        self.db = db
-        self.clock = clock
-        self.slos = slos
-
-    def _service(self, service: str) -> list[SloSpec]:
-        specs = [s for s in self.slos.specs() if s.service == service]
-        if not specs:
-            raise NotFound(f"no SLO has the service {service!r}")
-        return specs
-
-    def check(self, service: str) -> GateAnswer:
-        specs = self._service(service)
-        budgets = {
-            s.id: self.slos.status(s.id).budget_remaining
-            for s in specs
-            if isinstance(s.sli, BuiltinSli)
-        }
+    def burn_down(self, slo_id: str, points: int = 120) -> BurnDown:
+        """The budget left at about ``points`` times through the period so far."""
+        spec = self.spec(slo_id)
         now = self.clock.now()
-        with self.db.read() as conn:
-            firing_now = [
-                dict(a.labels)
-                for a in alert_store.list_heads(conn, open_at=now)
-                if "slo_severity" in a.labels or "sloth_severity" in a.labels
-            ]
-            granted = gate_store.listing(conn, service, open_at=now)
-        return decide(service, budgets, burning_pages(service, firing_now), granted, now)
+        objective = spec.objective(now)
+        start, end, until = self._period(spec, now)
+        unit = spec.budgeting.slice if spec.budgeting is not None else MINUTE
+        step = max(unit, -(-(until - start) // (unit * max(1, points))) * unit)
+        with self.reading(spec) as reader:
+            steps = reader.series(spec, start, until, step)
+        total = Counts.sum(steps).total
+        out: list[tuple[datetime, float]] = [(start, 1.0)]
+        bad = 0.0
+        for i, counts in enumerate(steps):
+            bad += counts.bad
+            at = min(until, start + step * (i + 1))
+            out.append((at, objective.remaining(bad / total if total > 0 else None)))
+        return BurnDown(start, end, now, tuple(out))
 
-    def grant(self, service: str, reason: str, length: timedelta, actor: str) -> GateException:
-        """Open the gate for a while, saying why (kept, with who, as the audit trail)."""
-        self._service(service)
-        if not reason.strip():
-            raise InputError(FieldProblem("reason", "say why the gate may open"))
-        if not timedelta(minutes=1) <= length <= MAX_EXCEPTION:
-            raise InputError(FieldProblem("expires_in", "must be between 1m and 7d"))
-        now = self.clock.now()
-        with self.db.write() as conn:
-            made = gate_store.create(conn, service, reason.strip()[:2000], actor, now, now + length)
-            found = gate_store.get(conn, made)
-        assert found is not None
-        return found
-
-    def revoke(self, exception_id: int, actor: str) -> GateException:
-        now = self.clock.now()
-        with self.db.write() as conn:
-            found = gate_store.get(conn, exception_id)
-            if found is None:
-                raise NotFound(f"no gate exception {exception_id}")
-            if not gate_store.revoke(conn, exception_id, actor, now):
-                raise Conflict(f"gate exception {exception_id} has ended already")
-            done = gate_store.get(conn, exception_id)
-        assert done is not None
-        return done
-
-    def exceptions(self, service: str | None = None) -> list[GateException]:
-        with self.db.read() as conn:
-            return gate_store.listing(conn, service)
+    def during(self, slo_id: str, start: datetime, end: datetime) -> Burned:
+        """What [start, end) did to the SLO's budget."""
+        spec = self.spec(slo_id)
+        objective = spec.objective(end)
+        with self.reading(spec) as reader:
+            counts = reader.counts(spec, start, end)
+        rate = burn_rate(error_ratio(counts), objective)
+        consumed = consumed_in(rate, end - start, objective.period) if rate is not None else 0.0
+        return Burned(spec, counts, rate, consumed)
