@@ -169,3 +169,93 @@ def test_durations_in_prometheus_units() -> None:
         prometheus_duration(timedelta(minutes=m)) for m in (5, 30, 60, 120, 1440, 4320, 43200)
     ] == ["5m", "30m", "1h", "2h", "1d", "3d", "30d"]
     assert prometheus_duration(timedelta(seconds=90)) == "90s"
+
+
+OTHERS = """route:
+  receiver: r
+receivers:
+  - name: r
+slos:
+  - service: api
+    name: fast
+    objective: 99
+    sli:
+      latency: {metric: api_seconds, threshold: 1}
+  - service: api
+    name: raw
+    objective: 99.9
+    sli:
+      raw:
+        error_ratio_query: 1 - avg_over_time(probe_success{job="api"}[{{.window}}])
+  - service: api
+    name: sliced
+    objective: 99.9
+    timeslices: {slice: 1m, target: 99}
+    sli:
+      events:
+        error_query: sum(rate(api_errors_total[{{.window}}]))
+        total_query: sum(rate(api_total[{{.window}}]))
+"""
+
+
+def test_raw_slis_and_whole_thresholds_in_rules(tmp_path: Path) -> None:
+    """A raw SLI's query is its error ratio; a latency threshold of 1 matches the bucket
+    whether the exporter writes ``le="1"`` (Go) or ``le="1.0"`` (Python): promtool's rule
+    tests evaluate both. Timeslice SLOs get no rules (Sloth's rules count events)."""
+    promtool = require_binary("promtool", "prometheus")
+    config = tmp_path / "tocsin.yaml"
+    config.write_text(OTHERS)
+    rules = tmp_path / "rules.yml"
+    done = runner.invoke(app, ["slo", "rules", "--config", str(config), "-o", str(rules)])
+    assert done.exit_code == 0, done.output
+    groups = yaml.safe_load(rules.read_text())["groups"]
+    assert [g["name"] for g in groups if "sli-recordings" in g["name"]] == [
+        "sloth-slo-sli-recordings-api-fast",
+        "sloth-slo-sli-recordings-api-raw",
+    ]
+    raw = groups[3]["rules"][0]["expr"]
+    assert raw.strip() == '(1 - avg_over_time(probe_success{job="api"}[5m]))'
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(rules)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    series = []
+    for job, one in (("go", "1"), ("python", "1.0")):
+        # 10 requests a second: 9 within 0.1 s, 9.5 within 1 s.
+        for le, per_min in (("0.1", 540), (one, 570), ("+Inf", 600)):
+            series.append(
+                {
+                    "series": f'api_seconds_bucket{{job="{job}",le="{le}"}}',
+                    "values": f"0+{per_min}x20",
+                }
+            )
+    test = {
+        "rule_files": [str(rules)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "promql_expr_test": [
+                    {
+                        # Both jobs' buckets count: 5 % slower than 1 s (with the Go
+                        # job's bucket alone it would be 52.5 %, with Python's 47.5 %).
+                        "expr": 'round(slo:sli_error:ratio_rate5m{sloth_id="api-fast"}, 1e-6)',
+                        "eval_time": "10m",
+                        "exp_samples": [
+                            {
+                                "labels": '{sloth_id="api-fast",sloth_service="api",'
+                                'sloth_slo="fast",sloth_window="5m"}',
+                                "value": 0.05,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    unit = tmp_path / "test.yml"
+    unit.write_text(yaml.safe_dump(test))
+    ran = subprocess.run([promtool, "test", "rules", str(unit)], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout + ran.stderr

@@ -33,11 +33,12 @@ from tocsin.domain.slo_specs import (
     WINDOW_PLACEHOLDER,
     EventsSli,
     LatencySli,
+    RawSli,
     SloAlert,
     SloSpec,
 )
 
-__all__ = ["prometheus_duration", "slo_rule_groups", "slo_rules_yaml"]
+__all__ = ["le_matcher", "prometheus_duration", "slo_rule_groups", "slo_rules_yaml"]
 
 _UNITS = ((timedelta(days=1), "d"), (timedelta(hours=1), "h"), (timedelta(minutes=1), "m"))
 
@@ -59,14 +60,24 @@ def _error_ratio_expr(spec: SloSpec, window: str) -> str:
             return f"({errors})\n/\n({total})\n"
         good = (sli.good_query or "").replace(WINDOW_PLACEHOLDER, window)
         return f"1 - (\n  ({good})\n  /\n  ({total})\n)\n"
+    if isinstance(sli, RawSli):
+        return f"({sli.error_ratio_query.replace(WINDOW_PLACEHOLDER, window)})\n"
     assert isinstance(sli, LatencySli)
     selector = f"{sli.selector}," if sli.selector else ""
-    le = f"{sli.threshold:g}"
     bucket = f"{sli.metric}_bucket"
     return (
-        f'1 - (\n  sum(rate({bucket}{{{selector}le="{le}"}}[{window}]))\n  /\n'
-        f'  sum(rate({bucket}{{{selector}le="+Inf"}}[{window}]))\n)\n'
+        f"1 - (\n  sum(rate({bucket}{{{selector}{le_matcher(sli.threshold)}}}[{window}]))\n"
+        f'  /\n  sum(rate({bucket}{{{selector}le="+Inf"}}[{window}]))\n)\n'
     )
+
+
+def le_matcher(threshold: float) -> str:
+    """The ``le`` matcher of the threshold's bucket. Exporters write bounds differently (Go
+    ``le="1"``, Python and Prometheus 3 ``le="1.0"``): a whole number matches both."""
+    forms = sorted({f"{threshold:g}", repr(float(threshold))})
+    if len(forms) == 1:
+        return f'le="{forms[0]}"'
+    return 'le=~"' + "|".join(f.replace(".", "\\\\.") for f in forms) + '"'
 
 
 def _number(value: float) -> str:
@@ -128,8 +139,9 @@ def _alert_rule(spec: SloSpec, severity: Severity, alert: SloAlert) -> dict[str,
 
 
 def slo_rule_groups(spec: SloSpec) -> list[dict[str, Any]]:
-    """The SLO's rule groups (none for built-in events)."""
-    if not isinstance(spec.sli, EventsSli | LatencySli):
+    """The SLO's rule groups (none for built-in events, nor for timeslice budgeting, which
+    Sloth's rules do not have: Tocsin evaluates those itself)."""
+    if not isinstance(spec.sli, EventsSli | LatencySli | RawSli) or spec.budgeting is not None:
         return []
     labels = {**spec.labels, **_ids(spec)}
     sel = _selector(spec)

@@ -164,9 +164,11 @@ class SloService:
 
     def _period(self, spec: SloSpec, now: datetime) -> tuple[datetime, datetime, datetime]:
         """(start, end, until): the period, and where its events so far end. Built-in
-        events of the minute being written count too (a rolling window ends now)."""
+        events of the minute being written count too (a rolling window ends now), except
+        in timeslices, where a slice counts once it is whole."""
         start, end = spec.window.span(now)
-        until = now + MINUTE if isinstance(spec.sli, BuiltinSli) else now
+        current = isinstance(spec.sli, BuiltinSli) and spec.budgeting is None
+        until = now + MINUTE if current else now
         return start, end, min(end, until) if spec.window.calendar_month else until
 
     def status(self, slo_id: str) -> SloStatus:
@@ -210,13 +212,13 @@ class SloService:
         )
 
     def burn_down(self, slo_id: str, points: int = 120) -> BurnDown:
-        """The budget left at about ``points`` times through the period so far."""
+        """The budget left at ``points`` even steps through the period, up to now."""
         spec = self.spec(slo_id)
         now = self.clock.now()
         objective = spec.objective(now)
         start, end, until = self._period(spec, now)
         unit = spec.budgeting.slice if spec.budgeting is not None else MINUTE
-        step = max(unit, -(-(until - start) // (unit * max(1, points))) * unit)
+        step = max(unit, -(-(end - start) // (unit * max(1, points))) * unit)
         with self.reading(spec) as reader:
             steps = reader.series(spec, start, until, step)
         total = Counts.sum(steps).total
