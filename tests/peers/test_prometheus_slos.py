@@ -168,6 +168,11 @@ slos:
         error_query: sum(rate(shop_requests_total{{code="500"}}[{{{{.window}}}}]))
         total_query: sum(rate(shop_requests_total[{{{{.window}}}}]))
   - service: shop
+    name: broken
+    objective: 99
+    sli:
+      raw: {{error_ratio_query: "sum(rate(shop_requests_total[{{{{.window}}}}])"}}
+  - service: shop
     name: between-buckets
     objective: 99
     sli:
@@ -210,6 +215,10 @@ def test_every_kind_of_sli_is_read_from_prometheus(h: Any, prometheus: Peer) -> 
     # 0.5 s is no bucket of the histogram: an error naming its buckets, not a guess.
     assert "0.5 is not a bucket boundary" in slos["shop-between-buckets"]["unavailable"]
     assert "0.1, 0.3, 1.0, +Inf" in slos["shop-between-buckets"]["unavailable"]
+    # A query Prometheus cannot parse: what Prometheus said, and the query.
+    broken = slos["shop-broken"]["unavailable"]
+    assert "answered 400: invalid parameter" in broken and "parse error" in broken
+    assert "sum(rate(shop_requests_total[30d])" in broken
 
 
 def test_timeslices_count_bad_minutes(h: Any) -> None:

@@ -71,8 +71,14 @@ def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -
             escalations = conn.execute(
                 "SELECT count(*) FROM incident_events WHERE text LIKE 'Level 2 of sre%'"
             ).fetchone()[0]
+            # Checkout's SLO: three days of half-hourly requests, 330 of them bad (the
+            # spike and the SEV1), and the stream's since.
+            good, total = conn.execute(
+                "SELECT sum(good), sum(total) FROM slo_events WHERE slo_id = 'checkout-requests'"
+            ).fetchone()
         assert sev1[0] == "resolved" and json.loads(sev1[1])["commander"] == "lena"
         assert escalations >= 1
+        assert total >= 144 * 3000 and total - good >= 330
         db = tmp_path / "tocsin-data" / "tocsin.db"
         assert db.exists()  # the default SQLite file
         sent = 0

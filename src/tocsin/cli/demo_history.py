@@ -237,6 +237,24 @@ def _play(s: _Story, real_now: datetime) -> None:
         [components["Inventory"]],
         "jonas",
     )
+    _checkout_requests(s)
+
+
+#: Checkout's error share in the half hours that went wrong (the error spike at 2 h and
+#: the SEV1 from 20 h to its mitigation); none otherwise.
+_ERRORS = {2.0: 0.05, 20.0: 0.03, 20.5: 0.03}
+
+
+def _checkout_requests(s: _Story) -> None:
+    """Three days of checkout's requests for its SLO (docs/slos.md), 3,000 every half hour:
+    the spike and the SEV1 burn most of the budget's first three days."""
+    hours = 0.0
+    while s.start + timedelta(hours=hours) <= s.clock.now():
+        bad = round(3000 * _ERRORS.get(hours, 0.0))
+        s.runtime.slos.record(
+            "checkout-requests", 3000 - bad, 3000, s.start + timedelta(hours=hours)
+        )
+        hours += 0.5
 
 
 def seed_history(settings: Settings, token: str) -> bool:

@@ -85,6 +85,12 @@ schedules:
         rotation: {{type: daily, handoff: "09:00"}}
         users: [jonas, lena]
         restrictions: [{{type: daily, start: "09:00", duration: 8h}}]
+slos:                             # built-in events: the demo posts checkout's requests
+  - service: checkout
+    name: requests
+    objective: 99.9
+    description: Checkout requests answered without a server error.
+    sli: {{builtin: {{}}}}
 on_call:
   handoff_summaries: false        # the demo has no SMTP server (set global.smtp_* for them)
   shift_reminders: []

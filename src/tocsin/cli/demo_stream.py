@@ -121,6 +121,12 @@ class DemoStream:
                 client.post(
                     f"{self.base}/v2/alerts/cert-api/close?identifierType=alias", headers=genie
                 )
+        # Checkout's SLO counts its requests (a bad one now and then).
+        client.post(
+            f"{self.base}/api/slos/checkout-requests/events",
+            json={"good": 300 - (rnd.random() < 0.1), "total": 300},
+            headers=headers,
+        )
         if rnd.random() < 0.2:
             self._alertmanager_notification(client, now)
         if rnd.random() < 0.3:

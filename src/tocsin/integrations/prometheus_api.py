@@ -70,7 +70,7 @@ class PrometheusApi:
         if not isinstance(body, dict) or body.get("status") != "success":
             said = body.get("error") if isinstance(body, dict) else None
             raise Unavailable(
-                f"Prometheus at {self.url} answered {reply.status_code}: {said or body!r} "
+                f"Prometheus at {self.url} answered {reply.status_code}: {said or repr(body)} "
                 f"(query: {form.get('query', '')[:300]})"
             )
         return body.get("data") or {}
