@@ -11,7 +11,13 @@ import pytest
 from tests.config.test_paging_config import load
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.slo import Severity
-from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli
+from tocsin.domain.slo_specs import (
+    BuiltinSli,
+    EventsSli,
+    LatencySli,
+    PrometheusSource,
+    Timeslices,
+)
 from tocsin.errors import ConfigError
 
 BASE = """route:
@@ -107,6 +113,42 @@ def test_slos_compile(tmp_path: Path) -> None:
         ),
         ("sli: {builtin: {}}", "sli: {}", "slos.2.sli: give exactly one of events, latency"),
         ("name: jobs", "name: requests-availability\n    objective2: 1", "slos.2.objective2"),
+        (
+            "sli: {builtin: {}}",
+            "sli: {raw: {error_ratio_query: 1 - up}}",
+            "slos.2.sli.raw.error_ratio_query: must have {{.window}}",
+        ),
+        (
+            "sli: {builtin: {}}",
+            "sli: {plugin: {id: sloth-common/kubernetes/apiserver/availability}}",
+            "slos.2.sli.plugin: Sloth SLI plugins are Go code that only Sloth runs",
+        ),
+        (
+            "window: 7d",
+            "window: 7d\n    timeslices: {slice: 90s, target: 99}",
+            "slos.2.timeslices.slice: must be whole minutes, from 1m to 1h",
+        ),
+        (
+            "window: 7d",
+            "window: 7d\n    timeslices: {slice: 1m, target: 0}",
+            "slos.2.timeslices.target: must be above 0 and at most 100",
+        ),
+        (
+            "window: 7d",
+            "window: 7d\n    timeslices: {slice: soon, target: 99}",
+            "slos.2.timeslices.slice:",
+        ),
+        ("slos:", "prometheus: {url: localhost:9090}\nslos:", "prometheus.url: 'localhost:9090'"),
+        (
+            "slos:",
+            "prometheus: {url: 'http://127.0.0.1:9090', timeout: 5m}\nslos:",
+            "prometheus.timeout: must be from 1s to 2m",
+        ),
+        (
+            "slos:",
+            "prometheus: {url: 'http://127.0.0.1:9090', slo_alerts: both}\nslos:",
+            "prometheus.slo_alerts:",
+        ),
     ],
 )
 def test_mistakes_name_file_line_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -133,3 +175,16 @@ def test_both_error_and_good_queries_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="give exactly one of error_query and good_query"):
         load(tmp_path, both)
+
+
+def test_prometheus_and_timeslices_compile(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "slos:", "prometheus: {url: 'http://127.0.0.1:9090/', slo_alerts: rules}\nslos:", 1
+    ).replace("window: 7d", "window: 7d\n    timeslices: {slice: 5m, target: 99.5}")
+    config = load(tmp_path, text)
+    assert isinstance(config, RoutingConfig)
+    assert config.prometheus == PrometheusSource(
+        "http://127.0.0.1:9090", timedelta(seconds=10), evaluate_alerts=False
+    )
+    assert config.slos["batch-jobs"].budgeting == Timeslices(timedelta(minutes=5), 0.995)
+    assert config.slos["checkout-latency"].budgeting is None
