@@ -11,10 +11,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.api.schedules import instant, iso, iso_or_none
+from tocsin.api.schedules import instant, iso, iso_or_none, minutes
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incidents import Incident
 from tocsin.errors import FieldProblem, InputError
+from tocsin.services.incident_slos import IncidentBurn, SloBurn, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.store.incidents import Event, IncidentAlert
 from tocsin.store.messages import Message
@@ -91,6 +92,31 @@ def _page(m: Message) -> dict[str, Any]:
         "createdAt": iso(m.created_at),
         "sentAt": iso_or_none(m.sent_at),
     }
+
+
+def _slo(b: SloBurn) -> dict[str, Any]:
+    return {
+        "id": b.slo_id,
+        "service": b.service,
+        "name": b.name,
+        "window": b.window,
+        # One of the incident's alerts is this SLO's burn-rate alert.
+        "linkedByAlert": b.linked,
+        "events": None if b.counts is None else {"good": b.counts.good, "total": b.counts.total},
+        "burnRate": b.burn_rate,
+        "errorBudget": {
+            "minutes": minutes(b.budget_time),
+            # The share of the period's budget the incident consumed, and as time.
+            "consumed": b.consumed,
+            "consumedMinutes": minutes(b.consumed_time),
+        },
+        # Why the SLI cannot be read now (the figures are null), else null.
+        "unavailable": b.unavailable,
+    }
+
+
+def _slo_span(burn: IncidentBurn) -> dict[str, Any]:
+    return {"start": iso(burn.start), "end": iso(burn.end), "ongoing": burn.ongoing}
 
 
 def _service(request: Request) -> IncidentService:
@@ -194,15 +220,23 @@ def declare(request: Request, body: Declared) -> Response:
     return json_response(incident_json(incident), 201)
 
 
-@router.get("/incidents/{incident_id}", summary="An incident with its alerts, timeline and pages")
+@router.get(
+    "/incidents/{incident_id}",
+    summary="An incident with its alerts, timeline, pages and the SLOs it burned",
+)
 def get_incident(request: Request, incident_id: IncidentId) -> Response:
-    view = _service(request).view(incident_id)
+    detail = _service(request).detail(incident_id)
+    view = detail.view
+    burn = burned_during(runtime_of(request).slos, view.incident, detail.alerts.values())
     return json_response(
         {
             **incident_json(view.incident),
             "alerts": [_alert(a) for a in view.alerts],
             "timeline": [_event(e) for e in view.timeline],
             "pages": [_page(m) for m in view.pages],
+            # The SLOs it burned over sloSpan, the most budget consumed first.
+            "slos": [_slo(b) for b in burn.slos],
+            "sloSpan": _slo_span(burn),
         }
     )
 

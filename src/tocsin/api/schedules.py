@@ -38,6 +38,11 @@ def iso_or_none(t: datetime | None) -> str | None:
     return iso(t) if t is not None else None
 
 
+def minutes(span: timedelta | None) -> float | None:
+    """A span in minutes, to the millisecond (None stays None)."""
+    return None if span is None else round(span / timedelta(minutes=1), 3)
+
+
 def period(
     request: Request, start: str | None, end: str | None, length: timedelta
 ) -> tuple[datetime, datetime]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 import pydantic
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.api.schedules import iso, iso_or_none
+from tocsin.api.schedules import iso, iso_or_none, minutes
 from tocsin.config.durations import parse_duration
 from tocsin.domain.slo_gate import GateException
 from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, RawSli, SloSpec
@@ -31,10 +31,6 @@ def _service(request: Request) -> SloService:
     return runtime_of(request).slos
 
 
-def _minutes(span: timedelta | None) -> float | None:
-    return None if span is None else round(span / timedelta(minutes=1), 3)
-
-
 def _spec(spec: SloSpec) -> dict[str, Any]:
     kind = {EventsSli: "events", LatencySli: "latency", RawSli: "raw", BuiltinSli: "builtin"}[
         type(spec.sli)
@@ -43,7 +39,7 @@ def _spec(spec: SloSpec) -> dict[str, Any]:
     if spec.budgeting is not None:
         budgeting = {
             "method": "timeslices",
-            "sliceMinutes": _minutes(spec.budgeting.slice),
+            "sliceMinutes": minutes(spec.budgeting.slice),
             "sliceTarget": spec.budgeting.target,
         }
     return {
@@ -66,17 +62,17 @@ def _status(s: SloStatus) -> dict[str, Any]:
         "events": {"good": s.counts.good, "total": s.counts.total},
         "sli": s.sli,
         "errorBudget": {
-            "minutes": _minutes(s.objective.budget_time),
+            "minutes": minutes(s.objective.budget_time),
             "remaining": s.budget_remaining,
-            "remainingMinutes": _minutes(s.budget_remaining_time),
+            "remainingMinutes": minutes(s.budget_remaining_time),
         },
         "burnRate": s.burn_rate,
-        "exhaustedInMinutes": _minutes(s.exhausted_in),
+        "exhaustedInMinutes": minutes(s.exhausted_in),
         "windows": [
             {
                 "severity": w.window.severity.value,
-                "long": _minutes(w.window.long),
-                "short": _minutes(w.window.short),
+                "long": minutes(w.window.long),
+                "short": minutes(w.window.short),
                 "factor": w.window.factor,
                 "burnRateShort": w.short,
                 "burnRateLong": w.long,

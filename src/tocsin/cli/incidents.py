@@ -19,6 +19,7 @@ from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.durations import parse_duration
 from tocsin.domain.incidents import Incident
 from tocsin.errors import InputError
+from tocsin.services.incident_slos import burn_words, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.services.runtime import Runtime
 
@@ -135,9 +136,15 @@ def declare(
 def show(
     incident_id: IncidentId, config: ConfigFile = None, database_url: DatabaseUrl = None
 ) -> None:
-    """An incident: its state, roles, alerts, timeline and pages."""
+    """An incident: its state, roles, alerts, the SLOs it burned, timeline and pages."""
     with configured_runtime(config, database_url) as runtime:
-        view = runtime.incidents.view(incident_id)
+        detail = runtime.incidents.detail(incident_id)
+        view = detail.view
+        burn = (
+            burned_during(runtime.slos, view.incident, detail.alerts.values())
+            if runtime.slos.specs()
+            else None
+        )
     i = view.incident
     console.print(f"[bold]#{i.id} {escape(i.title)}[/]")
     console.print(
@@ -154,6 +161,14 @@ def show(
                 a.alertname, "yes" if a.firing else "no", _local(a.added_at), _local(a.resolved_at)
             )
         console.print(alerts)
+    if burn is not None:
+        until = "now" if burn.ongoing else _local(burn.end)
+        console.print(f"SLOs burned, {_local(burn.start)} to {until}:")
+        for b in burn.slos:
+            linked = " (burn alert)" if b.linked else ""
+            console.print(f"  {escape(b.slo_id)}: {escape(burn_words(b))}{linked}")
+        if not burn.slos:
+            console.print("  none")
     timeline = Table("When", "Who", "What")
     for e in view.timeline:
         timeline.add_row(e.at.strftime("%H:%M:%S"), e.actor, escape(e.text))

@@ -2,12 +2,15 @@
 instant queries (``/api/v1/query``) and range queries (``/api/v1/query_range``), posted as
 forms so long expressions fit. Every answer that is not ``"status": "success"`` becomes a
 ``Unavailable`` naming what Prometheus said; a time is always passed, never Prometheus'
-own "now" (Tocsin's clock decides)."""
+own "now" (Tocsin's clock decides). A Prometheus that cannot be reached (refused, timed out)
+is not asked again for ``RESTING`` seconds: the same error comes at once, so a page showing
+many SLOs waits out one timeout, not one per query."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +23,7 @@ __all__ = ["PrometheusApi", "Sample", "Series"]
 
 #: Prometheus refuses a range query of more than 11,000 points per series.
 MAX_POINTS = 10_000
+RESTING = 15.0
 
 
 @dataclass(frozen=True)
@@ -46,21 +50,28 @@ class PrometheusApi:
         url: str,
         *,
         timeout: timedelta = timedelta(seconds=10),
-        transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self._http = httpx.Client(timeout=timeout.total_seconds(), transport=transport)
+        self.monotonic = monotonic
+        self._http = httpx.Client(timeout=timeout.total_seconds())
+        self._down: tuple[float, str] | None = None
 
     def close(self) -> None:
         self._http.close()
 
     def _data(self, path: str, form: dict[str, str]) -> Any:
         form["timeout"] = f"{max(1, int(self.timeout.total_seconds()))}s"
+        if self._down is not None and self.monotonic() < self._down[0]:
+            raise Unavailable(self._down[1])
         try:
             reply = self._http.post(f"{self.url}{path}", data=form)
         except httpx.HTTPError as exc:
-            raise Unavailable(f"Prometheus at {self.url} cannot be reached: {exc}") from None
+            why = f"Prometheus at {self.url} cannot be reached: {exc or type(exc).__name__}"
+            self._down = (self.monotonic() + RESTING, why)
+            raise Unavailable(why) from None
+        self._down = None
         try:
             body = reply.json()
         except ValueError:

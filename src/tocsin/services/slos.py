@@ -50,6 +50,8 @@ class WindowBurn:
     #: The burn rate over the short and the long window (None: no events).
     short: float | None
     long: float | None
+    #: Whether this window's condition holds now (both burn strictly faster than its factor).
+    fires: bool
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class SloService:
                     w,
                     burn_rate(ratio_over(w.short), objective),
                     burn_rate(ratio_over(w.long), objective),
+                    bool(firing([w], objective, ratio_over)),
                 )
                 for w in spec.windows()
             )
@@ -226,7 +229,10 @@ class SloService:
         bad = 0.0
         for i, counts in enumerate(steps):
             bad += counts.bad
-            at = min(until, start + step * (i + 1))
+            # The minute being written (past a rolling period's end) joins the last step.
+            at = min(until, end, start + step * (i + 1))
+            if out[-1][0] == at:
+                out.pop()
             out.append((at, objective.remaining(bad / total if total > 0 else None)))
         return BurnDown(start, end, now, tuple(out))
 

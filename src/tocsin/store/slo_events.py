@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Float, Integer, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.slo import Counts
 from tocsin.store.slo_tables import slo_events as table
 
-__all__ = ["add", "counts", "per_minute"]
+__all__ = ["add", "counts", "per_minute", "per_step"]
 
 
 def add(conn: Connection, slo_id: str, minute: datetime, good: float, total: float) -> None:
@@ -47,3 +47,24 @@ def per_minute(
         .order_by(table.c.minute)
     )
     return [(minute, Counts(good, total)) for minute, good, total in rows]
+
+
+def per_step(
+    conn: Connection, slo_id: str, start: datetime, end: datetime, step: timedelta
+) -> Mapping[int, Counts]:
+    """The sums over each step of [start, end) that has events, by the step's number from
+    ``start`` (0 for [start, start + step)), added up by the database."""
+    origin, seconds = start.timestamp(), step.total_seconds()
+    epoch: ColumnElement[float]
+    if conn.dialect.name == "sqlite":
+        epoch = cast(func.strftime("%s", table.c.minute), Float)
+        number: ColumnElement[int] = cast((epoch - origin) / seconds, Integer)
+    else:
+        epoch = cast(func.extract("epoch", table.c.minute), Float)
+        number = cast(func.floor((epoch - literal(origin)) / literal(seconds)), Integer)
+    rows = conn.execute(
+        select(number.label("n"), func.sum(table.c.good), func.sum(table.c.total))
+        .where(table.c.slo_id == slo_id, table.c.minute >= start, table.c.minute < end)
+        .group_by("n")
+    )
+    return {n: Counts(float(good), float(total)) for n, good, total in rows}

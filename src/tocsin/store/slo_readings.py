@@ -44,11 +44,8 @@ class EventsReader:
         self, spec: SloSpec, start: datetime, end: datetime, step: timedelta
     ) -> list[Counts]:
         steps = max(0, -((start - end) // step))  # ceil
-        out = [Counts(0, 0)] * steps
-        for minute, counts in slo_events.per_minute(self.conn, spec.id, start, end):
-            i = (minute - start) // step
-            out[i] = out[i] + counts
-        return out
+        found = slo_events.per_step(self.conn, spec.id, start, end, step)
+        return [found.get(i, Counts(0, 0)) for i in range(steps)]
 
 
 class SlicedReader:

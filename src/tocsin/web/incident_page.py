@@ -1,6 +1,7 @@
 """Page: one incident. Its header (status, severity, who acknowledged, roles), escalation,
-the alerts behind it (labels, annotations, runbook and dashboard links), the pages sent,
-the timeline, and forms for what can be done now (``incident_actions`` handles them)."""
+the alerts behind it (labels, annotations, runbook and dashboard links), the SLOs it
+burned (``services/incident_slos``), the pages sent, the timeline, and forms for what can
+be done now (``incident_actions`` handles them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from tocsin.domain.alerts import Alert
 from tocsin.domain.incidents import ROLES, Incident, Severity, Status
 from tocsin.errors import FieldProblem, NotFound
+from tocsin.services.incident_slos import IncidentBurn, burn_words, burned_during
 from tocsin.services.incidents import IncidentDetail
 from tocsin.store.incidents import IncidentAlert
 from tocsin.web.incident_comms import comms_of
@@ -124,6 +126,12 @@ async def incident_view(
         for a in detail.view.alerts
     ]
     comms = await run_in_threadpool(comms_of, runtime, incident)
+    # No SLOs configured at all: no section to say that none burned.
+    slo_burn: IncidentBurn | None = None
+    if runtime.slos.specs():
+        slo_burn = await run_in_threadpool(
+            burned_during, runtime.slos, incident, detail.alerts.values()
+        )
     config = runtime.current.routing
     users = sorted(config.users.values(), key=lambda u: u.id) if config else []
     return page(
@@ -142,6 +150,8 @@ async def incident_view(
         severities=list(Severity),
         snoozes=SNOOZES,
         comms=comms,
+        slo_burn=slo_burn,
+        burn_words=burn_words,
         failed=action,
         problems=[p.problem if not p.field else f"{p.field}: {p.problem}" for p in problems],
         typed=dict(typed or {}),
