@@ -3,10 +3,15 @@ fake clock; every figure is worked out by hand from the spec's formulas."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
+from tocsin.cli.main import app
+from tocsin.cli.slo_report import sparkline
+from tocsin.store import slo_events
 
 CONFIG = """route:
   receiver: r
@@ -88,3 +93,40 @@ def test_timeslices_count_good_and_bad_slices(h: Any) -> None:
     assert len(down["points"]) == 1 + -(-8640 // 7)
     at = [datetime.fromisoformat(p["at"]) for p in down["points"]]
     assert at[1] - at[0] == timedelta(minutes=35) and at[-1] == now
+
+
+def test_the_cli_reports_one_slo_with_windows_and_burn_down(h: Any) -> None:
+    # The CLI runs on the real clock: events a minute ago, as a service would post them.
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    with h.runtime.db.write() as conn:
+        slo_events.add(conn, "checkout-orders", minute, 9995, 10000)
+    args = ["slo", "status", "checkout-orders", "--config", str(h.config)]
+    shown = CliRunner().invoke(app, [*args, "--database-url", h.db_url], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    out = shown.output
+    # 0.05 % errors: half the 43.2-minute budget, burning at 0.5 in every window.
+    assert "SLI: 99.950 % (9,995 good of 10,000)" in out
+    assert "budget left: 50.0 % (21.6 min of 43.2 min)" in out
+    assert "burn rate (1h): 0.50x" in out
+    rows = [line for line in out.splitlines() if line.startswith(("│ page", "│ ticket"))]
+    assert len(rows) == 4 and all(row.count("0.50x") == 2 and "no" in row for row in rows)
+    cells = [[c.strip() for c in row.split("│")[1:-1]] for row in rows]
+    assert [c[:4] for c in cells] == [
+        ["page", "1h", "5m", "14.40"],
+        ["page", "6h", "30m", "6.00"],
+        ["ticket", "1d", "2h", "3.00"],
+        ["ticket", "3d", "6h", "1.00"],
+    ]
+    # The burn-down: full blocks until the last step, which holds the errors (half left).
+    line = next(line for line in out.splitlines() if line.startswith("burn-down since"))
+    blocks = line.split(": ", 1)[1].split(" ")[0]
+    assert blocks == "█" * (len(blocks) - 1) + "▅" and line.endswith(" 50.0 %")
+    missing = CliRunner().invoke(app, ["slo", "status", "nope", "--config", str(h.config)])
+    assert missing.exit_code == 1 and "no SLO 'nope'" in missing.output
+
+
+def test_sparkline_scales_an_overspent_budget() -> None:
+    assert sparkline([1.0, 0.5, 0.0]) == "█▅▁"
+    # Overspent to -100 %: the lowest block is -100 %, 0 % is half way.
+    assert sparkline([1.0, 0.0, -1.0]) == "█▅▁"
+    assert sparkline([]) == ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from tocsin.cli.context import configured_runtime, console, tocsin_errors
 from tocsin.cli.incidents import actor_of
 from tocsin.cli.routing import ConfigFile, load
 from tocsin.cli.schedules import DatabaseUrl
+from tocsin.cli.slo_report import print_report, span_words
 from tocsin.config.durations import parse_duration
 from tocsin.errors import InputError, Unavailable
 from tocsin.integrations.prometheus_slo_rules import slo_rules_yaml
@@ -39,17 +39,21 @@ def rules(
     console.print(f"wrote {output}")
 
 
-def _minutes(span: timedelta | None) -> str:
-    if span is None:
-        return "-"
-    minutes = span / timedelta(minutes=1)
-    return f"{minutes:,.1f} min" if abs(minutes) < 600 else f"{minutes / 60:,.1f} h"
-
-
 @slo_app.command("status")
 @tocsin_errors
-def status(config: ConfigFile = None, database_url: DatabaseUrl = None) -> None:
-    """Each SLO's SLI, error budget left, burn rate and time to exhaustion."""
+def status(
+    slo: Annotated[
+        str | None, typer.Argument(help="One SLO (<service>-<name>): its windows and burn-down.")
+    ] = None,
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Each SLO's SLI, error budget left, burn rate and time to exhaustion; with an SLO,
+    its burn rate per alert window and its burn-down over the period."""
+    if slo is not None:
+        with configured_runtime(config, database_url) as runtime:
+            print_report(runtime.slos.status(slo), runtime.slos.burn_down(slo, points=60))
+        return
     table = Table(
         "SLO",
         "objective",
@@ -73,9 +77,9 @@ def status(config: ConfigFile = None, database_url: DatabaseUrl = None) -> None:
                 f"{spec.target:g} %",
                 spec.window.label(),
                 "-" if s.sli is None else f"{s.sli * 100:.3f} %",
-                f"{s.budget_remaining * 100:.1f} % ({_minutes(s.budget_remaining_time)})",
+                f"{s.budget_remaining * 100:.1f} % ({span_words(s.budget_remaining_time)})",
                 "-" if s.burn_rate is None else f"{s.burn_rate:.2f}",
-                _minutes(s.exhausted_in),
+                span_words(s.exhausted_in),
                 ", ".join(sorted(f.value for f in s.firing)) or "no",
             )
     console.print(table)
