@@ -108,3 +108,6 @@ class AlertmanagerConfig(_Strict):
     slo_files: list[str] = pydantic.Field(default_factory=list)
     # Tocsin: where Prometheus SLIs are read (prometheus.py).
     prometheus: Any = None
+    # Tocsin: postmortem policy and on-call health (learning.py).
+    postmortems: Any = None
+    reports: Any = None

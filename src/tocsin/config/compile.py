@@ -19,6 +19,7 @@ from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, Ro
 from tocsin.config.durations import parse_duration
 from tocsin.config.escalation import compile_policies
 from tocsin.config.incidents import compile_incident_policy
+from tocsin.config.learning import compile_health_policy, compile_postmortem_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.prometheus import compile_prometheus
 from tocsin.config.schedules import compile_schedules
@@ -31,6 +32,7 @@ from tocsin.domain.escalation import EscalationPolicy
 from tocsin.domain.incidents import IncidentPolicy
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
+from tocsin.domain.learning_policy import HealthPolicy, PostmortemPolicy
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.noise import FlapPolicy, VolumePolicy
 from tocsin.domain.routing import GroupBy, Route, walk
@@ -87,6 +89,10 @@ class RoutingConfig:
     slos: Mapping[str, SloSpec] = field(default_factory=dict)
     #: Where SLIs in Prometheus are read; None: nowhere (their status is unavailable).
     prometheus: PrometheusSource | None = None
+    #: Tocsin: which incidents need a postmortem, by when; action item reminders.
+    postmortems: PostmortemPolicy = field(default_factory=PostmortemPolicy)
+    #: Tocsin: working and sleep hours and the page budget, for on-call health.
+    health: HealthPolicy = field(default_factory=HealthPolicy)
     #: What the providers hook built from ``paging:`` (``channels.providers``: the senders
     #: of SMS, voice, push, Slack and webhooks); None when compiled without one.
     providers: Any = None
@@ -356,6 +362,8 @@ def compile_config(
             c.problem(["slo_files"], f"SLO {slo_id!r} is also in slos:")
         slos[slo_id] = spec
     prometheus = compile_prometheus(cfg.prometheus, c.problem)
+    postmortems = compile_postmortem_policy(cfg.postmortems, Path(source.path).parent, c.problem)
+    health = compile_health_policy(cfg.reports, c.problem)
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
@@ -387,6 +395,8 @@ def compile_config(
         incidents=incident_policy,
         slos=slos,
         prometheus=prometheus,
+        postmortems=postmortems,
+        health=health,
         providers=providers,
     )
 

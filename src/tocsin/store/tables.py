@@ -1,6 +1,6 @@
 """The schema. Alembic migrations under ``migrations/`` must produce exactly this: the tables
-here and those of the status page (``status_tables``) and of SLOs (``slo_tables``), all on
-one ``metadata``."""
+here and those of the status page (``status_tables``), of SLOs (``slo_tables``) and of
+postmortems (``learning_tables``), all on one ``metadata``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The other schema modules: importing them puts their tables on the metadata.
-from tocsin.store import slo_tables, status_tables  # noqa: F401
+from tocsin.store import learning_tables, slo_tables, status_tables  # noqa: F401
 from tocsin.store.metadata import Id, metadata
 from tocsin.store.types import JSONMap, UTCDateTime
 
