@@ -80,6 +80,7 @@ def test_the_sections_compile(tmp_path: Path) -> None:
         ('end: "16:30"', 'end: "07:00"', "reports.working_hours.end: must be after start"),
         ('start: "23:00"', 'start: "late"', "reports.sleep_hours.start: 'late' is not a time"),
         ("page_budget: 1.5", "page_budget: 0", "reports.page_budget:"),
+        ("sleep_hours: {start", "sleep_hours: {days: [mon], start", "reports.sleep_hours.days"),
         ("postmortems:\n", "postmortems:\n  owner: x\n", "postmortems.owner"),
     ],
 )

@@ -9,6 +9,7 @@ import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from tocsin.api.alertmanager import authenticate
+from tocsin.api.repeats import repeats_json
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import instant, iso, iso_or_none, minutes
@@ -237,6 +238,8 @@ def get_incident(request: Request, incident_id: IncidentId) -> Response:
             # The SLOs it burned over sloSpan, the most budget consumed first.
             "slos": [_slo(b) for b in burn.slos],
             "sloSpan": _slo_span(burn),
+            # The earlier incidents it repeats (docs/action-items.md), newest first.
+            "repeats": repeats_json(request, incident_id),
         }
     )
 

@@ -10,6 +10,7 @@ import typer
 
 from tocsin import __version__
 from tocsin.cli import (
+    action_items,
     alerts,
     demo,
     incident_comms,  # noqa: F401 - adds its commands to ``tocsin incident``
@@ -17,6 +18,8 @@ from tocsin.cli import (
     integrations,
     notifications,
     people,
+    postmortems,
+    reports,
     routing,
     schedule_changes,
     schedules,
@@ -26,6 +29,7 @@ from tocsin.cli import (
     users,
 )
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.report_oncall import oncall as report_oncall
 from tocsin.errors import TocsinError
 from tocsin.services.runtime import Runtime
 from tocsin.store import migrate
@@ -64,6 +68,10 @@ app.add_typer(routing.route_app, name="route")
 app.add_typer(silences.app, name="silence")
 app.add_typer(status_page.status_app, name="status")
 app.add_typer(slos.slo_app, name="slo")
+app.add_typer(postmortems.postmortem_app, name="postmortem")
+app.add_typer(reports.report_app, name="report")
+reports.report_app.command("oncall")(report_oncall)
+app.add_typer(action_items.actions_app, name="actions")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)

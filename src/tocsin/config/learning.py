@@ -29,6 +29,7 @@ import pydantic
 from tocsin.config.durations import parse_duration
 from tocsin.config.validation import Problem, validated
 from tocsin.domain.learning_policy import WEEKDAYS, HealthPolicy, PostmortemPolicy
+from tocsin.domain.postmortem_template import unknown_placeholders
 
 __all__ = ["compile_health_policy", "compile_postmortem_policy"]
 
@@ -52,15 +53,20 @@ class _Postmortems(_Strict):
     follow_up_review: str = "14d"
 
 
-class _Hours(_Strict):
-    days: list[str] = list(WEEKDAYS[:5])
+class _Sleep(_Strict):
+    """Every night: sleep does not take weekends off."""
+
     start: str
     end: str
 
 
+class _Hours(_Sleep):
+    days: list[str] = list(WEEKDAYS[:5])
+
+
 class _Reports(_Strict):
     working_hours: _Hours = _Hours(start="09:00", end="18:00")
-    sleep_hours: _Hours = _Hours(days=list(WEEKDAYS), start="22:00", end="07:00")
+    sleep_hours: _Sleep = _Sleep(start="22:00", end="07:00")
     page_budget: float = pydantic.Field(default=2.0, gt=0)
     repeat_window: str = "30d"
 
@@ -115,6 +121,8 @@ def compile_postmortem_policy(raw: Any, base: Path, problem: Problem) -> Postmor
             template = path.read_text()
         except OSError as exc:
             problem([*keys, "template"], f"cannot read {path}: {exc.strerror}")
+        for name, line in unknown_placeholders(template or ""):
+            problem([*keys, "template"], f"{path}:{line}: unknown placeholder {{{name}}}")
     spans = {
         name: _span(getattr(cfg, name), [*keys, name], problem)
         for name in ("remind_before", "remind_after", "follow_up_review")

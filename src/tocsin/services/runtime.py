@@ -23,6 +23,8 @@ from tocsin.engine.status_days import KIND as STATUS_DAYS
 from tocsin.engine.status_days import StatusDays
 from tocsin.errors import ConfigError
 from tocsin.metrics import Metrics
+from tocsin.notify.action_reminders import REMIND as ACTIONS_REMIND
+from tocsin.notify.action_reminders import ActionReminders
 from tocsin.notify.deliver import DeliveryJob
 from tocsin.notify.dispatch import FLUSH, Dispatcher
 from tocsin.notify.flush import FlushHandler
@@ -45,6 +47,7 @@ from tocsin.notify.status_subscribers import SEND as STATUS_SEND
 from tocsin.notify.status_subscribers import Links, StatusSendJob
 from tocsin.notify.status_webhook_guard import WebhookGuard
 from tocsin.services.accounts import AccountService, merge_people
+from tocsin.services.action_items import ActionItemService
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.chatops import ChatOps
@@ -54,7 +57,14 @@ from tocsin.services.incidents import IncidentService
 from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
 from tocsin.services.integrations import IntegrationService
 from tocsin.services.notifications import NotificationService
+from tocsin.services.oncall_health import OnCallHealthService
 from tocsin.services.people import PeopleService
+from tocsin.services.postmortem_watch import KIND as POSTMORTEM_WATCH
+from tocsin.services.postmortem_watch import PostmortemWatch, first_payload
+from tocsin.services.postmortems import PostmortemService
+from tocsin.services.repeats import repeat_finder
+from tocsin.services.report_gauges import ReportGauges
+from tocsin.services.reports import ReportService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.services.slo_gate import ReleaseGate
@@ -152,6 +162,14 @@ class Runtime:
     status_page: StatusPageService
     subscriptions: SubscriptionService
     status_sends: StatusSendJob
+    #: Incident metrics, volume and the alert review; headline gauges on /metrics.
+    reports: ReportService
+    #: Action items of incidents and their reminders (docs/action-items.md).
+    action_items: ActionItemService
+    #: On-call health reports (docs/oncall-health.md).
+    oncall_health: OnCallHealthService
+    #: Postmortems of incidents (docs/postmortems.md).
+    postmortems: PostmortemService
     started_at: datetime = field(init=False)
     _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
@@ -225,9 +243,12 @@ class Runtime:
         rooms = RoomJob(current, paging.link)
         runner.register(ROOM, rooms)
         runner.register(UPDATE_DUE, desk.updates.due)
+        runner.register(ACTIONS_REMIND, ActionReminders(current, settings.public_url))
         schedules = ScheduleService(db, clock, current, _check_schedules, runner.wake)
         incidents = IncidentService(db, clock, current, desk, signing_key, runner.wake)
         comms = IncidentComms(db, clock, desk, status_desk, runner.wake)
+        postmortems = PostmortemService(db, clock, current, slos, settings.public_url, runner.wake)
+        runner.register(POSTMORTEM_WATCH, PostmortemWatch(postmortems))
         return cls(
             settings=settings,
             db=db,
@@ -261,6 +282,12 @@ class Runtime:
                 db, clock, status_links, runner.wake, guard=webhook_guard
             ),
             status_sends=status_sends,
+            reports=ReportGauges(
+                ReportService(db, clock, current, repeats=repeat_finder(db, current))
+            ).register(metrics.registry),
+            action_items=ActionItemService(db, clock, current),
+            oncall_health=OnCallHealthService(db, clock, current, schedules),
+            postmortems=postmortems,
             run_engine=run_engine,
         )
 
@@ -315,6 +342,11 @@ class Runtime:
             timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
             timer_store.schedule(conn, SLO_EVALUATE, "all", self.clock.now(), replace=False)
             timer_store.schedule(conn, SLO_PROMETHEUS, "all", self.clock.now(), replace=False)
+            now = self.clock.now()
+            timer_store.schedule(
+                conn, POSTMORTEM_WATCH, "all", now, first_payload(now), replace=False
+            )
+            timer_store.schedule(conn, ACTIONS_REMIND, "all", self.clock.now(), replace=False)
         self.resync()
         self.intake.start()
         if self.run_engine:

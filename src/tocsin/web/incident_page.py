@@ -19,6 +19,7 @@ from tocsin.errors import FieldProblem, NotFound
 from tocsin.services.incident_slos import IncidentBurn, burn_words, burned_during
 from tocsin.services.incidents import IncidentDetail
 from tocsin.store.incidents import IncidentAlert
+from tocsin.web.action_panel import actions_of
 from tocsin.web.incident_comms import comms_of
 from tocsin.web.incident_filters import MAX_ID
 from tocsin.web.links import web_address
@@ -151,6 +152,8 @@ async def incident_view(
         snoozes=SNOOZES,
         comms=comms,
         slo_burn=slo_burn,
+        postmortem=await run_in_threadpool(runtime.postmortems.find, incident.id),
+        actions=await run_in_threadpool(actions_of, runtime, incident),
         burn_words=burn_words,
         failed=action,
         problems=[p.problem if not p.field else f"{p.field}: {p.problem}" for p in problems],

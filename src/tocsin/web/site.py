@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tocsin.web import (
+    action_items,
     alerts,
     deliveries,
     home,
@@ -15,7 +16,10 @@ from tocsin.web import (
     integrations,
     live,
     oncall,
+    oncall_health,
     people,
+    postmortems,
+    reports,
     sign_in,
     slos,
     status_page,
@@ -36,10 +40,14 @@ def mount(app: FastAPI) -> None:
         incidents,
         alerts,
         oncall,
+        oncall_health,
         integrations,
         deliveries,
         people,
+        postmortems,
         slos,
+        reports,
+        action_items,
         status_page,
         status_page_feed,
         status_page_subscribe,
