@@ -76,9 +76,17 @@ def test_demo_streams_alerts_through_every_kind_of_integration(tmp_path: Path) -
             good, total = conn.execute(
                 "SELECT sum(good), sum(total) FROM slo_events WHERE slo_id = 'checkout-requests'"
             ).fetchone()
+            # The SEV1's postmortem, drafted when it was resolved, with the budget it burned.
+            drafted = conn.execute(
+                "SELECT p.state, p.body FROM postmortems p JOIN incidents i"
+                " ON i.id = p.incident_id WHERE i.title = ?",
+                ("Checkout failing for EU customers",),
+            ).fetchone()
         assert sev1[0] == "resolved" and json.loads(sev1[1])["commander"] == "lena"
         assert escalations >= 1
         assert total >= 144 * 3000 and total - good >= 330
+        assert drafted[0] == "draft"
+        assert "checkout-requests: 4.2 % of the 30d budget (1.8 min), burn rate 15.0x" in drafted[1]
         db = tmp_path / "tocsin-data" / "tocsin.db"
         assert db.exists()  # the default SQLite file
         sent = 0
