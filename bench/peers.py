@@ -1,5 +1,5 @@
 """What the benchmarks share: free ports, starting a server and waiting until it is ready,
-a Tocsin integration token, and a throwaway database."""
+a Tocsin integration token, and a throwaway database (on SQLite, then on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from tocsin.settings import Settings
 
-__all__ = ["database", "free_port", "process", "tocsin_token", "wait_ready"]
+__all__ = ["database", "each_database", "free_port", "process", "tocsin_token", "wait_ready"]
 
 
 def free_port() -> int:
@@ -89,3 +90,14 @@ def database(postgres: str | None, folder: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def each_database(postgres: str | None) -> Iterator[tuple[str, str, Path]]:
+    """(its label, its URL, a scratch folder) of a throwaway SQLite database, then of one on
+    the PostgreSQL server ``postgres`` when given; each gone when the next is made."""
+    backends: list[tuple[str, str | None]] = [("SQLite (synchronous=FULL)", None)]
+    if postgres:
+        backends.append(("PostgreSQL", postgres))
+    for label, server in backends:
+        with tempfile.TemporaryDirectory() as tmp, database(server, Path(tmp)) as db_url:
+            yield label, db_url, Path(tmp)

@@ -26,18 +26,16 @@ import argparse
 import gc
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
-from peers import database
+from peers import each_database
 from tocsin.domain.incident_metrics import Grouping
 from tocsin.engine.clock import FakeClock
 from tocsin.services.runtime import Runtime
@@ -390,13 +388,9 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
     args = parser.parse_args()
     ok = True
-    backends: list[tuple[str, str | None]] = [("SQLite (synchronous=FULL)", None)]
-    if args.postgres:
-        backends.append(("PostgreSQL", args.postgres))
-    for label, postgres in backends:
+    for label, db_url, _ in each_database(args.postgres):
         print(f"Reports over {args.incidents:,} incidents in {args.days} days, {label}")
-        with tempfile.TemporaryDirectory() as tmp, database(postgres, Path(tmp)) as db_url:
-            ok &= run(db_url, args)
+        ok &= run(db_url, args)
     print("No peer tool to run beside it: no incident-response tool is packaged in Debian.")
     print(f"target: each report under {TARGET_S:.0f} s (p50): {'met' if ok else 'MISSED'}")
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -39,7 +38,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from peers import database
+from peers import each_database
 from tocsin.api.app import create_app
 from tocsin.domain.status_page import ComponentStatus
 from tocsin.engine.clock import SystemClock
@@ -296,13 +295,9 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PATH", help="profile one path (yappi)")
     args = parser.parse_args()
     ok = True
-    backends: list[tuple[str, str | None]] = [("SQLite (synchronous=FULL)", None)]
-    if args.postgres:
-        backends.append(("PostgreSQL", args.postgres))
-    for label, postgres in backends:
+    for label, db_url, _ in each_database(args.postgres):
         print(f"Status page, a year of history, {label}: server time per request")
-        with tempfile.TemporaryDirectory() as tmp, database(postgres, Path(tmp)) as db_url:
-            ok &= run(db_url, args)
+        ok &= run(db_url, args)
     print(f"target: p95 under {TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}")
 
 

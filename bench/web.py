@@ -25,7 +25,6 @@ import argparse
 import gc
 import random
 import re
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 
-from peers import database
+from peers import each_database
 from tocsin.api.app import create_app
 from tocsin.cli.demo_sink import demo_config
 from tocsin.domain.integrations import IntegrationKind
@@ -335,13 +334,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     ok = True
-    backends: list[tuple[str, str | None]] = [("SQLite (synchronous=FULL)", None)]
-    if args.postgres:
-        backends.append(("PostgreSQL", args.postgres))
-    for label, postgres in backends:
+    for label, db_url, tmp in each_database(args.postgres):
         print(f"Web UI, {args.incidents:,} incidents, {label}: server time per page")
-        with tempfile.TemporaryDirectory() as tmp, database(postgres, Path(tmp)) as db_url:
-            ok &= run(db_url, Path(tmp), args)
+        ok &= run(db_url, tmp, args)
     print(f"target: p95 under {TARGET_MS:.0f} ms on every page: {'met' if ok else 'MISSED'}")
 
 

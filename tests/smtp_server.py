@@ -33,6 +33,10 @@ class Recorder:
         self.received: list[Received] = []
         self.rcpt_replies = rcpt_replies or {}
 
+    def sent_to(self, address: str) -> list[EmailMessage]:
+        """The messages accepted for ``address``, oldest first."""
+        return [r.message for r in self.received if address in r.rcpt_tos]
+
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:

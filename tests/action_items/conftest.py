@@ -8,33 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
+from tests.config_parts import PAGER_ROUTE, SMTP_GLOBAL
 from tests.notify.conftest import Harness
 from tests.smtp_server import Recorder, smtp_server
 from tests.web.conftest import Web
 from tests.web.conftest import quick_password_hashing as quick_password_hashing  # autouse
-from tocsin.store import messages as message_store
 from tocsin.store.learning_tables import postmortems
 from tocsin.store.messages import Message
 
-CONFIG = """
-global:
-  smtp_smarthost: 127.0.0.1:{smtp}
-  smtp_from: Tocsin <tocsin@example.com>
-  smtp_require_tls: false
-route:
-  receiver: pager
-  group_by: [alertname, service]
-  group_wait: 0s
-  group_interval: 1m
-  repeat_interval: 4h
-receivers:
-  - name: pager
-    escalation_policy: platform
+CONFIG = (
+    SMTP_GLOBAL
+    + PAGER_ROUTE
+    + """\
 users:
   - {{id: ann, name: Ann Example, email: ann@example.com, time_zone: Pacific/Auckland,
       admin: true}}
@@ -56,6 +47,7 @@ postmortems:
   follow_up_review: 14d
 {extra}
 """
+)
 
 
 def utc(*args: int) -> datetime:
@@ -83,12 +75,10 @@ class Actions:
         self.h.tick()
 
     def messages(self, kind: str | None = None) -> list[Message]:
-        with self.runtime.db.read() as conn:
-            found = list(reversed(message_store.recent(conn, limit=1000)))
-        return [m for m in found if kind is None or m.kind == kind]
+        return self.h.messages(kind)
 
-    def mails_to(self, address: str) -> list[Any]:
-        return [r.message for r in self.mail.received if address in r.rcpt_tos]
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        return self.mail.sent_to(address)
 
     def postmortem(
         self,

@@ -15,7 +15,9 @@ from tocsin.engine.clock import FakeClock
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import deliveries as delivery_store
+from tocsin.store import messages as message_store
 from tocsin.store.deliveries import DeliveryRow
+from tocsin.store.messages import Message
 
 
 class Harness:
@@ -69,6 +71,12 @@ class Harness:
     def deliveries(self, **filters: Any) -> list[DeliveryRow]:
         with self.runtime.db.read() as conn:
             return list(reversed(delivery_store.list_recent(conn, limit=1000, **filters)))
+
+    def messages(self, kind: str | None = None) -> list[Message]:
+        """The messages Tocsin kept, oldest first; only those of ``kind`` if given."""
+        with self.runtime.db.read() as conn:
+            found = list(reversed(message_store.recent(conn, limit=1000)))
+        return [m for m in found if kind is None or m.kind == kind]
 
     def close(self) -> None:
         self.client.close()

@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from tests.config_parts import SMTP_GLOBAL
 from tests.notify.conftest import Harness
 from tests.receiver_server import ReceiverServer
 from tests.smtp_server import Recorder, smtp_server
-from tocsin.store import messages as message_store
 from tocsin.store.messages import Message
 
 # primary: ann and bob alternate daily at 09:00 UTC (ann's day on Sunday 1 March).
 # daytime: cat from 09:00 to 17:00 only, so nobody is on call at night (a gap).
-CONFIG = """
-global:
-  smtp_smarthost: 127.0.0.1:{smtp}
-  smtp_from: Tocsin <tocsin@example.com>
-  smtp_require_tls: false
+CONFIG = (
+    SMTP_GLOBAL
+    + """\
 route:
   receiver: hook
   group_by: [alertname, schedule]
@@ -55,6 +54,7 @@ on_call:
   check_interval: 5m
 {extra}
 """
+)
 
 
 def utc(*args: int) -> datetime:
@@ -78,12 +78,10 @@ class OnCall:
             self.run(min(step, (t - self.h.clock.now()).total_seconds()))
 
     def messages(self, kind: str | None = None) -> list[Message]:
-        with self.h.runtime.db.read() as conn:
-            found = list(reversed(message_store.recent(conn, limit=1000)))
-        return [m for m in found if kind is None or m.kind == kind]
+        return self.h.messages(kind)
 
-    def mails_to(self, address: str) -> list[Any]:
-        return [r.message for r in self.mail.received if address in r.rcpt_tos]
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        return self.mail.sent_to(address)
 
 
 @pytest.fixture

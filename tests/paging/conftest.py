@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.config_parts import PAGER_ROUTE, SMTP_GLOBAL
 from tests.notify.conftest import Harness, firing
 from tests.receiver_server import ReceiverServer, Request
 from tests.smtp_server import Recorder, smtp_server
@@ -18,20 +19,10 @@ from tocsin.services.incidents import IncidentView
 from tocsin.store import incidents as incident_store
 
 # primary: ann all day; level 2 pages bob directly; #C0OPS hears of level 1.
-CONFIG = """
-global:
-  smtp_smarthost: 127.0.0.1:{smtp}
-  smtp_from: Tocsin <tocsin@example.com>
-  smtp_require_tls: false
-route:
-  receiver: pager
-  group_by: [alertname, service]
-  group_wait: 0s
-  group_interval: 1m
-  repeat_interval: 4h
-receivers:
-  - name: pager
-    escalation_policy: platform
+CONFIG = (
+    SMTP_GLOBAL
+    + PAGER_ROUTE
+    + """\
 users:
   - id: ann
     email: ann@example.com
@@ -74,6 +65,7 @@ paging:
   ntfy: {{base_url: {url}/ntfy, timeout: 1s}}
 {extra}
 """
+)
 
 TWILIO_SMS = "/twilio/2010-04-01/Accounts/AC0123/Messages.json"
 TWILIO_CALL = "/twilio/2010-04-01/Accounts/AC0123/Calls.json"

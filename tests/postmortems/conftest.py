@@ -12,6 +12,7 @@ import pytest
 from tests.receiver_server import ReceiverServer
 from tests.web.conftest import CONFIG as WEB_CONFIG
 from tests.web.conftest import Web
+from tests.web.conftest import quick_password_hashing as quick_password_hashing  # autouse
 
 EXTRA = """postmortems:
   required_for: [SEV1, SEV2]
@@ -31,18 +32,6 @@ slos:
 @pytest.fixture
 def w(routed: Any, receiver: ReceiverServer) -> Web:
     return Web(routed(WEB_CONFIG.format(url=receiver.url, extra=EXTRA)))
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id at its smallest cost for the sign-ins (as tests/web does)."""
-    from argon2 import PasswordHasher
-
-    from tocsin.services import accounts
-
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 def auth(w: Web) -> dict[str, str]:

@@ -9,22 +9,16 @@ from typing import Any
 
 import pytest
 
+from tests.config_parts import PAGER_ROUTE
 from tests.notify.conftest import Harness, firing
 from tests.receiver_server import ReceiverServer
 from tests.slack_server import Channel, SlackServer
 from tocsin.domain.incidents import Incident
 from tocsin.store import incidents as incident_store
 
-CONFIG = """
-route:
-  receiver: pager
-  group_by: [alertname, service]
-  group_wait: 0s
-  group_interval: 1m
-  repeat_interval: 4h
-receivers:
-  - name: pager
-    escalation_policy: platform
+CONFIG = (
+    PAGER_ROUTE
+    + """\
 users:
   - {{id: ann, name: Ann Lee, email: ann@example.com, slack_user_id: U0ANN}}
   - {{id: bob, name: Bob Ray, email: bob@example.com}}
@@ -55,6 +49,7 @@ paging:
   slack: {{bot_token: xoxb-test, api_url: "{slack}", signing_secret: slack-signing-secret}}
 {extra}
 """
+)
 
 
 class Rooms:

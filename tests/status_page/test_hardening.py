@@ -109,7 +109,7 @@ def test_deleting_an_incident_lets_go_of_its_components(status: Status):
 
 
 def _to(status: Status, address: str) -> list:
-    return [m.message for m in status.mail.received if address in m.rcpt_tos]
+    return status.mail.sent_to(address)
 
 
 def test_one_confirmation_email_every_six_hours_however_often_asked(status: Status):

@@ -14,7 +14,7 @@ def _subscribe(status: Status, email: str) -> None:
 
 
 def _to(status: Status, address: str) -> list:
-    return [m.message for m in status.mail.received if address in m.rcpt_tos]
+    return status.mail.sent_to(address)
 
 
 def test_email_double_opt_in_notify_and_one_click_unsubscribe(status: Status):

@@ -13,9 +13,8 @@ from tocsin.api.incidents import _service as service_of
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.incident_updates import MAX_PART, UpdateParts
-from tocsin.errors import FieldProblem, InputError
 from tocsin.services.incident_comms import PublicUpdate
 from tocsin.store.incident_chats import ChatRow
 
@@ -95,10 +94,7 @@ def post_update(request: Request, incident_id: IncidentId, body: Update) -> Resp
     svc = service_of(request)
     next_in = None
     if body.next_update_in is not None:
-        try:
-            next_in = parse_duration(body.next_update_in)
-        except ValueError as exc:
-            raise InputError(FieldProblem("nextUpdateIn", str(exc))) from None
+        next_in = duration_input(body.next_update_in, "nextUpdateIn")
     public = None
     if body.status_page is not None:
         p = body.status_page

@@ -13,9 +13,8 @@ from tocsin.api.repeats import repeats_json
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import instant, iso, iso_or_none, minutes
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.incidents import Incident
-from tocsin.errors import FieldProblem, InputError
 from tocsin.services.incident_slos import IncidentBurn, SloBurn, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.store.incidents import Event, IncidentAlert
@@ -291,10 +290,7 @@ def reopen(request: Request, incident_id: IncidentId, body: Actor | None = None)
 @router.post("/incidents/{incident_id}/snooze", summary="Quiet for a while, then page again")
 def snooze(request: Request, incident_id: IncidentId, body: Snooze) -> Response:
     svc = _service(request)
-    try:
-        length = parse_duration(body.duration)
-    except ValueError as exc:
-        raise InputError(FieldProblem("duration", str(exc))) from None
+    length = duration_input(body.duration, "duration")
     return _done(svc.snooze(incident_id, body.who(svc), length))
 
 

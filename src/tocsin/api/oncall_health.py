@@ -12,11 +12,11 @@ from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import instant, iso
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.learning_policy import WEEKDAYS, HealthPolicy
 from tocsin.domain.oncall_health import Fairness, HealthReport, PersonHealth
-from tocsin.errors import FieldProblem, InputError
 from tocsin.services.oncall_health import to_csv
+from tocsin.web.downloads import csv_download
 
 __all__ = ["router"]
 
@@ -126,19 +126,10 @@ def oncall_report(
 ) -> Response:
     authenticate(request)
     service = runtime_of(request).oncall_health
-    span = None
-    if since is not None:
-        try:
-            span = parse_duration(since)
-        except ValueError as exc:
-            raise InputError(FieldProblem("since", str(exc))) from None
+    span = duration_input(since, "since") if since is not None else None
     begin, until = service.period(_instant(start, "start"), _instant(end, "end"), span)
     report = service.report(begin, until, schedule)
     if format == "csv":
         name = f"oncall-health-{begin:%Y%m%d}-{until:%Y%m%d}.csv"
-        return Response(
-            to_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return csv_download(to_csv(report), name)
     return json_response(as_json(report))

@@ -11,14 +11,15 @@ from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.alert_review import FLAP_WINDOW, MIN_FIRED, AlertReview, AlertRow
 from tocsin.domain.incident_metrics import Distribution, GroupMetrics, Measure, Volume
 from tocsin.errors import FieldProblem, InputError
-from tocsin.services.report_tables import Table, alert_table, incident_table, to_csv
+from tocsin.services.report_tables import alert_table, incident_table, to_csv
 from tocsin.services.reports import IncidentReport, grouping, period, zone_named
+from tocsin.web.downloads import csv_download
 
-__all__ = ["csv_response", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/reports", tags=["Reports"])
 
@@ -29,14 +30,6 @@ Start = Annotated[
 End = Annotated[str | None, Query(description="End of the period, excluded (default: now)")]
 Since = Annotated[str | None, Query(description="Instead of start: this long before end, e.g. 30d")]
 Format = Annotated[str, Query(description="json or csv")]
-
-
-def csv_response(table: Table, name: str) -> Response:
-    return Response(
-        to_csv(table),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
 
 
 def _format(value: str) -> str:
@@ -142,7 +135,9 @@ def incident_report(
         begin, until, by=grouped, zone=zone, team=team, service=service
     )
     if kind == "csv":
-        return csv_response(incident_table(report.metrics), f"tocsin-incidents-by-{grouped.value}")
+        return csv_download(
+            to_csv(incident_table(report.metrics)), f"tocsin-incidents-by-{grouped.value}.csv"
+        )
     return json_response(incident_report_json(report))
 
 
@@ -170,16 +165,11 @@ def alert_report(
     authenticate(request)
     runtime = runtime_of(request)
     kind, zone = _format(format), zone_named(tz)
-    window = FLAP_WINDOW
-    if flap_window is not None:
-        try:
-            window = parse_duration(flap_window)
-        except ValueError as exc:
-            raise InputError(FieldProblem("flap_window", str(exc))) from None
+    window = duration_input(flap_window, "flap_window") if flap_window is not None else FLAP_WINDOW
     begin, until = period(runtime.clock.now(), since=since, start=start, end=end, zone=zone)
     review = runtime.reports.alerts(
         begin, until, team=team, service=service, flap_window=window, min_fired=min_fired
     )
     if kind == "csv":
-        return csv_response(alert_table(review), "tocsin-alert-review")
+        return csv_download(to_csv(alert_table(review)), "tocsin-alert-review.csv")
     return json_response(alert_review_json(review))

@@ -12,10 +12,10 @@ from tocsin.api.alertmanager import authenticate
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none, minutes
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.slo_gate import GateException
 from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, RawSli, SloSpec
-from tocsin.errors import FieldProblem, InputError, Unavailable
+from tocsin.errors import Unavailable
 from tocsin.services.slo_gate import ReleaseGate
 from tocsin.services.slos import SloService, SloStatus
 
@@ -198,10 +198,7 @@ class Revoke(pydantic.BaseModel):
 )
 def grant(request: Request, body: GateExceptionRequest) -> Response:
     gate = _gate(request)
-    try:
-        length = parse_duration(body.expires_in)
-    except ValueError as exc:
-        raise InputError(FieldProblem("expiresIn", str(exc))) from None
+    length = duration_input(body.expires_in, "expiresIn")
     made = gate.grant(body.service, body.reason, length, _actor(request, body.user))
     return json_response(_exception(made), 201)
 

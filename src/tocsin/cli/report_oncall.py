@@ -14,7 +14,7 @@ from rich.text import Text
 from tocsin.cli.context import configured_runtime, console, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl, parse_time
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.learning_policy import WEEKDAYS
 from tocsin.domain.oncall_health import HealthReport
 from tocsin.errors import InputError
@@ -125,10 +125,7 @@ def oncall(
     working hours and in sleep hours, the longest stretch, and who is over the page budget."""
     span = None
     if since is not None:
-        try:
-            span = parse_duration(since)
-        except ValueError as exc:
-            raise InputError(f"--since: {exc}") from None
+        span = duration_input(since, "--since")
         if start is not None:
             raise InputError("give --since or --start, not both")
     with configured_runtime(config, database_url) as runtime:

@@ -14,14 +14,13 @@ from rich.table import Table
 from tocsin.cli.context import configured_runtime, console, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.alert_review import MIN_FIRED, AlertReview, AlertRow
+from tocsin.domain.durations import duration_text
 from tocsin.domain.incident_metrics import Distribution, Measure, Volume
-from tocsin.errors import FieldProblem, InputError
 from tocsin.services.report_tables import Table as Rows
 from tocsin.services.report_tables import alert_table, incident_table, to_csv
 from tocsin.services.reports import IncidentReport, grouping, period, zone_named
-from tocsin.web.render import duration
 
 __all__ = ["report_app"]
 
@@ -50,7 +49,7 @@ CsvFile = Annotated[
 
 
 def _span(seconds: float | None) -> str:
-    return "-" if seconds is None else duration(timedelta(seconds=seconds))
+    return "-" if seconds is None else duration_text(timedelta(seconds=seconds))
 
 
 def _dist(d: Distribution) -> str:
@@ -167,10 +166,7 @@ def alerts(
     """The alert review: per alertname and service, how often it fired, paged, was
     acknowledged and led to a human action; then the alerts never actioned."""
     zone = zone_named(tz, "--tz")
-    try:
-        window = parse_duration(flap_window)
-    except ValueError as exc:
-        raise InputError(FieldProblem("--flap-window", str(exc))) from None
+    window = duration_input(flap_window, "--flap-window")
     with configured_runtime(config, database_url) as runtime:
         begin, until = period(runtime.clock.now(), since=since, start=start, end=end, zone=zone)
         review = runtime.reports.alerts(

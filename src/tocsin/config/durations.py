@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-__all__ = ["parse_duration"]
+from tocsin.errors import FieldProblem, InputError
+
+__all__ = ["duration_input", "parse_duration"]
 
 _UNITS = {
     "ms": timedelta(milliseconds=1),
@@ -36,3 +38,12 @@ def parse_duration(text: str) -> timedelta:
         return sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(text)), timedelta(0))
     except OverflowError:
         raise ValueError(f"duration {text!r} is too long") from None
+
+
+def duration_input(text: str, field: str) -> timedelta:
+    """A duration given in ``field`` of a request or command; InputError naming the field
+    if it is not one."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InputError(FieldProblem(field, str(exc))) from None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tocsin.domain.durations import duration_text
 from tocsin.domain.incidents import Incident
 
 __all__ = [
@@ -173,19 +174,7 @@ class DraftFacts:
 
 def span_words(length: timedelta | None) -> str:
     """``1h 05m``, ``3d 4h``, ``4m 10s``, ``12s``; ``—`` for none."""
-    if length is None:
-        return NONE
-    seconds = max(0, int(length.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    return duration_text(length, NONE)
 
 
 def _at(at: datetime | None, zone: ZoneInfo) -> str:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.alert_review import FLAP_WINDOW, MIN_FIRED, AlertReview, alert_review
 from tocsin.domain.incident_metrics import (
     Distribution,
@@ -108,11 +108,7 @@ def period(
         raise InputError(FieldProblem("since", "give since or start, not both"))
     until = instant(end, "end", zone) if end else now
     if since is not None:
-        try:
-            back = parse_duration(since.strip())
-        except ValueError as exc:
-            raise InputError(FieldProblem("since", str(exc))) from None
-        begin = until - back
+        begin = until - duration_input(since.strip(), "since")
     else:
         begin = instant(start, "start", zone) if start else until - default
     if begin >= until:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.errors import InputError, NotFound
 from tocsin.services.action_items import TeamActions
-from tocsin.web.incident_page import checked_id, incident_view
+from tocsin.web.incident_page import checked_id, refused
 from tocsin.web.render import page
 from tocsin.web.routing import RowId, web_router
 from tocsin.web.session import Acting, Viewer, acting, runtime_of, viewing
@@ -71,16 +71,7 @@ async def add(request: Request, form: Annotated[Acting, Depends(acting)]) -> Res
             )
         )
     except InputError as exc:
-        typed = {k: form.text(k) for k in form.form if k != "csrf"}
-        return await incident_view(
-            request,
-            form.viewer,
-            incident_id,
-            problems=exc.problems,
-            action="action-item",
-            typed=typed,
-            status_code=400,
-        )
+        return await refused(request, form, incident_id, "action-item", exc)
     return RedirectResponse(f"/incidents/{incident_id}#incident-actions", 303)
 
 

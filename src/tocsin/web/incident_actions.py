@@ -7,19 +7,18 @@ with the problem next to the form and the text kept (400); an action that no lon
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.incidents import Incident
-from tocsin.errors import FieldProblem, InputError, NotFound
+from tocsin.errors import FieldProblem, InputError
 from tocsin.services.runtime import Runtime
 from tocsin.web.incident_comms import COMMS_ACTIONS
-from tocsin.web.incident_page import checked_id, incident_view
+from tocsin.web.incident_page import posted_action, refused
 from tocsin.web.routing import web_router
 from tocsin.web.session import Acting, acting, runtime_of
 
@@ -29,13 +28,6 @@ router = web_router()
 
 #: An action: (the runtime, the incident, the acting person, the form) -> the incident.
 Act = Callable[[Runtime, int, str, Acting], Incident]
-
-
-def _length(text: str) -> timedelta:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise InputError(FieldProblem("duration", str(exc))) from None
 
 
 def _reassign(rt: Runtime, incident_id: int, who: str, form: Acting) -> Incident:
@@ -55,7 +47,9 @@ ACTIONS: dict[str, Act] = {
     "mitigate": lambda rt, i, who, form: rt.incidents.mitigate(i, who, form.text("note")),
     "resolve": lambda rt, i, who, form: rt.incidents.resolve(i, who, form.text("note"), via="web"),
     "reopen": lambda rt, i, who, form: rt.incidents.reopen(i, who),
-    "snooze": lambda rt, i, who, form: rt.incidents.snooze(i, who, _length(form.text("duration"))),
+    "snooze": lambda rt, i, who, form: rt.incidents.snooze(
+        i, who, duration_input(form.text("duration"), "duration")
+    ),
     "severity": lambda rt, i, who, form: rt.incidents.set_severity(i, form.text("severity"), who),
     "role": lambda rt, i, who, form: rt.incidents.assign_role(
         i, form.text("role"), form.text("user"), who, remove=form.text("remove") == "1"
@@ -73,22 +67,10 @@ async def act(
     action: str,
     form: Annotated[Acting, Depends(acting)],
 ) -> Response:
-    todo = ACTIONS.get(action)
-    if todo is None:
-        raise NotFound(f"there is no action {action!r} on incidents")
-    checked_id(incident_id)
+    todo = posted_action(ACTIONS, action, incident_id, "incidents")
     runtime = runtime_of(request)
     try:
         await run_in_threadpool(todo, runtime, incident_id, form.viewer.user_id, form)
     except InputError as exc:
-        typed = {k: form.text(k) for k in form.form if k != "csrf"}
-        return await incident_view(
-            request,
-            form.viewer,
-            incident_id,
-            problems=exc.problems,
-            action=action,
-            typed=typed,
-            status_code=400,
-        )
+        return await refused(request, form, incident_id, action, exc)
     return RedirectResponse(f"/incidents/{incident_id}", 303)

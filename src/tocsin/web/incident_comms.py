@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from tocsin.config.durations import parse_duration
+from tocsin.config.durations import duration_input
 from tocsin.domain.incident_updates import PARTS, UpdateParts
 from tocsin.domain.incidents import Incident
 from tocsin.domain.status_page import ComponentStatus, IncidentStatus
@@ -94,10 +94,7 @@ def comms_of(runtime: Runtime, incident: Incident) -> Comms:
 def _next(text: str) -> timedelta | None:
     if not text:
         return None
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise InputError(FieldProblem("next_update", str(exc))) from None
+    return duration_input(text, "next_update")
 
 
 def _update(rt: Runtime, incident_id: int, who: str, form: Acting) -> Incident:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.domain.alerts import Alert
 from tocsin.domain.incidents import ROLES, Incident, Severity, Status
-from tocsin.errors import FieldProblem, NotFound
+from tocsin.errors import FieldProblem, InputError, NotFound
 from tocsin.services.incident_slos import IncidentBurn, burn_words, burned_during
 from tocsin.services.incidents import IncidentDetail
 from tocsin.store.incidents import IncidentAlert
@@ -25,9 +25,17 @@ from tocsin.web.incident_filters import MAX_ID
 from tocsin.web.links import web_address
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
-from tocsin.web.session import Viewer, runtime_of, viewing
+from tocsin.web.session import Acting, Viewer, runtime_of, viewing
 
-__all__ = ["SNOOZES", "available", "checked_id", "incident_view", "router"]
+__all__ = [
+    "SNOOZES",
+    "available",
+    "checked_id",
+    "incident_view",
+    "posted_action",
+    "refused",
+    "router",
+]
 
 router = web_router()
 
@@ -61,6 +69,19 @@ def checked_id(incident_id: int) -> int:
     if not 1 <= incident_id <= MAX_ID:
         raise NotFound(f"no incident {incident_id}")
     return incident_id
+
+
+A = TypeVar("A")
+
+
+def posted_action(actions: Mapping[str, A], action: str, incident_id: int, on: str) -> A:
+    """What a form posted to ``.../{incident_id}/.../{action}`` does to ``on`` (incidents,
+    postmortems); NotFound for an action there is not, or an incident that cannot exist."""
+    todo = actions.get(action)
+    if todo is None:
+        raise NotFound(f"there is no action {action!r} on {on}")
+    checked_id(incident_id)
+    return todo
 
 
 def _links(alert: Alert | None) -> list[tuple[str, str]]:
@@ -159,6 +180,23 @@ async def incident_view(
         problems=[p.problem if not p.field else f"{p.field}: {p.problem}" for p in problems],
         typed=dict(typed or {}),
         status_code=status_code,
+    )
+
+
+async def refused(
+    request: Request, form: Acting, incident_id: int, action: str, exc: InputError
+) -> Response:
+    """The page again after ``action``'s form was refused: the problems next to that form,
+    and what was typed kept in it (400)."""
+    typed = {k: form.text(k) for k in form.form if k != "csrf"}
+    return await incident_view(
+        request,
+        form.viewer,
+        incident_id,
+        problems=exc.problems,
+        action=action,
+        typed=typed,
+        status_code=400,
     )
 
 

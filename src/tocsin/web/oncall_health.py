@@ -17,6 +17,7 @@ from tocsin.domain.oncall_health import HealthReport
 from tocsin.errors import FieldProblem, InputError
 from tocsin.services.oncall_health import OnCallHealthService, to_csv
 from tocsin.services.runtime import Runtime
+from tocsin.web.downloads import csv_download
 from tocsin.web.oncall_calendar import stamp
 from tocsin.web.oncall_health_chart import HealthChart, health_chart
 from tocsin.web.render import HEADERS, page
@@ -118,9 +119,4 @@ async def oncall_health_csv(
     service = runtime_of(request).oncall_health
     start, end = _period(service, days)
     report = await run_in_threadpool(service.report, start, end, schedule or None)
-    name = f"oncall-health-{end:%Y%m%d}-{days}d.csv"
-    return Response(
-        to_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(to_csv(report), f"oncall-health-{end:%Y%m%d}-{days}d.csv", HEADERS)

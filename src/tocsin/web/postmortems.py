@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -19,11 +20,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.domain.postmortems import Edit, Postmortem, PostmortemState
-from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.errors import Conflict, FieldProblem, InputError
 from tocsin.services.postmortems import PostmortemPage, VersionConflict
 from tocsin.services.runtime import Runtime
 from tocsin.store.incidents import Event
-from tocsin.web.incident_page import checked_id
+from tocsin.web.incident_page import checked_id, posted_action
 from tocsin.web.markdown_preview import preview
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
@@ -138,14 +139,19 @@ def _version(text: str) -> int:
     return int(text)
 
 
+def _body(form: Acting) -> str:
+    """The Markdown as typed: not stripped, unlike the other fields."""
+    raw = form.form.get("body")
+    return raw if isinstance(raw, str) else ""
+
+
 def _edit(form: Acting) -> Edit:
     chosen = sorted({int(v) for v in form.all("selected") if v.isdigit()})
     before = sorted({int(v) for v in form.text("before").split(",") if v.isdigit()})
     category = form.text("root_cause_category")
-    raw = form.form.get("body")
     return Edit(
         title=form.text("title"),
-        body=raw if isinstance(raw, str) else "",
+        body=_body(form),
         root_cause_category=category or None,
         clear_category=not category,
         authors=_people(form.text("authors")),
@@ -179,20 +185,18 @@ async def postmortem_action(
     action: str,
     form: Annotated[Acting, Depends(acting)],
 ) -> Response:
-    todo = ACTIONS.get(action)
-    if todo is None:
-        raise NotFound(f"there is no action {action!r} on postmortems")
-    checked_id(incident_id)
+    todo = posted_action(ACTIONS, action, incident_id, "postmortems")
     viewer = form.viewer
     typed = None
     chosen = None
     if action == "save":
         typed = {k: form.text(k) for k in FIELDS if k != "body"}
-        raw = form.form.get("body")
-        typed["body"] = raw if isinstance(raw, str) else ""
+        typed["body"] = _body(form)
         chosen = [int(v) for v in form.all("selected") if v.isdigit()]
-        if form.text("do") == "preview":
-            return await postmortem_view(request, viewer, incident_id, typed=typed, chosen=chosen)
+    # The page again, the editor holding what was typed.
+    again = partial(postmortem_view, request, viewer, incident_id, typed=typed, chosen=chosen)
+    if action == "save" and form.text("do") == "preview":
+        return await again()
     runtime = runtime_of(request)
     try:
         await run_in_threadpool(todo, runtime, incident_id, viewer.user_id, form)
@@ -203,33 +207,13 @@ async def postmortem_action(
             f"{exc.sent}. Your text is kept in the editor and theirs is shown below: merge "
             "what you need; saving again replaces their version with yours."
         )
-        return await postmortem_view(
-            request,
-            viewer,
-            incident_id,
-            typed=typed,
-            chosen=chosen,
-            notice=notice,
-            theirs=theirs,
-            status_code=409,
-        )
+        return await again(notice=notice, theirs=theirs, status_code=409)
     except InputError as exc:
-        return await postmortem_view(
-            request,
-            viewer,
-            incident_id,
-            typed=typed,
-            chosen=chosen,
-            problems=exc.problems,
-            status_code=400,
-        )
+        return await again(problems=exc.problems, status_code=400)
     except Conflict as exc:
         if action == "create":  # someone drafted it meanwhile: show theirs
             return RedirectResponse(f"/incidents/{incident_id}/postmortem", 303)
-        return await postmortem_view(
-            request, viewer, incident_id, typed=typed, chosen=chosen, notice=str(exc),
-            status_code=409,
-        )  # fmt: skip
+        return await again(notice=str(exc), status_code=409)
     return RedirectResponse(f"/incidents/{incident_id}/postmortem", 303)
 
 

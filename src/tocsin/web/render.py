@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from tocsin.domain.durations import duration_text as duration
 from tocsin.web.session import Viewer
 
 __all__ = ["HEADERS", "ago", "duration", "label_list", "moment_of", "page", "when"]
@@ -31,23 +32,6 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-
-
-def duration(length: timedelta | None) -> str:
-    """``3d 4h``, ``2h 05m``, ``4m 10s``, ``12s``: two units at most."""
-    if length is None:
-        return ""
-    seconds = max(0, int(length.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
 
 
 def ago(at: datetime | None, now: datetime) -> str:

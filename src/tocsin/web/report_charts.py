@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tocsin.web.slo_chart import Tick
+from tocsin.web.chart_axes import PlotArea, Tick
 
 __all__ = ["Bar", "BarChart", "Series", "count_steps", "grouped_bars", "span_label", "stacked_bars"]
 
@@ -54,13 +54,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
-    width: float
-    height: float
-    left: float
-    right: float
-    top: float
-    bottom: float
+class BarChart(PlotArea):
     bars: tuple[Bar, ...]
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
@@ -101,27 +95,49 @@ def month_label(month: str) -> str:
 
 
 class _Frame:
-    def __init__(self, categories: int, width: float, height: float, top_value: float) -> None:
+    """A month per slot along x; y from 0 at the bottom to ``top_value`` in ``step`` ticks."""
+
+    def __init__(
+        self, categories: Sequence[str], width: float, height: float, axis: tuple[float, float]
+    ) -> None:
+        self.categories = categories
+        self.width, self.height = width, height
         self.left, self.right = LEFT, width - RIGHT
         self.top, self.bottom = TOP, height - BOTTOM
-        self.slot = (self.right - self.left) / max(1, categories)
-        self.top_value = top_value
+        self.slot = (self.right - self.left) / max(1, len(categories))
+        self.top_value, self.step = axis
 
     def y(self, value: float) -> float:
         return self.bottom - value / self.top_value * (self.bottom - self.top)
 
-    def x_ticks(self, categories: Sequence[str]) -> tuple[Tick, ...]:
-        every = max(1, math.ceil(len(categories) / MAX_X_LABELS))
+    def x_ticks(self) -> tuple[Tick, ...]:
+        every = max(1, math.ceil(len(self.categories) / MAX_X_LABELS))
         return tuple(
             Tick(self.left + (n + 0.5) * self.slot, month_label(c))
-            for n, c in enumerate(categories)
+            for n, c in enumerate(self.categories)
             if n % every == 0
         )
 
+    def y_ticks(self, label: Callable[[float], str]) -> tuple[Tick, ...]:
+        count = round(self.top_value / self.step)
+        return tuple(Tick(self.y(k * self.step), label(k * self.step)) for k in range(count + 1))
 
-def _y_ticks(frame: _Frame, step: float, label: Callable[[float], str]) -> tuple[Tick, ...]:
-    count = round(frame.top_value / step)
-    return tuple(Tick(frame.y(k * step), label(k * step)) for k in range(count + 1))
+    def chart(
+        self, bars: list[Bar], series: Sequence[Series], label: Callable[[float], str]
+    ) -> BarChart:
+        """The chart of ``bars``, the y axis labelled with ``label``."""
+        return BarChart(
+            self.width,
+            self.height,
+            self.left,
+            self.right,
+            self.top,
+            self.bottom,
+            tuple(bars),
+            self.x_ticks(),
+            self.y_ticks(label),
+            tuple((s.css, s.label) for s in series),
+        )
 
 
 def grouped_bars(
@@ -135,8 +151,7 @@ def grouped_bars(
 ) -> BarChart:
     """A bar per series side by side in each category (a month)."""
     values = [v for s in series for v in s.values if v is not None]
-    top_value, step = _axis(max([0.0, *values]), steps)
-    frame = _Frame(len(categories), width, height, top_value)
+    frame = _Frame(categories, width, height, _axis(max([0.0, *values]), steps))
     inner = frame.slot * 0.8
     each = inner / max(1, len(series))
     bars = []
@@ -157,18 +172,7 @@ def grouped_bars(
                     f"{month_label(category)}, {s.label}: {unit(value)}",
                 )
             )
-    return BarChart(
-        width,
-        height,
-        frame.left,
-        frame.right,
-        frame.top,
-        frame.bottom,
-        tuple(bars),
-        frame.x_ticks(categories),
-        _y_ticks(frame, step, unit),
-        tuple((s.css, s.label) for s in series),
-    )
+    return frame.chart(bars, series, unit)
 
 
 def stacked_bars(
@@ -180,8 +184,7 @@ def stacked_bars(
 ) -> BarChart:
     """One column per category, its series stacked from the bottom (counts)."""
     totals = [sum(s.values[n] or 0 for s in series) for n in range(len(categories))]
-    top_value, step = _axis(max([0.0, *totals]), count_steps())
-    frame = _Frame(len(categories), width, height, top_value)
+    frame = _Frame(categories, width, height, _axis(max([0.0, *totals]), count_steps()))
     inner = frame.slot * 0.6
     bars = []
     for n, category in enumerate(categories):
@@ -203,15 +206,4 @@ def stacked_bars(
                 )
             )
             below += value
-    return BarChart(
-        width,
-        height,
-        frame.left,
-        frame.right,
-        frame.top,
-        frame.bottom,
-        tuple(bars),
-        frame.x_ticks(categories),
-        _y_ticks(frame, step, lambda v: f"{v:g}"),
-        tuple((s.css, s.label) for s in series),
-    )
+    return frame.chart(bars, series, lambda v: f"{v:g}")

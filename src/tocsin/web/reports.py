@@ -22,8 +22,9 @@ from tocsin.domain.alert_review import AlertReview
 from tocsin.domain.incident_metrics import SEVERITIES, Grouping, IncidentMetrics, Measure
 from tocsin.domain.wallclock import start_of_day
 from tocsin.errors import FieldProblem, InputError
-from tocsin.services.report_tables import Table, alert_table, incident_table, to_csv
+from tocsin.services.report_tables import alert_table, incident_table, to_csv
 from tocsin.services.reports import IncidentReport, ReportService, grouping
+from tocsin.web.downloads import csv_download
 from tocsin.web.render import duration, page
 from tocsin.web.report_charts import BarChart, Series, grouped_bars, month_label, stacked_bars
 from tocsin.web.routing import web_router
@@ -175,14 +176,6 @@ async def reports_page(request: Request, viewer: Annotated[Viewer, Depends(viewi
     )
 
 
-def _csv(table: Table, name: str) -> Response:
-    return Response(
-        to_csv(table),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
-
-
 @router.get("/reports/incidents.csv")
 async def incidents_csv(
     request: Request, viewer: Annotated[Viewer, Depends(viewing)], by: str = "month"
@@ -203,7 +196,9 @@ async def incidents_csv(
         )
 
     report = await run_in_threadpool(work)
-    return _csv(incident_table(report.metrics), f"tocsin-incidents-by-{grouped.value}")
+    return csv_download(
+        to_csv(incident_table(report.metrics)), f"tocsin-incidents-by-{grouped.value}.csv"
+    )
 
 
 @router.get("/reports/alerts.csv")
@@ -217,4 +212,6 @@ async def alerts_csv(request: Request, viewer: Annotated[Viewer, Depends(viewing
             start, end, team=period.team or None, service=period.service or None
         )
 
-    return _csv(alert_table(await run_in_threadpool(work)), "tocsin-alert-review")
+    return csv_download(
+        to_csv(alert_table(await run_in_threadpool(work))), "tocsin-alert-review.csv"
+    )

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from tocsin.domain.wallclock import start_of_day
 from tocsin.services.slos import BurnDown
+from tocsin.web.chart_axes import PlotArea, Tick
 
-__all__ = ["Chart", "Tick", "burn_down_chart", "percent_label"]
+__all__ = ["Chart", "burn_down_chart", "percent_label"]
 
 #: Room around the plot for the axis labels, in SVG units.
 LEFT = 56.0
@@ -31,22 +32,9 @@ MAX_X_TICKS = 8
 
 
 @dataclass(frozen=True)
-class Tick:
-    """A mark on an axis: where (x for time, y for budget) and its label."""
+class Chart(PlotArea):
+    """x is time, y the budget left."""
 
-    at: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: float
-    height: float
-    #: The plot area's edges.
-    left: float
-    right: float
-    top: float
-    bottom: float
     #: The budget left through the period so far, left to right.
     points: tuple[tuple[float, float], ...]
     #: The even burn: 100 % at the period's start to 0 % at its end.
