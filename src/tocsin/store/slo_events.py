@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Float, Integer, cast, func, literal, select
@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tocsin.domain.slo import Counts
 from tocsin.store.slo_tables import slo_events as table
 
-__all__ = ["add", "counts", "per_minute", "per_step"]
+__all__ = ["add", "counts", "per_step"]
 
 
 def add(conn: Connection, slo_id: str, minute: datetime, good: float, total: float) -> None:
@@ -35,18 +35,6 @@ def counts(conn: Connection, slo_id: str, start: datetime, end: datetime) -> Cou
         ).where(table.c.slo_id == slo_id, table.c.minute >= start, table.c.minute < end)
     ).one()
     return Counts(float(good), float(total))
-
-
-def per_minute(
-    conn: Connection, slo_id: str, start: datetime, end: datetime
-) -> Sequence[tuple[datetime, Counts]]:
-    """Each minute with events in [start, end), in order."""
-    rows = conn.execute(
-        select(table.c.minute, table.c.good, table.c.total)
-        .where(table.c.slo_id == slo_id, table.c.minute >= start, table.c.minute < end)
-        .order_by(table.c.minute)
-    )
-    return [(minute, Counts(good, total)) for minute, good, total in rows]
 
 
 def per_step(
