@@ -111,3 +111,8 @@ class AlertmanagerConfig(_Strict):
     # Tocsin: postmortem policy and on-call health (learning.py).
     postmortems: Any = None
     reports: Any = None
+    # Tocsin: issue 10 (docs/runbooks.md, docs/remediation.md, docs/heartbeats.md, docs/drills.md)
+    runbooks: Any = None
+    remediation: Any = None
+    heartbeats: Any = None
+    drills: Any = None

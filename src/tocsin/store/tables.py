@@ -18,7 +18,15 @@ from sqlalchemy import (
 )
 
 # The other schema modules: importing them puts their tables on the metadata.
-from tocsin.store import learning_tables, slo_tables, status_tables  # noqa: F401
+from tocsin.store import (  # noqa: F401
+    drill_tables,
+    heartbeat_tables,
+    learning_tables,
+    remediation_tables,
+    runbook_tables,
+    slo_tables,
+    status_tables,
+)
 from tocsin.store.metadata import Id, metadata
 from tocsin.store.types import JSONMap, UTCDateTime
 
