@@ -39,6 +39,8 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_clock.py
 
+# Every core, each test file on one worker (its fixtures stay shared); PYTEST_ARGS= for serial.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
