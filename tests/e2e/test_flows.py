@@ -30,7 +30,7 @@ def test_a_firing_alert_becomes_an_incident_that_is_acknowledged_noted_and_resol
     page.wait_for_url(f"{site.url}/incidents/1")
     header = page.locator("main")
     assert "Triggered" in header.inner_text()
-    assert page.get_by_role("link", name="Runbook").first.get_attribute("href") == (
+    assert page.get_by_role("link", name="Runbook", exact=True).first.get_attribute("href") == (
         "https://runbooks.example.com/HighErrorRate"
     )
     _accessible(site, "incident-triggered")

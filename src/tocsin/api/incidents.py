@@ -54,6 +54,7 @@ def incident_json(i: Incident) -> dict[str, Any]:
         "mergedInto": i.merged_into,
         "replyCode": i.reply_code,
         "nextUpdateAt": iso_or_none(i.next_update_at),
+        "drill": i.drill,
         # The level that fires next if nobody acknowledges (past the last: exhausted).
         "escalation": {"nextLevel": i.level + 1, "pass": i.loop + 1},
     }
@@ -146,6 +147,9 @@ class Declared(Actor):
     policy: str | None = pydantic.Field(default=None, description="Escalation policy to page")
     urgency: Literal["high", "low"] | None = None
     assignees: list[str] = pydantic.Field(default_factory=list)
+    drill: bool = pydantic.Field(
+        default=False, description="A practice incident: pages marked DRILL, not in metrics"
+    )
 
 
 class Noted(Actor):
@@ -216,6 +220,7 @@ def declare(request: Request, body: Declared) -> Response:
         policy=body.policy,
         urgency=body.urgency,
         assignees=body.assignees,
+        drill=body.drill,
     )
     return json_response(incident_json(incident), 201)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +14,11 @@ import uvicorn
 from tocsin.api.app import create_app
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.cli.demo_history import seed_history
+from tocsin.cli.demo_runbooks import ping_backup, write_demo_files
 from tocsin.cli.demo_sink import DemoSink, demo_config
 from tocsin.cli.demo_stream import DemoStream
 from tocsin.domain.integrations import IntegrationKind
+from tocsin.engine.clock import SystemClock
 from tocsin.services.runtime import Runtime
 
 __all__ = ["demo"]
@@ -67,9 +70,17 @@ def demo(
     """Start Tocsin with demo integrations, a routing configuration whose receivers print
     each notification here, and a simulated alert stream."""
     sink = DemoSink(console)
-    config = os.environ.get("TOCSIN_CONFIG") or str(
-        demo_config(Path("tocsin-data") / "demo-tocsin.yaml", sink.url)
-    )
+    own_config = not os.environ.get("TOCSIN_CONFIG")
+    path = Path("tocsin-data") / "demo-tocsin.yaml"
+    today = SystemClock().now().date()  # the demo's runbooks are dated as it runs
+    paths = write_demo_files(path.parent, str(today), str(today - timedelta(days=200)))
+
+    def write_config(heartbeats: bool) -> str:
+        if not own_config:
+            return os.environ["TOCSIN_CONFIG"]
+        return str(demo_config(path, sink.url, scenarios=paths["scenarios"], heartbeats=heartbeats))
+
+    config = write_config(heartbeats=False)
     settings = settings_with(port=port, config=config)
     admin = open_runtime(settings)
     try:
@@ -84,6 +95,15 @@ def demo(
         console.print("Playing three days of demo history into the database ...")
         seed_history(settings, tokens["alertmanager"])
         sink.quiet = False
+    # Heartbeats from now on: the history had no cron job and no Watchdog to keep them up.
+    config = write_config(heartbeats=True)
+    settings = settings_with(port=port, config=config)
+    if own_config:
+        admin = open_runtime(settings)
+        try:
+            ping_backup(admin)
+        finally:
+            admin.db.dispose()
     console.rule("[bold]Tocsin demo")
     console.print(
         f"[bold]Open {base}/[/] and sign in as sam (an admin) or any of "

@@ -21,6 +21,8 @@ route:
   group_interval: 1m
   repeat_interval: 1h
   routes:
+    - matchers: ['alertname="Watchdog"']   # Prometheus' always-firing alert: a heartbeat
+      receiver: blackhole
     - matchers: ['severity=~"critical|page"']
       receiver: pager
       group_wait: 5s
@@ -29,6 +31,7 @@ inhibit_rules:
     target_matchers: ['severity="warning"']
     equal: [service]
 receivers:
+  - name: blackhole
   - name: team
     webhook_configs: [{{url: "{url}/team"}}]
   - name: pager                   # critical alerts open incidents (tocsin incidents)
@@ -91,7 +94,37 @@ slos:                             # built-in events: the demo posts checkout's r
     objective: 99.9
     description: Checkout requests answered without a server error.
     sli: {{builtin: {{}}}}
-on_call:
+# Runbooks (docs/runbooks.md): Markdown files beside this one, linked to alerts by matchers;
+# the incident page shows them and pages carry their quick assessment.
+runbooks:
+  directory: runbooks
+  review_every: 90d
+# Remediation (docs/remediation.md): an InstanceDown incident restarts the instance (the
+# request prints below); failing the database over waits for a person to approve it.
+remediation:
+  allowed_urls: ["{url}/remediation/"]
+  actions:
+    - name: restart-instance
+      description: Restart the instance that is down
+      http:
+        method: POST
+        url: "{url}/remediation/restart-instance"
+        body: '{{"instance": "{{{{ labels.instance }}}}", "incident": {{{{ incident.id }}}}}}'
+      rate_limit: {{runs: 5, per: 1h}}
+      triggers:
+        matchers: ['alertname="InstanceDown"']
+    - name: failover-database
+      description: Fail the primary database over to its replica
+      command: ["/bin/echo", "failing over db-primary"]
+      dangerous: true
+# Drills (docs/drills.md): the sre policy is drilled on the first Tuesday of every month.
+drills:
+  timeout: 1h
+{scenarios}  scheduled:
+    - policy: sre
+      rrule: "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=10;BYMINUTE=0"
+      time_zone: Europe/Berlin
+{heartbeats}on_call:
   handoff_summaries: false        # the demo has no SMTP server (set global.smtp_* for them)
   shift_reminders: []
 """
@@ -122,6 +155,12 @@ class DemoSink:
     def show(self, receiver: str, payload: dict[str, Any]) -> None:
         if self.quiet:
             return
+        if receiver.startswith("remediation/"):  # an action Tocsin ran (docs/remediation.md)
+            self.console.print(
+                f"[bold cyan]remediation[/] {receiver.removeprefix('remediation/')}: {payload}",
+                highlight=False,
+            )
+            return
         if receiver.startswith("page/"):  # a person's page (their webhook contact method)
             self.console.print(
                 f"[bold red]page[/] to [bold]{receiver.removeprefix('page/')}[/]: "
@@ -147,7 +186,29 @@ class DemoSink:
         self.server.server_close()
 
 
-def demo_config(path: Path, sink_url: str) -> Path:
+#: Heartbeats (docs/heartbeats.md), in the configuration once the history is played (it has
+#: no cron job and no Watchdog to keep them up).
+HEARTBEATS = """\
+# Heartbeats (docs/heartbeats.md): a nightly job's pings, and Prometheus' Watchdog alert
+# (the demo stream sends it with every batch, as Prometheus would).
+heartbeats:
+  - name: nightly-backup
+    interval: 24h
+    grace: 1h
+    labels: {service: backup, severity: critical}
+  - name: prometheus
+    interval: 2m
+    watchdog: ['alertname="Watchdog"']
+"""
+
+
+def demo_config(path: Path, sink_url: str, *, scenarios: str, heartbeats: bool) -> Path:
+    """Write the demo configuration; ``scenarios`` is the tabletop directory ('' for none)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CONFIG.format(url=sink_url))
+    text = CONFIG.format(
+        url=sink_url,
+        scenarios=f"  scenarios: {scenarios}\n" if scenarios else "",
+        heartbeats=HEARTBEATS if heartbeats else "",
+    )
+    path.write_text(text)
     return path

@@ -39,6 +39,7 @@ class DemoStream:
         self.random = random.Random(7)
         self._stop = threading.Event()
         self._firing: dict[tuple[str, str, str], datetime] = {}
+        self._started = datetime.now(UTC)
         self._thread = threading.Thread(target=self._run, name="demo-stream", daemon=True)
 
     def start(self) -> None:
@@ -86,6 +87,14 @@ class DemoStream:
                     "generatorURL": f"http://prometheus.example.com/graph?g0.expr={name}",
                 }
             )
+        batch.append(
+            {
+                "labels": {"alertname": "Watchdog", "severity": "none"},
+                "annotations": {"summary": "Always firing: the alerting pipeline works"},
+                "startsAt": self._started.isoformat(),
+                "endsAt": (now + timedelta(minutes=4)).isoformat(),
+            }
+        )
         headers = {"Authorization": f"Bearer {self.tokens['alertmanager']}"}
         client.post(f"{self.base}/api/v2/alerts", json=batch, headers=headers)
         if rnd.random() < 0.3:

@@ -89,7 +89,7 @@ def list_incidents(
             str(i.id),
             i.severity.value,
             i.status.value,
-            escape(i.title),
+            escape(("[DRILL] " if i.drill else "") + i.title),
             i.service or "",
             _local(i.created_at),
             i.acknowledged_by or "",
@@ -110,6 +110,9 @@ def declare(
     page: Annotated[
         list[str] | None, typer.Option("--page", help="Page this person directly.")
     ] = None,
+    drill: Annotated[
+        bool, typer.Option("--drill", help="A practice incident: pages say DRILL.")
+    ] = False,
     who: As = None,
     config: ConfigFile = None,
     database_url: DatabaseUrl = None,
@@ -127,6 +130,7 @@ def declare(
             service=service,
             policy=policy,
             assignees=page or (),
+            drill=drill,
         ),
     )
 

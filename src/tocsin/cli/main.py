@@ -13,14 +13,18 @@ from tocsin.cli import (
     action_items,
     alerts,
     demo,
+    drills,
+    heartbeats,
     incident_comms,  # noqa: F401 - adds its commands to ``tocsin incident``
     incidents,
     integrations,
     notifications,
     people,
     postmortems,
+    remediation,
     reports,
     routing,
+    runbooks,
     schedule_changes,
     schedules,
     silences,
@@ -69,9 +73,14 @@ app.add_typer(silences.app, name="silence")
 app.add_typer(status_page.status_app, name="status")
 app.add_typer(slos.slo_app, name="slo")
 app.add_typer(postmortems.postmortem_app, name="postmortem")
+app.add_typer(heartbeats.heartbeat_app, name="heartbeat")
+app.add_typer(runbooks.runbook_app, name="runbook")
 app.add_typer(reports.report_app, name="report")
 reports.report_app.command("oncall")(report_oncall)
 app.add_typer(action_items.actions_app, name="actions")
+app.add_typer(remediation.remediation_app, name="remediation")
+app.add_typer(drills.drill_app, name="drill")
+app.add_typer(drills.tabletop_app, name="tabletop")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)

@@ -16,26 +16,34 @@ from typing import Any
 import pydantic
 
 from tocsin.config.alertmanager import AlertmanagerConfig, InhibitRuleConfig, RouteConfig
+from tocsin.config.drills import compile_drills
 from tocsin.config.durations import parse_duration
 from tocsin.config.escalation import compile_policies
+from tocsin.config.heartbeats import compile_heartbeats
 from tocsin.config.incidents import compile_incident_policy
 from tocsin.config.learning import compile_health_policy, compile_postmortem_policy
 from tocsin.config.on_call import OnCallPolicy, compile_on_call
 from tocsin.config.prometheus import compile_prometheus
+from tocsin.config.remediation import compile_remediation
+from tocsin.config.runbooks import compile_runbook_policy
 from tocsin.config.schedules import compile_schedules
 from tocsin.config.slo_files import load_slo_files
 from tocsin.config.slos import compile_slos
 from tocsin.config.time_intervals import SpecError, parse_spec
 from tocsin.config.users import compile_teams, compile_users
 from tocsin.config.yaml_source import YamlSource, load_yaml
+from tocsin.domain.drills import DrillPolicy
 from tocsin.domain.escalation import EscalationPolicy
+from tocsin.domain.heartbeats import Heartbeat
 from tocsin.domain.incidents import IncidentPolicy
 from tocsin.domain.inhibition import InhibitRule
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.learning_policy import HealthPolicy, PostmortemPolicy
 from tocsin.domain.matchers import Matcher, MatchOp, parse_matchers
 from tocsin.domain.noise import FlapPolicy, VolumePolicy
+from tocsin.domain.remediation import RemediationConfig
 from tocsin.domain.routing import GroupBy, Route, walk
+from tocsin.domain.runbooks import RunbookPolicy
 from tocsin.domain.schedules import Schedule
 from tocsin.domain.slo_specs import PrometheusSource, SloSpec
 from tocsin.domain.time_intervals import TimeInterval
@@ -93,9 +101,17 @@ class RoutingConfig:
     postmortems: PostmortemPolicy = field(default_factory=PostmortemPolicy)
     #: Tocsin: working and sleep hours and the page budget, for on-call health.
     health: HealthPolicy = field(default_factory=HealthPolicy)
+    #: Tocsin: actions to run for incidents (docs/remediation.md).
+    remediation: RemediationConfig = field(default_factory=RemediationConfig)
     #: What the providers hook built from ``paging:`` (``channels.providers``: the senders
     #: of SMS, voice, push, Slack and webhooks); None when compiled without one.
     providers: Any = None
+    #: Tocsin: drills' timeout, scheduled drills, tabletop scenarios (docs/drills.md).
+    drills: DrillPolicy = field(default_factory=DrillPolicy)
+    #: Tocsin: heartbeat monitors (dead man's switches) by name (docs/heartbeats.md).
+    heartbeats: Mapping[str, Heartbeat] = field(default_factory=dict)
+    #: Tocsin: runbooks (their files read) and how they are kept reviewed.
+    runbooks: RunbookPolicy = field(default_factory=RunbookPolicy)
 
     @functools.cached_property
     def routes_by_id(self) -> dict[str, Route]:
@@ -364,6 +380,14 @@ def compile_config(
     prometheus = compile_prometheus(cfg.prometheus, c.problem)
     postmortems = compile_postmortem_policy(cfg.postmortems, Path(source.path).parent, c.problem)
     health = compile_health_policy(cfg.reports, c.problem)
+    drills = compile_drills(
+        cfg.drills, Path(source.path).parent, policies, c.problem, c.problems.append
+    )
+    heartbeats = compile_heartbeats(cfg.heartbeats, c.problem)
+    runbooks = compile_runbook_policy(
+        cfg.runbooks, Path(source.path).parent, c.problem, c.problems.append, {*users, *teams}
+    )
+    remediation = compile_remediation(cfg.remediation, c.problem, policies)
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None
     channels: Mapping[str, tuple[Any, ...]] = {}
     warnings: list[str] = []
@@ -396,8 +420,12 @@ def compile_config(
         slos=slos,
         prometheus=prometheus,
         postmortems=postmortems,
+        remediation=remediation,
         health=health,
+        runbooks=runbooks,
         providers=providers,
+        drills=drills,
+        heartbeats=heartbeats,
     )
 
 

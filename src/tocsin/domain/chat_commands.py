@@ -12,6 +12,7 @@ into what to do.
     page <person|schedule> [#ID]        page someone to help
     oncall [schedule]                   who is on call
     channel [#ID]                       make the incident's channel
+    run <action> [dry-run] [#ID]        run a remediation action (docs/remediation.md)
     help
 
 Without ``#ID`` a command acts on the incident whose channel it is typed in. A person is a
@@ -41,6 +42,7 @@ class Verb(StrEnum):
     PAGE = "page"
     ONCALL = "oncall"
     CHANNEL = "channel"
+    RUN = "run"
     HELP = "help"
 
 
@@ -75,6 +77,8 @@ class Command:
     target: str | None = None
     #: Whether ``target`` is a chat user id from a mention.
     mention: bool = False
+    #: ``run``: render and record only.
+    dry_run: bool = False
 
 
 def _take_incident(words: list[str], *, bare: bool = False) -> int | None:
@@ -150,6 +154,12 @@ def parse_command(text: str) -> Command:
             raise CommandError(f"{words[0]!r} is not a role: commander, comms or investigator")
         target, mention = _target(words[1])
         return Command(verb, incident, role=role, target=target, mention=mention)
+    if verb is Verb.RUN:
+        incident = _take_incident(words)
+        dry = [w for w in words[1:] if w.lower() in ("dry-run", "dry_run", "dryrun", "--dry-run")]
+        if not words or len(words) - len(dry) != 1:
+            raise CommandError("run takes an action: /tocsin run restart-api [dry-run] [#12]")
+        return Command(verb, incident, text=words[0], dry_run=bool(dry))
     # PAGE
     incident = _take_incident(words)
     if len(words) != 1:

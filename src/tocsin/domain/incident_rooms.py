@@ -48,8 +48,9 @@ _NOT_NAME = re.compile(r"[^a-z0-9]+")
 def channel_name(prefix: str, incident: Incident, suffix: str = "") -> str:
     """``inc-20260301-checkout-errors``: the prefix, the day it opened (UTC) and its title
     made into a channel name (lower case, digits and dashes), at most 80 characters;
-    ``suffix`` (e.g. the incident id) keeps two same-day namesakes apart."""
-    head = f"{prefix}-{incident.created_at:%Y%m%d}-"
+    ``suffix`` (e.g. the incident id) keeps two same-day namesakes apart. A drill's channel
+    is ``drill-...`` whatever the prefix."""
+    head = f"{'drill' if incident.drill else prefix}-{incident.created_at:%Y%m%d}-"
     tail = f"-{suffix}" if suffix else ""
     slug = _NOT_NAME.sub("-", incident.title.lower()).strip("-") or f"incident-{incident.id}"
     room = MAX_NAME - len(head) - len(tail)
@@ -59,7 +60,7 @@ def channel_name(prefix: str, incident: Incident, suffix: str = "") -> str:
 
 def topic(incident: Incident, names: Mapping[str, str], zone_label: str = "UTC") -> str:
     """``SEV1 · acknowledged · Commander: Ann · Comms: Bob · next update 12:30 UTC``."""
-    parts = [incident.severity.value, incident.status.value]
+    parts = [*(["DRILL"] if incident.drill else []), incident.severity.value, incident.status.value]
     for role, label in (("commander", "Commander"), ("communications", "Comms")):
         who = incident.roles.get(role)
         if isinstance(who, str):

@@ -208,6 +208,8 @@ class Incident:
     reply_code: str = ""
     #: When stakeholders are owed the next update (None: no cadence).
     next_update_at: datetime | None = None
+    #: A practice incident (docs/drills.md): every message says DRILL; no metrics count it.
+    drill: bool = False
 
     @property
     def is_open(self) -> bool:

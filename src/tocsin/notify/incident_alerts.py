@@ -16,13 +16,14 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertStatus, effective_status
 from tocsin.domain.incidents import Incident, Severity, severity_of
 from tocsin.notify import incident_rooms as rooms
+from tocsin.notify import runbook_links
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.paging import ENGINE
 from tocsin.store import incidents as store
 from tocsin.store.groups import GroupRow
 from tocsin.store.incidents import IncidentAlert
 
-__all__ = ["IncidentStage"]
+__all__ = ["IncidentStage", "OnJoined"]
 
 
 def _title(alerts: Sequence[Alert], group: GroupRow) -> str:
@@ -39,10 +40,20 @@ def _rank(severity: Severity) -> int:
     return int(severity.value[-1])
 
 
+#: Told of the alerts that just joined an open incident (remediation triggers).
+OnJoined = Callable[[Connection, Incident, Sequence[Alert], datetime], None]
+
+
 class IncidentStage:
-    def __init__(self, routing: Callable[[], RoutingConfig | None], desk: Desk) -> None:
+    def __init__(
+        self,
+        routing: Callable[[], RoutingConfig | None],
+        desk: Desk,
+        on_joined: OnJoined | None = None,
+    ) -> None:
         self.routing = routing
         self.desk = desk
+        self.on_joined = on_joined
 
     def sync(
         self,
@@ -102,7 +113,10 @@ class IncidentStage:
                 now,
             )
         linked = {a.fingerprint: a for a in store.alerts_of(conn, [incident.id])[incident.id]}
+        joining = [a for a in firing if a.fingerprint not in linked]
         still = self._update(conn, incident, linked, firing, alerts, firing_now, now)
+        if joining:  # the runbooks they match, for its page, its pages and their review
+            runbook_links.record(conn, config, incident.id, joining, now)
         if firing:
             worst = min((severity_of(a.labels, rules) for a in firing), key=_rank)
             if _rank(worst) < _rank(incident.severity):
@@ -146,6 +160,9 @@ class IncidentStage:
             kind = "alert-fired" if is_firing else "alert-resolved"
             self._event(conn, incident, kind, f"Alert {verb}: {name}", alert, now)
         store.set_alerts(conn, incident.id, added, changed, now)
+        if added and self.on_joined is not None and incident.is_open:
+            fresh = {fp for fp, _ in added}
+            self.on_joined(conn, incident, [a for a in joining if a.fingerprint in fresh], now)
         if added or changed:
             rooms.touch(conn, incident.id, now)  # the card counts the alerts firing
         still = {fp for fp, a in linked.items() if a.firing} | {fp for fp, _ in added}

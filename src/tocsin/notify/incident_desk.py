@@ -54,6 +54,8 @@ class Opening:
     group_ident: str | None = None
     #: Rooms to make whatever the severity (declared from Slack: its channel).
     rooms: tuple[rooms.Provider, ...] = ()
+    #: A practice incident (docs/drills.md).
+    drill: bool = False
 
 
 class Desk:
@@ -106,6 +108,7 @@ class Desk:
                 "previous_id": previous,
                 "assignees": list(opening.assignees),
                 "reply_code": new_reply_code(lambda code: store.reply_code_in_use(conn, code)),
+                "drill": opening.drill,
             },
         )
         how = "by hand" if actor != ENGINE else "from alerts"

@@ -29,6 +29,7 @@ from tocsin.channels.slack_app import SlackApp
 from tocsin.channels.slack_rooms import sync_slack_room
 from tocsin.channels.teams_rooms import sync_teams_room
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.drills import DRILL_TAG
 from tocsin.domain.incident_rooms import (
     IncidentCard,
     Provider,
@@ -137,7 +138,7 @@ def card_of(
         roles["Investigators"] = tuple(name(str(u)) for u in investigators)
     return IncidentCard(
         incident_id=incident.id,
-        title=incident.title,
+        title=f"{DRILL_TAG} {incident.title}" if incident.drill else incident.title,
         summary=incident.summary,
         severity=incident.severity.value,
         status=incident.status.value,

@@ -19,6 +19,7 @@ from tocsin.channels.notification import SendResult
 from tocsin.channels.personal_email import EmailContact, PersonalMail
 from tocsin.channels.providers import Providers
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.drills import mark
 from tocsin.domain.incidents import Status
 from tocsin.domain.retry import backoff, jittered
 from tocsin.domain.users import ContactMethod, User
@@ -59,7 +60,11 @@ def post(
 ) -> int | None:
     """Create the message (once per ``dedup``) and schedule its send over ``method``; its
     id, or None when it already existed. A person without an address for the method gets a
-    failed message saying so."""
+    failed message saying so. Every message about a drill is marked DRILL."""
+    if incident_id is not None:
+        about = incident_store.get(conn, incident_id)
+        if about is not None and about.drill:
+            subject, body = mark(subject, body)
     person = users.get(user)
     address = person.address(method) if person is not None else None
     error = None

@@ -45,6 +45,7 @@ from tocsin.engine.runner import Again
 from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.messages import post
 from tocsin.notify.page_texts import page_text
+from tocsin.notify.runbook_links import PagedRunbook, paged
 from tocsin.store import incidents as store
 from tocsin.store import timers as timer_store
 from tocsin.store.overrides import effective_schedules
@@ -85,6 +86,8 @@ class Paging:
         self.routing = routing
         self.external_url = external_url.rstrip("/")
         self.signing_key = signing_key
+        #: Told when a level fires: (conn, incident, policy, level from 1, now).
+        self.on_level: Callable[[Connection, Incident, str, int, datetime], None] | None = None
 
     # -- links -------------------------------------------------------------------------------
 
@@ -97,6 +100,10 @@ class Paging:
             ActionClaim(incident_id, user, action, now + LINK_LIFETIME), self.signing_key()
         )
         return f"{self.external_url}/act/{token}"
+
+    def runbooks(self, conn: Connection, incident_id: int) -> list[PagedRunbook]:
+        """The runbooks a page about the incident names (docs/runbooks.md)."""
+        return paged(conn, self.routing(), incident_id, self.external_url)
 
     # -- starting and stopping escalation ----------------------------------------------------
 
@@ -239,7 +246,7 @@ class Paging:
         if person is None:
             return 0
         alerts = store.alerts_of(conn, [incident.id])[incident.id]
-        subject, body = page_text(incident, alerts, reason)
+        subject, body = page_text(incident, alerts, reason, self.runbooks(conn, incident.id))
         rules = [r for r in person.rules_for(incident.urgency.value) if not r.delay]
         for index, rule in enumerate(rules):
             self.send(
@@ -302,6 +309,8 @@ class Paging:
         )
         reason = f"level {at.level + 1} of {policy.name}"
         planned = self.page_users(conn, config, incident, reached.users, at, reason, now)
+        if self.on_level is not None:  # remediation triggers
+            self.on_level(conn, incident, policy.name, at.level + 1, now)
         for channel in reached.slack_channels:
             self._post_channel(conn, incident, channel, at, now)
         return planned
@@ -414,7 +423,7 @@ class Paging:
         person = config.users.get(p["user"])
         method = ContactMethod(p["method"])
         alerts = store.alerts_of(conn, [incident.id])[incident.id]
-        subject, body = page_text(incident, alerts, p["reason"])
+        subject, body = page_text(incident, alerts, p["reason"], self.runbooks(conn, incident.id))
         self.send(conn, incident, person, p["user"], method, subject, body, p["step"], now)
         return None
 
@@ -490,7 +499,9 @@ class Paging:
         self, conn: Connection, incident: Incident, channel: str, at: Position, now: datetime
     ) -> None:
         alerts = store.alerts_of(conn, [incident.id])[incident.id]
-        subject, body = page_text(incident, alerts, f"channel #{channel}")
+        subject, body = page_text(
+            incident, alerts, f"channel #{channel}", self.runbooks(conn, incident.id)
+        )
         person = User(id=f"#{channel}", slack_user_id=channel)
         self.send(
             conn,

@@ -8,6 +8,11 @@ address when it was checked cannot resolve to a private one when connecting (DNS
 rebinding). Redirects are never followed. ``allow_private`` (the setting
 ``TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE``) turns all of this off for a self-hosted setup
 whose receivers are on its own network.
+
+Other outbound calls use the same guard with their own rule: ``refusal`` says why an
+address may not be called (remediation actions: ``domain.remediation.address_refusal``,
+which refuses link-local and cloud metadata addresses but may allow private ones). With a
+rule of its own the guard always checks and pins.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import httpx
 
 from tocsin.domain.status_webhooks import refusal
 
-__all__ = ["SETTING", "Refused", "Resolver", "Target", "WebhookGuard", "system_resolver"]
+__all__ = ["SETTING", "Refusal", "Refused", "Resolver", "Target", "WebhookGuard", "system_resolver"]
 
 #: The environment variable that allows private addresses.
 SETTING = "TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE"
 #: host, port -> the IP addresses it resolves to (raises OSError when it does not).
 Resolver = Callable[[str, int], list[str]]
+#: IP address -> why it may not be called, or None.
+Refusal = Callable[[str], str | None]
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -48,10 +55,22 @@ class Refused(Exception):
     """The address may not be sent to; the message says why."""
 
 
+def _status_refusal(address: str) -> str | None:
+    reason = refusal(address)
+    return None if reason is None else f"{reason}; set {SETTING}=true to allow private addresses"
+
+
 class WebhookGuard:
-    def __init__(self, allow_private: bool, resolve: Resolver = system_resolver) -> None:
-        self.allow_private = allow_private
+    def __init__(
+        self,
+        allow_private: bool,
+        resolve: Resolver = system_resolver,
+        *,
+        refusal: Refusal | None = None,
+    ) -> None:
+        self.allow_private = allow_private and refusal is None
         self.resolve = resolve
+        self.refusal = refusal or _status_refusal
 
     def _addresses(self, url: httpx.URL) -> list[str]:
         host = url.host
@@ -66,9 +85,9 @@ class WebhookGuard:
         if not addresses:
             raise Refused("the host has no address")
         for address in addresses:
-            reason = refusal(address)
+            reason = self.refusal(address)
             if reason is not None:
-                raise Refused(f"{reason}; set {SETTING}=true to allow private addresses")
+                raise Refused(reason)
 
     def problem(self, url: str) -> str | None:
         """When a subscriber is added: why ``url`` may not be sent to, or None. A host that

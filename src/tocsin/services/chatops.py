@@ -25,6 +25,7 @@ from tocsin.integrations.slack_inbound import SlackAction
 from tocsin.notify.incident_rooms import slack_app
 from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
+from tocsin.services.remediation import RemediationService
 from tocsin.services.schedules import ScheduleService
 from tocsin.store import incident_chats as room_store
 from tocsin.store import incidents as incident_store
@@ -57,12 +58,14 @@ class ChatOps:
         incidents: IncidentService,
         schedules: ScheduleService,
         comms: IncidentComms,
+        remediation: RemediationService | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.incidents = incidents
         self.schedules = schedules
         self.comms = comms
+        self.remediation = remediation
 
     # -- who and where -----------------------------------------------------------------------
 
@@ -192,6 +195,10 @@ class ChatOps:
                 if made
                 else f"#{incident_id} has a channel already"
             )
+        if c.verb is Verb.RUN and self.remediation is not None:
+            run = self.remediation.request(incident_id, c.text, actor, dry_run=c.dry_run)
+            words = run.state.value.replace("_", " ")
+            return f"{actor} asked for {run.action} on #{incident_id} (run {run.id}): {words}"
         raise InputError(FieldProblem("text", f"{c.verb.value} is not something to do here"))
 
     def _page(self, incident_id: int, actor: str, target: str, mention: bool) -> str:

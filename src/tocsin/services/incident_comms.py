@@ -84,6 +84,8 @@ class IncidentComms:
     ) -> PublicIncident:
         if not public.body.strip():
             raise InputError(FieldProblem("statusPage.body", "the status page needs words"))
+        if incident.drill:  # docs/drills.md: practice never reaches the public
+            raise InputError(FieldProblem("statusPage", "a drill is never on the status page"))
         current = next(
             (p for p in status_incidents.linked_to(conn, incident.id) if p.resolved_at is None),
             None,

@@ -121,6 +121,8 @@ def burned_during(slos: SloService, incident: Incident, alerts: Iterable[Alert])
     alerts = list(alerts)
     now = slos.clock.now()
     start, end = impact(incident, alerts, now)
+    if incident.drill:  # a drill burns no budget (docs/drills.md)
+        return IncidentBurn(start, end, incident.resolved_at is None, ())
     named = linked_slos(a.labels for a in alerts)
     rows = []
     for spec in slos.specs():

@@ -19,6 +19,8 @@ from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
 from tocsin.notify import incident_rooms as rooms
+from tocsin.notify.drill_watch import DEFAULT_TIMEOUT
+from tocsin.notify.drill_watch import arm as arm_drill
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, LINK_LIFETIME
@@ -198,7 +200,10 @@ class IncidentService:
         urgency: str | None = None,
         assignees: Sequence[str] = (),
         rooms: Sequence[str] = (),
+        drill: bool = False,
     ) -> Incident:
+        """Open an incident by hand; a ``drill`` pages like any other, every message marked
+        DRILL, and ends by itself after ``drills.timeout`` (docs/drills.md)."""
         if not title.strip():
             raise InputError(FieldProblem("title", "must not be empty"))
         config = self.config()
@@ -218,8 +223,17 @@ class IncidentService:
             policy=policy,
             assignees=tuple(assignees),
             rooms=tuple(Provider(r) for r in rooms),
+            drill=drill,
         )
-        return self._write(lambda conn, now: self.desk.open(conn, opening, actor, now))
+
+        def work(conn: Connection, now: datetime) -> Incident:
+            incident = self.desk.open(conn, opening, actor, now)
+            if drill:
+                timeout = config.drills.timeout if config is not None else DEFAULT_TIMEOUT
+                arm_drill(conn, incident.id, now, timeout)
+            return incident
+
+        return self._write(work)
 
     def acknowledge(self, incident_id: int, actor: str, via: str = "api") -> Incident:
         return self._write(lambda c, now: self.desk.acknowledge(c, incident_id, actor, now, via))

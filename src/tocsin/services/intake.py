@@ -181,6 +181,9 @@ def apply_batch(
 #: Called in the intake's transaction with the alerts that changed and the time; may return
 #: something to do once that transaction has committed.
 OnStored = Callable[[Connection, list[Alert], datetime], Callable[[], None] | None]
+#: Called in the intake's transaction with every submission applied (heartbeat watchdogs:
+#: firing alerts that count as pings, ``services.heartbeats``).
+OnReceived = Callable[[Connection, Sequence[Submission]], None]
 
 
 class Intake:
@@ -191,10 +194,12 @@ class Intake:
         metrics: Metrics | None = None,
         *,
         on_stored: OnStored | None = None,
+        on_received: OnReceived | None = None,
     ) -> None:
         self.clock = clock
         self.metrics = metrics
         self.on_stored = on_stored
+        self.on_received = on_received
         self._commit: GroupCommit[Submission, Receipt] = GroupCommit(
             db,
             self._apply,
@@ -207,6 +212,8 @@ class Intake:
 
     def _apply(self, conn: Connection, submissions: Sequence[Submission]) -> list[Receipt]:
         self._after_commit = None
+        if self.on_received is not None:
+            self.on_received(conn, submissions)
         if self.on_stored is None:
             return apply_batch(conn, submissions)
         changed: list[Alert] = []

@@ -147,7 +147,7 @@ def draft(
     authors = tuple(
         dict.fromkeys(u for u in (str(commander) if commander else "", actor) if u in users)
     )
-    required = is_required(incident.severity.value, policy)
+    required = is_required(incident.severity.value, policy) and not incident.drill
     filled = draft_facts(facts, slos, policy, authors, names_of(config))
     return Postmortem(
         id=0,

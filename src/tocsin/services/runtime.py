@@ -27,7 +27,10 @@ from tocsin.notify.action_reminders import REMIND as ACTIONS_REMIND
 from tocsin.notify.action_reminders import ActionReminders
 from tocsin.notify.deliver import DeliveryJob
 from tocsin.notify.dispatch import FLUSH, Dispatcher
+from tocsin.notify.drill_watch import DRILL_END, DRILL_FIRE, DRILL_PLAN, DrillWatch
 from tocsin.notify.flush import FlushHandler
+from tocsin.notify.heartbeat_watch import CHECK as HEARTBEAT_CHECK
+from tocsin.notify.heartbeat_watch import HeartbeatWatch
 from tocsin.notify.incident_alerts import IncidentStage
 from tocsin.notify.incident_desk import Desk
 from tocsin.notify.incident_rooms import ROOM, RoomJob
@@ -37,7 +40,12 @@ from tocsin.notify.muting import MutingLoader
 from tocsin.notify.oncall_watch import HANDOFF, SHIFT_REMINDER, WATCH, OnCallWatch
 from tocsin.notify.outbox import DELIVERY
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, PAGE_STEP, Paging
+from tocsin.notify.remediation_job import RemediationJob
+from tocsin.notify.remediation_requests import RUN as REMEDIATION_RUN
+from tocsin.notify.remediation_triggers import RemediationTriggers
 from tocsin.notify.reminders import ReminderHandler
+from tocsin.notify.runbook_reviews import REVIEW as RUNBOOK_REVIEW
+from tocsin.notify.runbook_reviews import RunbookReviews
 from tocsin.notify.slo_prometheus import EVALUATE_PROMETHEUS as SLO_PROMETHEUS
 from tocsin.notify.slo_prometheus import PrometheusSloWatch
 from tocsin.notify.slo_watch import EVALUATE as SLO_EVALUATE
@@ -52,6 +60,8 @@ from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.chatops import ChatOps
 from tocsin.services.configuration import load_configuration
+from tocsin.services.drills import DrillService
+from tocsin.services.heartbeats import HeartbeatService
 from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
 from tocsin.services.intake import Intake, OnStored, Submission, apply_batch
@@ -62,15 +72,18 @@ from tocsin.services.people import PeopleService
 from tocsin.services.postmortem_watch import KIND as POSTMORTEM_WATCH
 from tocsin.services.postmortem_watch import PostmortemWatch, first_payload
 from tocsin.services.postmortems import PostmortemService
+from tocsin.services.remediation import RemediationService
 from tocsin.services.repeats import repeat_finder
 from tocsin.services.report_gauges import ReportGauges
 from tocsin.services.reports import ReportService
+from tocsin.services.runbooks import RunbookService
 from tocsin.services.schedules import ScheduleService
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.services.slo_gate import ReleaseGate
 from tocsin.services.slos import SloService
 from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
+from tocsin.services.tabletop import TabletopService
 from tocsin.settings import Settings
 from tocsin.store import migrate, site_secrets
 from tocsin.store import timers as timer_store
@@ -170,6 +183,15 @@ class Runtime:
     oncall_health: OnCallHealthService
     #: Postmortems of incidents (docs/postmortems.md).
     postmortems: PostmortemService
+    #: Drills and tabletop exercises (docs/drills.md).
+    drills: DrillService
+    tabletop: TabletopService
+    #: Heartbeat monitors, dead man's switches (docs/heartbeats.md).
+    heartbeats: HeartbeatService
+    #: Remediation actions and their runs (docs/remediation.md).
+    remediation: RemediationService
+    #: Runbooks linked to alerts (docs/runbooks.md).
+    runbooks: RunbookService
     started_at: datetime = field(init=False)
     _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
@@ -209,11 +231,17 @@ class Runtime:
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
         signing_key = SigningKey()
         paging = Paging(current, settings.public_url, signing_key)
+        triggers = RemediationTriggers(current, paging.link)
+        paging.on_level = triggers.on_level
+        runner.register(REMEDIATION_RUN, RemediationJob(current, db.write, clock))
         desk = Desk(current, paging)
         runner.register(
             FLUSH,
             FlushHandler(
-                current, MutingLoader(current), runner.spawn_many, IncidentStage(current, desk)
+                current,
+                MutingLoader(current),
+                runner.spawn_many,
+                IncidentStage(current, desk, triggers.on_alerts),
             ),
         )
         runner.register(ESCALATE, paging.escalate)
@@ -249,13 +277,28 @@ class Runtime:
         comms = IncidentComms(db, clock, desk, status_desk, runner.wake)
         postmortems = PostmortemService(db, clock, current, slos, settings.public_url, runner.wake)
         runner.register(POSTMORTEM_WATCH, PostmortemWatch(postmortems))
+        drill_watch = DrillWatch(current, desk)
+        runner.register(DRILL_END, drill_watch.end)
+        runner.register(DRILL_PLAN, drill_watch.plan)
+        runner.register(DRILL_FIRE, drill_watch.fire)
+        heartbeat_watch = HeartbeatWatch(current, _raise_alerts(dispatcher), settings.public_url)
+        runner.register(HEARTBEAT_CHECK, heartbeat_watch.check)
+        heartbeats = HeartbeatService(db, clock, current, heartbeat_watch, runner.wake)
+        runner.register(RUNBOOK_REVIEW, RunbookReviews(current, settings.public_url))
+        remediation = RemediationService(db, clock, current, paging.link, runner.wake)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             metrics=metrics,
             integrations=IntegrationService(db, clock),
-            intake=Intake(db, clock, metrics, on_stored=_flush_at_once(dispatcher, runner)),
+            intake=Intake(
+                db,
+                clock,
+                metrics,
+                on_stored=_flush_at_once(dispatcher, runner),
+                on_received=heartbeats.watchdog,
+            ),
             alerts=alerts,
             silences=silences,
             views=AlertViews(alerts, silences, current, clock),
@@ -270,7 +313,7 @@ class Runtime:
             people=PeopleService(db, clock, current, messages),
             messages=messages,
             rooms=rooms,
-            chatops=ChatOps(db, current, incidents, schedules, comms),
+            chatops=ChatOps(db, current, incidents, schedules, comms, remediation),
             comms=comms,
             slos=slos,
             gate=ReleaseGate(db, clock, slos),
@@ -288,6 +331,11 @@ class Runtime:
             action_items=ActionItemService(db, clock, current),
             oncall_health=OnCallHealthService(db, clock, current, schedules),
             postmortems=postmortems,
+            drills=DrillService(db, clock, current, incidents),
+            tabletop=TabletopService(db, clock, current),
+            heartbeats=heartbeats,
+            remediation=remediation,
+            runbooks=RunbookService(db, clock, current, settings.public_url),
             run_engine=run_engine,
         )
 
@@ -315,9 +363,11 @@ class Runtime:
         text = Path(self.settings.config).read_text()
         self.routing_text = text
         self.current.set_file(routing)
+        self.heartbeats.sync(restarted=False)
         self.resync()
         with self.db.write() as conn:
             _check_schedules(conn, self.clock.now())
+            timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now())  # drills changed?
         self.runner.wake()
         return routing
 
@@ -347,6 +397,10 @@ class Runtime:
                 conn, POSTMORTEM_WATCH, "all", now, first_payload(now), replace=False
             )
             timer_store.schedule(conn, ACTIONS_REMIND, "all", self.clock.now(), replace=False)
+            timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now(), replace=False)
+            timer_store.schedule(conn, RUNBOOK_REVIEW, "all", self.clock.now(), replace=False)
+        # Before intake and engine: deadlines that passed while Tocsin was down are moved.
+        self.heartbeats.sync(restarted=True)
         self.resync()
         self.intake.start()
         if self.run_engine:

@@ -283,8 +283,11 @@ class StatusPageService:
         body = _text(body, "body", 20_000)
 
         def work(conn: Connection, now: datetime) -> PublicIncident:
-            if incident_id is not None and internal_store.get(conn, incident_id) is None:
+            internal = internal_store.get(conn, incident_id) if incident_id is not None else None
+            if incident_id is not None and internal is None:
                 raise InputError(FieldProblem("incident_id", f"no incident {incident_id}"))
+            if internal is not None and internal.drill:  # docs/drills.md
+                raise InputError(FieldProblem("incident_id", "a drill is never on the status page"))
             return self.desk.publish(
                 conn,
                 kind=INCIDENT,

@@ -94,6 +94,7 @@ def _incident(row: RowMapping) -> Incident:
         assignees=tuple(row["assignees"] or ()),
         reply_code=row["reply_code"],
         next_update_at=row["next_update_at"],
+        drill=bool(row["drill"]),
     )
 
 

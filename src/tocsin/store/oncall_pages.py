@@ -36,6 +36,7 @@ def pages_between(conn: Connection, start: datetime, end: datetime) -> list[Page
             messages.c.kind.in_(PAGE_KINDS),
             messages.c.status != _CANCELLED,
             ~messages.c.user_id.startswith("#", autoescape=True),
+            incidents.c.drill.is_(False),  # a drill is practice, not load (docs/drills.md)
         )
         .distinct()
     )

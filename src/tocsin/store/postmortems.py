@@ -178,6 +178,7 @@ def needing_draft(
             incidents.c.severity.in_(list(severities)),
             incidents.c.resolved_at >= resolved_since,
             incidents.c.merged_into.is_(None),
+            incidents.c.drill.is_(False),  # drills need no postmortem (docs/drills.md)
             ~has_one,
         )
         .order_by(incidents.c.resolved_at, incidents.c.id)

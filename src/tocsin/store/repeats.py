@@ -25,7 +25,10 @@ def facts(
 ) -> list[IncidentFacts]:
     """The incidents given by ``ids`` and/or opened in [since, until); incidents merged into
     another are left out (they are the same incident, not a repeat of it)."""
-    where: list[ColumnElement[bool]] = [incidents.c.merged_into.is_(None)]
+    where: list[ColumnElement[bool]] = [
+        incidents.c.merged_into.is_(None),
+        incidents.c.drill.is_(False),  # a drill repeats nothing (docs/drills.md)
+    ]
     if ids is not None:
         where.append(incidents.c.id.in_(list(ids)))
     if since is not None:

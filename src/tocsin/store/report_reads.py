@@ -51,7 +51,8 @@ class Filters:
     service: str | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
+        # Drills are practice: no report counts them (docs/drills.md).
+        out: list[ColumnElement[bool]] = [incidents.c.drill.is_(False)]
         if self.team is not None:
             out.append(incidents.c.team == self.team)
         if self.service is not None:
@@ -215,6 +216,7 @@ def alert_facts(
     ]
 
     overlapping = [
+        incidents.c.drill.is_(False),
         incidents.c.created_at < end,
         or_(incidents.c.resolved_at.is_(None), incidents.c.resolved_at >= start),
     ]
@@ -301,7 +303,11 @@ def open_incidents(conn: Connection, statuses: Collection[str]) -> dict[str, int
     """How many incidents in ``statuses`` there are of each severity (merged ones left out)."""
     rows = conn.execute(
         select(incidents.c.severity, func.count())
-        .where(incidents.c.status.in_(list(statuses)), incidents.c.merged_into.is_(None))
+        .where(
+            incidents.c.status.in_(list(statuses)),
+            incidents.c.merged_into.is_(None),
+            incidents.c.drill.is_(False),
+        )
         .group_by(incidents.c.severity)
     )
     return {str(severity): int(n) for severity, n in rows}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # The other schema modules: importing them puts their tables on the metadata.
@@ -353,6 +354,8 @@ incidents = Table(
     Column("reply_code", String(16), nullable=False, index=True),
     # When stakeholders are owed the next update (None: no cadence).
     Column("next_update_at", UTCDateTime, nullable=True),
+    # A practice incident (docs/drills.md): pages as usual, marked DRILL, left out of metrics.
+    Column("drill", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 # An incident's chat room (a Slack channel) or card (a Teams post), kept in step with the

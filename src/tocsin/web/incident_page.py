@@ -23,8 +23,10 @@ from tocsin.web.action_panel import actions_of
 from tocsin.web.incident_comms import comms_of
 from tocsin.web.incident_filters import MAX_ID
 from tocsin.web.links import web_address
+from tocsin.web.remediation_panel import remediation_of
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
+from tocsin.web.runbooks import runbooks_of
 from tocsin.web.session import Acting, Viewer, runtime_of, viewing
 
 __all__ = [
@@ -174,7 +176,9 @@ async def incident_view(
         comms=comms,
         slo_burn=slo_burn,
         postmortem=await run_in_threadpool(runtime.postmortems.find, incident.id),
+        runbooks=await run_in_threadpool(runbooks_of, runtime, incident.id),
         actions=await run_in_threadpool(actions_of, runtime, incident),
+        remediation=await run_in_threadpool(remediation_of, runtime, incident),
         burn_words=burn_words,
         failed=action,
         problems=[p.problem if not p.field else f"{p.field}: {p.problem}" for p in problems],

@@ -28,8 +28,15 @@ __all__ = ["router"]
 router = web_router()
 
 #: What the declare form sends, and what it starts with.
-DECLARE_FIELDS = ("title", "severity", "summary", "service", "policy")
-DECLARE_DEFAULTS = {"title": "", "severity": "SEV3", "summary": "", "service": "", "policy": ""}
+DECLARE_FIELDS = ("title", "severity", "summary", "service", "policy", "drill")
+DECLARE_DEFAULTS = {
+    "title": "",
+    "severity": "SEV3",
+    "summary": "",
+    "service": "",
+    "policy": "",
+    "drill": "",
+}
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ async def declare(request: Request, form: Annotated[Acting, Depends(acting)]) ->
             summary=typed["summary"],
             service=typed["service"] or None,
             policy=typed["policy"] or None,
+            drill=typed["drill"] == "on",
         )
 
     try:

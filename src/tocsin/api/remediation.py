@@ -1,0 +1,156 @@
+"""Remediation (docs/remediation.md): the actions configured, running one for an incident
+(or a dry run), approving or rejecting a dangerous run, an incident's runs.
+
+A run over the action's rate limit answers 429 naming the limit and when it frees (with
+``Retry-After``); the run is recorded as ``rate_limited`` all the same."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pydantic
+from fastapi import APIRouter, Path, Request, Response
+
+from tocsin.api.alertmanager import authenticate
+from tocsin.api.incidents import MAX_ID, IncidentId
+from tocsin.api.responses import json_response
+from tocsin.api.runtime import runtime_of
+from tocsin.api.schedules import iso, iso_or_none
+from tocsin.domain.durations import duration_text
+from tocsin.domain.remediation import RemediationAction
+from tocsin.services.remediation import RateLimited, RemediationService
+from tocsin.store.remediation_runs import Run
+
+__all__ = ["action_json", "router", "run_json"]
+
+router = APIRouter(prefix="/api", tags=["Remediation"])
+
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="The run's number")]
+
+
+def action_json(a: RemediationAction) -> dict[str, Any]:
+    return {
+        "name": a.name,
+        "description": a.description,
+        "kind": "http" if a.http is not None else "command",
+        "what": a.what,
+        "timeout": a.timeout.total_seconds(),
+        "dangerous": a.dangerous,
+        "dryRun": a.dry_run,
+        "retry": a.retry,
+        "rateLimit": (
+            {"runs": a.rate_limit.runs, "per": a.rate_limit.per.total_seconds()}
+            if a.rate_limit
+            else None
+        ),
+        "triggers": {
+            "matchers": [str(m) for m in a.matchers],
+            "escalation": (
+                {"policy": a.escalation.policy, "level": a.escalation.level}
+                if a.escalation
+                else None
+            ),
+        },
+    }
+
+
+def run_json(r: Run) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "incidentId": r.incident_id,
+        "action": r.action,
+        "requestedBy": r.requested_by,
+        "state": r.state.value,
+        "dryRun": r.dry_run,
+        "approver": r.approver,
+        "reason": r.reason,
+        # The request as sent; header secrets stay as their ${NAME} reference.
+        "request": r.request.as_json(),
+        "result": r.result,
+        "output": r.output,
+        "createdAt": iso(r.created_at),
+        "approvedAt": iso_or_none(r.approved_at),
+        "startedAt": iso_or_none(r.started_at),
+        "finishedAt": iso_or_none(r.finished_at),
+    }
+
+
+def _service(request: Request) -> RemediationService:
+    authenticate(request)
+    return runtime_of(request).remediation
+
+
+def _who(request: Request, user: str | None) -> str:
+    return runtime_of(request).incidents.actor(user, "api")
+
+
+class _Body(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    user: str | None = pydantic.Field(
+        default=None, description="The person acting (a user id from the configuration)"
+    )
+
+
+class RunRequest(_Body):
+    action: str = pydantic.Field(min_length=1, max_length=100)
+    dry_run: bool = pydantic.Field(
+        default=False, alias="dryRun", description="Render and record only, never run"
+    )
+
+    model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+
+
+@router.get("/remediation/actions", summary="The remediation actions configured")
+def list_actions(request: Request) -> Response:
+    svc = _service(request)
+    return json_response([action_json(a) for a in svc.actions()])
+
+
+@router.post(
+    "/incidents/{incident_id}/remediation",
+    summary="Run a remediation action for an incident (or a dry run)",
+    status_code=201,
+    responses={429: {"description": "Over the action's rate limit"}},
+)
+def run_action(request: Request, incident_id: IncidentId, body: RunRequest) -> Response:
+    svc = _service(request)
+    try:
+        run = svc.request(incident_id, body.action, _who(request, body.user), dry_run=body.dry_run)
+    except RateLimited as exc:
+        now = runtime_of(request).clock.now()
+        wait = max(1, int((exc.frees_at - now).total_seconds()) + 1)
+        return json_response(
+            {
+                "error": str(exc),
+                "freesAt": iso(exc.frees_at),
+                "retryAfter": duration_text(exc.frees_at - now),
+                "run": run_json(exc.run),
+            },
+            429,
+            {"Retry-After": str(wait)},
+        )
+    return json_response(run_json(run), 201)
+
+
+@router.get("/incidents/{incident_id}/remediation/runs", summary="An incident's runs, newest first")
+def incident_runs(request: Request, incident_id: IncidentId) -> Response:
+    svc = _service(request)
+    return json_response([run_json(r) for r in svc.runs(incident_id)])
+
+
+@router.get("/remediation/runs/{run_id}", summary="One run, with its output")
+def get_run(request: Request, run_id: RunId) -> Response:
+    return json_response(run_json(_service(request).run(run_id)))
+
+
+@router.post("/remediation/runs/{run_id}/approve", summary="Approve a dangerous run")
+def approve(request: Request, run_id: RunId, body: _Body) -> Response:
+    svc = _service(request)
+    return json_response(run_json(svc.approve(run_id, _who(request, body.user))))
+
+
+@router.post("/remediation/runs/{run_id}/reject", summary="Reject a dangerous run")
+def reject(request: Request, run_id: RunId, body: _Body) -> Response:
+    svc = _service(request)
+    return json_response(run_json(svc.reject(run_id, _who(request, body.user))))

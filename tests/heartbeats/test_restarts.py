@@ -1,0 +1,124 @@
+"""Durable and restart-correct: a heartbeat down stays down; one whose ping was expected
+while Tocsin was not running counts again from start-up; a restart before a ping is expected
+keeps the deadline; a removed heartbeat is retired and its alert resolved; reloads add,
+change and retire heartbeats."""
+
+from __future__ import annotations
+
+from tests.heartbeats.conftest import CONFIG, HEARTBEATS, ROUTE, Beats
+from tocsin.domain.heartbeats import HeartbeatState
+
+MINUTE = 60
+
+
+def test_down_stays_down_across_a_restart(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(70 * MINUTE)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    [before] = beats.alerts("backup")
+    beats.restart_after(2 * 3600)  # a long outage of Tocsin itself
+    beats.tick(MINUTE)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    [after] = beats.alerts("backup")
+    assert after["startsAt"] == before["startsAt"]  # the same alert: no resolve, no new page
+    assert beats.sent() == [("firing", "backup", "HeartbeatMissing")]
+    beats.ping("backup")
+    beats.tick(MINUTE)
+    assert beats.sent()[-1][0] == "resolved"
+
+
+def test_a_deadline_missed_while_tocsin_was_down_does_not_fire(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(30 * MINUTE)
+    token = beats.token("backup")
+    beats.restart_after(3 * 3600)  # the deadline (13:10) passed while Tocsin was down
+    start = beats.h.clock.now()
+    beats.tick()
+    assert beats.status("backup").state is HeartbeatState.UP
+    assert beats.status("backup").counting_from == start
+    assert beats.alerts("backup") == []
+    beats.tick(70 * MINUTE - 1)  # interval + grace from start-up
+    assert beats.alerts("backup") == []
+    beats.tick(1)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    assert beats.token("backup") == token  # the token survives restarts
+
+
+def test_a_deadline_passed_while_tocsin_ran_has_fired_durably(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(70 * MINUTE)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    beats.restart_after(0)
+    beats.tick()
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    assert len(beats.alerts("backup")) == 1
+
+
+def test_an_outage_over_the_expected_ping_does_not_fire_at_the_old_deadline(
+    beats: Beats,
+) -> None:
+    beats.ping("backup")  # 12:00; the next one expected at 13:00, the deadline 13:10
+    beats.tick(55 * MINUTE)
+    beats.restart_after(10 * MINUTE)  # down 12:55 to 13:05: a 13:00 ping was refused
+    beats.tick(5 * MINUTE)  # 13:10
+    assert beats.status("backup").state is HeartbeatState.UP
+    beats.tick(65 * MINUTE - 1)  # up to 14:15 less a second: interval + grace from 13:05
+    assert beats.status("backup").state is HeartbeatState.UP
+    beats.tick(1)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+
+
+def test_a_short_restart_keeps_the_deadline(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(30 * MINUTE)
+    beats.restart_after(MINUTE)
+    beats.tick(39 * MINUTE)  # 13:10, the deadline set by the ping before the restart
+    assert beats.status("backup").state is HeartbeatState.DOWN
+
+
+def test_a_removed_heartbeat_is_retired_and_its_alert_resolved(beats: Beats) -> None:
+    beats.tick(6 * MINUTE)
+    assert beats.status("cron").state is HeartbeatState.DOWN
+    assert beats.sent("cron") == [("firing", "cron", "HeartbeatMissing")]
+    token = beats.token("cron")
+    without_cron = CONFIG.replace("  - name: cron\n    interval: 5m\n", "")
+    beats.h.config.write_text(without_cron.format(url=beats.receiver.url))
+    beats.restart_after(MINUTE)
+    beats.tick(MINUTE)
+    assert beats.alerts("cron") == []
+    assert beats.sent("cron")[-1] == ("resolved", "cron", "HeartbeatMissing")
+    assert beats.status("cron").retired_at is not None
+    names = [
+        b["name"]
+        for b in beats.client.get(
+            "/api/heartbeats", headers={"Authorization": f"Bearer {beats.h.token}"}
+        ).json()["heartbeats"]
+    ]
+    assert names == ["backup", "prometheus"]
+    assert beats.ping("cron", headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    beats.tick(3600)
+    assert beats.sent("cron")[-1][0] == "resolved"
+
+    beats.reload(CONFIG)  # back: waiting from now, with its old token
+    status = beats.status("cron")
+    assert status.retired_at is None
+    assert status.state is HeartbeatState.WAITING
+    assert beats.token("cron") == token
+    assert beats.ping("cron", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_reload_adds_heartbeats_and_moves_deadlines(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(30 * MINUTE)
+    longer = (
+        ROUTE
+        + HEARTBEATS.replace("interval: 1h", "interval: 2h")
+        + ("  - name: reports\n    interval: 1d\n")
+    )
+    beats.reload(longer)
+    assert beats.status("reports").state is HeartbeatState.WAITING
+    beats.tick(60 * MINUTE)  # 13:30: past the old deadline, not the new one (14:10)
+    assert beats.status("backup").state is HeartbeatState.UP
+    beats.tick(40 * MINUTE)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    assert beats.status("reports").state is HeartbeatState.WAITING

@@ -1,0 +1,129 @@
+"""The safety rules, as pure functions and the guard: which URLs are allowed, which
+addresses refused, rate-limit windows; the guard pins the call to the checked address."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tocsin.domain.remediation import (
+    RateLimit,
+    address_refusal,
+    frees_at,
+    host_refusal,
+    truncate,
+    url_allowed,
+)
+from tocsin.notify.status_webhook_guard import Refused, WebhookGuard
+
+ALLOWED = ["https://deploy.example.com/api/", "http://127.0.0.1:9000/"]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://deploy.example.com/api/restart", True),
+        ("https://deploy.example.com/api/", True),
+        ("https://DEPLOY.example.com:443/api/x", True),
+        ("https://deploy.example.com/apix", False),
+        ("https://deploy.example.com/other", False),
+        ("http://deploy.example.com/api/restart", False),  # another scheme
+        ("https://deploy.example.com:8443/api/restart", False),  # another port
+        ("https://deploy.example.com.evil.test/api/", False),
+        ("https://evil.test/?https://deploy.example.com/api/", False),
+        ("http://127.0.0.1:9000/flush", True),
+        ("http://127.0.0.1:9001/flush", False),
+        ("ftp://deploy.example.com/api/", False),
+        ("not a url", False),
+    ],
+)
+def test_url_allowed(url: str, allowed: bool) -> None:
+    assert url_allowed(url, ALLOWED) is allowed
+
+
+@pytest.mark.parametrize(
+    ("address", "private", "link_local", "explicit", "refused"),
+    [
+        ("93.184.216.34", False, False, (), None),
+        ("169.254.169.254", True, False, (), "cloud metadata"),
+        ("169.254.10.1", True, False, (), "link-local"),
+        ("fe80::1", True, False, (), "link-local"),
+        ("fd00:ec2::254", True, False, (), "cloud metadata"),
+        ("100.100.100.200", True, False, (), "cloud metadata"),
+        ("::ffff:169.254.169.254", True, False, (), "cloud metadata"),
+        ("169.254.169.254", False, True, (), None),
+        ("127.0.0.1", False, False, (), "loopback"),
+        ("10.0.0.5", False, False, (), "private"),
+        ("10.0.0.5", True, False, (), None),
+        ("127.0.0.1", False, False, ("127.0.0.1",), None),
+        ("0.0.0.0", True, True, (), "not an address to call"),
+    ],
+)
+def test_address_refusal(
+    address: str, private: bool, link_local: bool, explicit: tuple[str, ...], refused: str | None
+) -> None:
+    reason = address_refusal(
+        address, allow_private=private, allow_link_local=link_local, explicit=explicit
+    )
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason
+
+
+def test_host_refusal() -> None:
+    assert host_refusal("metadata.google.internal", False) is not None
+    assert host_refusal("[fd00:ec2::254]", False) is not None
+    assert host_refusal("deploy.example.com", False) is None
+    assert host_refusal("127.0.0.1", False) is None  # private: a matter for allowed_urls
+    assert host_refusal("169.254.169.254", True) is None
+
+
+def test_rate_limit_window() -> None:
+    t0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    limit = RateLimit(3, timedelta(hours=1))
+    runs = [t0, t0 + timedelta(minutes=10), t0 + timedelta(minutes=20)]
+    assert frees_at(runs[:2], limit, t0 + timedelta(minutes=30)) is None
+    assert frees_at(runs, limit, t0 + timedelta(minutes=30)) == t0 + timedelta(hours=1)
+    assert frees_at(runs, limit, t0 + timedelta(hours=1)) is None
+    assert frees_at(runs, None, t0) is None
+
+
+def test_truncate_says_how_much_was_cut() -> None:
+    assert truncate("short") == "short"
+    cut = truncate("x" * 20, limit=8)
+    assert cut == "xxxxxxxx\n[... 12 more bytes cut]"
+
+
+def _guard(address: str, *, link_local: bool = False) -> WebhookGuard:
+    def refusal(a: str) -> str | None:
+        return address_refusal(a, allow_private=False, allow_link_local=link_local)
+
+    return WebhookGuard(False, lambda host, port: [address], refusal=refusal)
+
+
+def test_the_guard_refuses_a_name_resolving_to_metadata() -> None:
+    with pytest.raises(Refused, match="cloud metadata"):
+        _guard("169.254.169.254").target("http://deploy.example.com/restart")
+
+
+def test_the_guard_allows_link_local_when_asked_and_pins_the_address() -> None:
+    """Allowed: not refused by the guard (nothing is sent there in the tests)."""
+    target = _guard("169.254.169.254", link_local=True).target("http://meta.test/latest")
+    assert target.url == "http://169.254.169.254/latest"
+    assert target.headers == {"Host": "meta.test"}
+
+
+def test_the_guard_pins_https_with_the_server_name() -> None:
+    target = _guard("93.184.216.34").target("https://deploy.example.com/api/x")
+    assert target.url == "https://93.184.216.34/api/x"
+    assert target.extensions == {"sni_hostname": "deploy.example.com"}
+
+
+def test_the_status_page_guard_is_unchanged() -> None:
+    """Without a rule of its own the guard is the status page's (and its setting)."""
+    guard = WebhookGuard(False, lambda host, port: ["10.0.0.1"])
+    with pytest.raises(Refused, match="TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE"):
+        guard.target("http://hooks.test/x")
+    assert WebhookGuard(True).target("http://10.0.0.1/x").url == "http://10.0.0.1/x"
