@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from tocsin.errors import Unavailable
+from tocsin.tls import client_context
 
 __all__ = ["PrometheusApi", "Sample", "Series"]
 
@@ -55,7 +56,7 @@ class PrometheusApi:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.monotonic = monotonic
-        self._http = httpx.Client(timeout=timeout.total_seconds())
+        self._http = httpx.Client(verify=client_context(), timeout=timeout.total_seconds())
         self._down: tuple[float, str] | None = None
 
     def close(self) -> None:

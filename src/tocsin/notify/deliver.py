@@ -31,6 +31,7 @@ from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
 from tocsin.store.deliveries import Attempt, DeliveryRow
 from tocsin.store.timers import Timer
+from tocsin.tls import client_context
 
 __all__ = ["DeliveryJob", "Work"]
 
@@ -61,7 +62,9 @@ class DeliveryJob:
     ) -> None:
         self.routing = routing
         self.external_url = external_url
-        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
+        self.client = httpx.Client(
+            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -50,6 +50,7 @@ from tocsin.store import messages as message_store
 from tocsin.store import timers as timer_store
 from tocsin.store.incident_chats import ChatRow
 from tocsin.store.timers import Timer
+from tocsin.tls import client_context
 
 __all__ = ["ROOM", "Provider", "RoomJob", "card_of", "request", "slack_app", "touch", "wants_room"]
 
@@ -188,7 +189,9 @@ class RoomJob:
     ) -> None:
         self.routing = routing
         self.link = link
-        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
+        self.client = httpx.Client(
+            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
+        )
 
     def close(self) -> None:
         self.client.close()

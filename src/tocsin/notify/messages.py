@@ -29,6 +29,7 @@ from tocsin.store import messages as store
 from tocsin.store import timers as timer_store
 from tocsin.store.messages import Message
 from tocsin.store.timers import Timer
+from tocsin.tls import client_context
 
 __all__ = ["MESSAGE", "MessageJob", "post"]
 
@@ -109,7 +110,9 @@ class MessageJob:
     ) -> None:
         self.routing = routing
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
-        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": "Tocsin"})
+        self.client = httpx.Client(
+            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
+        )
 
     def close(self) -> None:
         self.client.close()

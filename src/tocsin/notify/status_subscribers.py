@@ -44,6 +44,7 @@ from tocsin.store import status_subscribers as store
 from tocsin.store import timers as timer_store
 from tocsin.store.status_subscribers import EMAIL, WEBHOOK, Notification, Subscriber
 from tocsin.store.timers import Timer
+from tocsin.tls import client_context
 
 __all__ = [
     "CONFIRM_EVERY",
@@ -214,7 +215,10 @@ class StatusSendJob:
         self.routing = routing
         self.guard = guard or WebhookGuard(allow_private=False)
         self.client = httpx.Client(
-            timeout=timeout, headers={"User-Agent": "Tocsin"}, follow_redirects=False
+            verify=client_context(),
+            timeout=timeout,
+            headers={"User-Agent": "Tocsin"},
+            follow_redirects=False,
         )
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
 

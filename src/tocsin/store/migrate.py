@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -27,11 +28,18 @@ def _config(conn: Connection | None = None) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if revision == "head":
+        # Every start upgrades; a current database needs no migration scripts compiled.
+        with db.engine.connect() as conn:
+            if current_revision(conn) == head_revision():
+                return
     with db.engine.begin() as conn:
         command.upgrade(_config(conn), revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration (read once: the scripts ship with the code)."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
