@@ -40,6 +40,7 @@ def test_the_webhook_posts_the_versioned_payload_with_an_idempotency_key(
         ],
         "idempotencyKey": "inc42-l0-n0-u7",
         "sentAt": "2026-03-01T12:00:00+00:00",
+        "drill": False,
     }
 
 

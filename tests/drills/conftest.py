@@ -1,7 +1,7 @@
 """A Tocsin that runs drills: people with email through a real SMTP server on loopback (which
-refuses cat's address), a two-level policy and one that reaches nobody, tabletop scenarios
-from examples/tabletop, and a web client that signs in like a browser. The clock starts on
-Sunday 2026-03-01 12:00 UTC.
+refuses cat's address: "Recipient address rejected"), a two-level policy and one that
+reaches nobody, tabletop scenarios from examples/tabletop, and a web client that signs in
+like a browser. The clock starts on Sunday 2026-03-01 12:00 UTC.
 
 ``platform``: level 1 pages ann and cat (5 minutes), level 2 pages bob (5 minutes).
 ``gappy``: level 1 is an empty schedule, level 2 is dan (no contact method)."""
@@ -113,7 +113,9 @@ class Drills:
 @pytest.fixture
 def drills(routed: Any) -> Iterator[Any]:
     """``drills(extra_yaml="")`` -> a Drills around a started Tocsin."""
-    recorder = Recorder({"cat@example.com": "550 5.1.1 no such mailbox"})
+    recorder = Recorder(
+        {"cat@example.com": "550 5.1.1 <cat@example.com>: Recipient address rejected"}
+    )
     with smtp_server(recorder) as (mail, port):
 
         def make(extra: str = "") -> Drills:

@@ -85,6 +85,61 @@ def test_report_per_level() -> None:
     assert "- ann by webhook: failed: connection refused" in text
 
 
+def test_a_failed_delivery_is_reported_whatever_its_error_says() -> None:
+    """Only a page that had no address is left to the timeline's "Cannot page" entry; a
+    rejected address, or a page never sent before the drill ended, is what failed."""
+    rejected = "550 5.1.1 <cat@example.com>: Recipient address rejected: User unknown"
+    timeline = [
+        TimelineFact(at(0), "escalated", "tocsin", "", {"level": 1, "loop": 1, "users": ["cat"]}),
+        TimelineFact(
+            at(0),
+            "notify-failed",
+            "tocsin",
+            "Cannot page dan by sms: no address for it",
+            {"user": "dan", "method": "sms"},
+        ),
+        TimelineFact(
+            at(0),
+            "notify-failed",
+            "tocsin",
+            f"email to cat failed: {rejected}",
+            {"user": "cat", "method": "email", "message": 1, "attempts": 1},
+        ),
+        TimelineFact(at(9), "resolved", "ann", "Resolved by ann"),
+    ]
+    pages = [
+        PageAttempt("cat", "email", "failed", at(0), None, rejected, (0, 0), message=1),
+        PageAttempt(
+            "dan",
+            "sms",
+            "failed",
+            at(0),
+            None,
+            "user 'dan' has no sms address",
+            (0, 0),
+            message=2,
+            addressed=False,
+        ),
+        PageAttempt("eve", "sms", "pending", at(0), None, "503 busy", (0, 0), message=3),
+        PageAttempt("fay", "sms", "cancelled", at(0), None, "503 busy", (0, 0), message=4),
+        PageAttempt("gus", "sms", "cancelled", at(0), None, None, (0, 0), message=5),
+    ]
+    report = drill_report(incident(), timeline, pages)
+    failures = [(f.kind, f.text) for f in report.failures if f.kind != "timed-out"]
+    assert failures == [
+        ("no-contact", "Cannot page dan by sms: no address for it"),
+        ("delivery", f"The page to cat by email failed: {rejected}"),
+        (
+            "pending",
+            "The page to eve by sms was still unsent when the drill ended (last error: 503 busy)",
+        ),
+        (
+            "pending",
+            "The page to fay by sms was never sent before it was cancelled (last error: 503 busy)",
+        ),
+    ]
+
+
 def test_tabletop_markdown() -> None:
     scenario = Scenario(
         "s",

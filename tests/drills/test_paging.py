@@ -66,6 +66,20 @@ def test_level_one_times_out_level_two_acknowledges(drills: Any) -> None:
     assert any(f["kind"] == "delivery" for f in body["failures"])
 
 
+def test_a_rejected_recipient_address_is_what_failed(drills: Any) -> None:
+    """The SMTP server refuses cat: "550 ... Recipient address rejected". The drill exists
+    to find that, so it is a delivery failure, reported once."""
+    d = drills()
+    incident = d.run()
+    d.runtime.incidents.acknowledge(incident.id, "ann")
+    report = d.runtime.drills.report(incident.id)
+    about_cat = [(f.kind, f.level) for f in report.failures if "cat" in f.text]
+    assert about_cat == [("delivery", 1)], report.failures
+    (text,) = [f.text for f in report.failures if "cat" in f.text]
+    assert "Recipient address rejected" in text
+    assert "Recipient address rejected" in report.markdown().split("## What failed")[1]
+
+
 def test_nobody_acknowledges_the_policy_runs_out_and_the_drill_times_out(drills: Any) -> None:
     d = drills("drills: {timeout: 30m}")
     incident = d.run()

@@ -14,6 +14,7 @@ from tocsin.domain.heartbeats import (
     HeartbeatStatus,
     alert_annotations,
     alert_labels,
+    outage_began,
 )
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -44,25 +45,45 @@ def test_deadline_and_late() -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "started", "moved"),
+    ("state", "away", "back", "moved"),
     [
-        (HeartbeatState.UP, 30, False),  # no ping expected yet: the deadline stands
-        (HeartbeatState.UP, 50, False),  # the earliest a punctual ping comes
-        (HeartbeatState.UP, 51, True),  # a ping may have come and been refused
-        (HeartbeatState.UP, 65, True),  # late, within grace
-        (HeartbeatState.UP, 300, True),  # the deadline passed while away
-        (HeartbeatState.WAITING, 300, True),
-        (HeartbeatState.DOWN, 300, False),  # down stays down
+        # The ping is due 13:00 give or take the grace: 12:50 to 13:10 (minutes 50 to 70).
+        (HeartbeatState.UP, 10, 30, False),  # an outage before the window
+        (HeartbeatState.UP, 10, 49, False),
+        (HeartbeatState.UP, 10, 50, True),  # a ping as early as the grace allows
+        (HeartbeatState.UP, 55, 65, True),  # over the punctual ping
+        (HeartbeatState.UP, 62, 68, True),  # a late ping, within grace, may have come
+        (HeartbeatState.UP, 10, 300, True),  # the deadline passed while away
+        (HeartbeatState.UP, 70, 300, False),  # away after the deadline: it fired before
+        (HeartbeatState.WAITING, 30, 300, True),
+        (HeartbeatState.DOWN, 30, 300, False),  # down stays down
     ],
 )
-def test_missed_while_away(state: HeartbeatState, started: int, moved: bool) -> None:
-    assert status(state).missed_while_away(HOURLY, at(started)) is moved
+def test_missed_while_away(state: HeartbeatState, away: int, back: int, moved: bool) -> None:
+    assert status(state).missed_while_away(HOURLY, at(away), at(back)) is moved
 
 
 def test_a_grace_longer_than_the_interval_expects_a_ping_at_once() -> None:
     spec = Heartbeat("x", timedelta(minutes=5), timedelta(minutes=30))
     assert status().expected_from(spec) == T0
-    assert status().missed_while_away(spec, at(1))
+    assert status().missed_while_away(spec, T0, at(2))
+
+
+PULSE = timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("last_alive", "away"),
+    [
+        (None, False),  # a first start: nothing was missed
+        (-60, False),  # a quick restart, or another node kept running
+        (-61, True),
+        (-3600, True),
+    ],
+)
+def test_outage_began(last_alive: int | None, away: bool) -> None:
+    alive = None if last_alive is None else at(60) + timedelta(seconds=last_alive)
+    assert outage_began(alive, PULSE, at(60)) == (alive if away else None)
 
 
 def test_the_alert_words() -> None:

@@ -1,9 +1,14 @@
-"""Durable and restart-correct: a heartbeat down stays down; one whose ping was expected
-while Tocsin was not running counts again from start-up; a restart before a ping is expected
-keeps the deadline; a removed heartbeat is retired and its alert resolved; reloads add,
-change and retire heartbeats."""
+"""Durable and restart-correct: a heartbeat down stays down; one whose ping was due while
+Tocsin was really away (its engine had stopped) counts again from start-up; a short restart,
+a crash loop or a node joining a running cluster moves no deadline; a removed heartbeat is
+retired and its alert resolved; reloads add, change and retire heartbeats.
+
+The engine's pulse is its housekeeping timer (every 30 s): ``tick`` runs it, so Tocsin was
+last alive at the last tick before ``restart_after``."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from tests.heartbeats.conftest import CONFIG, HEARTBEATS, ROUTE, Beats
 from tocsin.domain.heartbeats import HeartbeatState
@@ -74,6 +79,65 @@ def test_a_short_restart_keeps_the_deadline(beats: Beats) -> None:
     beats.restart_after(MINUTE)
     beats.tick(39 * MINUTE)  # 13:10, the deadline set by the ping before the restart
     assert beats.status("backup").state is HeartbeatState.DOWN
+
+
+def test_a_long_outage_before_the_ping_was_due_keeps_the_deadline(beats: Beats) -> None:
+    beats.ping("backup")  # 12:00; due 13:00 give or take the grace (12:50 to 13:10)
+    beats.tick(10 * MINUTE)
+    beats.restart_after(30 * MINUTE)  # away 12:10 to 12:40: no ping could come meanwhile
+    beats.tick(30 * MINUTE - 1)
+    assert beats.status("backup").state is HeartbeatState.UP
+    beats.tick(1)  # 13:10
+    assert beats.status("backup").state is HeartbeatState.DOWN
+
+
+def test_a_short_restart_after_the_ping_was_due_still_fires_on_time(beats: Beats) -> None:
+    beats.ping("backup")  # 12:00; the job then dies
+    beats.tick(62 * MINUTE)  # 13:02: the 13:00 ping did not come
+    beats.restart_after(30)  # a deploy
+    assert beats.status("backup").counting_from == beats.h.clock.now() - timedelta(
+        minutes=62, seconds=30
+    )
+    beats.tick(8 * MINUTE - 30)  # 13:10, the deadline
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    assert beats.sent() == [("firing", "backup", "HeartbeatMissing")]
+
+
+def test_a_crash_loop_does_not_hold_off_a_dead_jobs_alert(beats: Beats) -> None:
+    beats.ping("backup")  # 12:00; the job then dies
+    beats.tick(58 * MINUTE)
+    for _ in range(12):  # 12:58 to 13:10: up for 10 s, down for 50 s, over and over
+        beats.restart_after(50)
+        beats.tick(10)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+    assert beats.sent() == [("firing", "backup", "HeartbeatMissing")]
+
+
+def test_an_outage_while_a_late_ping_could_come_postpones(beats: Beats) -> None:
+    beats.ping("backup")
+    beats.tick(62 * MINUTE)
+    beats.restart_after(6 * MINUTE)  # away 13:02 to 13:08: a ping at 13:05 was refused
+    start = beats.h.clock.now()
+    assert beats.status("backup").counting_from == start
+    beats.tick(70 * MINUTE - 1)
+    assert beats.status("backup").state is HeartbeatState.UP
+    beats.tick(1)
+    assert beats.status("backup").state is HeartbeatState.DOWN
+
+
+def test_a_node_joining_a_running_cluster_moves_no_deadline(beats: Beats) -> None:
+    beats.ping("backup")  # 12:00; the job then dies
+    beats.tick(58 * MINUTE)  # within the window a ping is due in
+    beats.h.clock.advance(timedelta(seconds=20))
+    joining = beats.h._build()  # a second node starts on the same database
+    try:
+        assert beats.status("backup").counting_from == beats.h.clock.now() - timedelta(
+            minutes=58, seconds=20
+        )
+        beats.tick(12 * MINUTE - 20)  # 13:10
+        assert beats.status("backup").state is HeartbeatState.DOWN
+    finally:
+        joining.stop()
 
 
 def test_a_removed_heartbeat_is_retired_and_its_alert_resolved(beats: Beats) -> None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.heartbeats.conftest import Beats
+from tocsin.domain.alerts import Action, AlertEvent, Identity
 from tocsin.domain.heartbeats import HeartbeatState
+from tocsin.services.intake import Submission
+from tocsin.store import integrations as integration_store
 
 MINUTE = 60
 
@@ -126,3 +129,34 @@ def test_a_resolved_watchdog_is_not_a_ping(beats: Beats) -> None:
         }
     )
     assert beats.status("prometheus").pings == 0
+
+
+def test_a_watchdog_received_before_a_later_ping_does_not_move_the_deadline_back(
+    beats: Beats,
+) -> None:
+    """The intake stamps a batch when it arrives and commits it a little later: an HTTP ping
+    may be recorded in between. The Watchdog's ping then counts from the later of the two."""
+    beats.tick(MINUTE)
+    arrived = beats.h.clock.now()
+    beats.tick(30)
+    assert beats.ping("prometheus").status_code == 200  # 12:01:30
+    pinged = beats.h.clock.now()
+    watchdog = AlertEvent(
+        fingerprint="f",
+        identity=Identity.LABELS,
+        action=Action.TRIGGER,
+        labels={"alertname": "Watchdog", "prometheus": "prod"},
+    )
+    runtime = beats.h.runtime
+    with runtime.db.write() as conn:
+        [prom] = [i for i in integration_store.list_all(conn) if i.name == "prom"]
+        runtime.heartbeats.watchdog(conn, [Submission(prom, [watchdog], received_at=arrived)])
+    status = beats.status("prometheus")
+    assert status.pings == 2
+    assert status.last_ping_source == "watchdog"
+    assert status.counting_from == pinged
+    assert status.last_ping_at == pinged
+    beats.tick(3 * MINUTE - 1)  # interval + grace from the HTTP ping, not from 12:01
+    assert beats.status("prometheus").state is HeartbeatState.UP
+    beats.tick(1)
+    assert beats.status("prometheus").state is HeartbeatState.DOWN

@@ -42,7 +42,7 @@ escalation_policies:
         targets: [{{user: cat}}]
 remediation:
   allowed_urls: ["{url}/ok", "{url}/fail", "{url}/slow", "http://169.254.169.254/",
-                 "http://deploy.test/"]
+                 "http://deploy.test/"{more}]
   allow_link_local: {link_local}
   actions:
 {actions}
@@ -57,7 +57,7 @@ ACTIONS = """\
         method: POST
         url: "{url}/ok"
         headers: {{X-Token: "Bearer ${{TOCSIN_TEST_TOKEN}}", Content-Type: application/json}}
-        body: '{{"service": "{{{{ labels.service }}}}", "incident": {{{{ incident.id }}}}}}'
+        body: '{{"service": {{{{ labels.service | tojson }}}}, "incident": {{{{ incident.id }}}}}}'
       timeout: 2s
     - name: broken
       http: {{method: POST, url: "{url}/fail", body: "x"}}
@@ -78,7 +78,9 @@ ACTIONS = """\
 
 
 class Remediation:
-    def __init__(self, harness: Harness, server: Recorder) -> None:
+    def __init__(self, harness: Harness, server: Recorder, text: Any = None) -> None:
+        #: actions, extra -> the configuration's text (for ``reconfigure``).
+        self.text = text
         self.h = harness
         self.server = server
         self.runtime = harness.runtime
@@ -120,6 +122,10 @@ class Remediation:
         assert isinstance(job, RemediationJob)
         return job
 
+    def reconfigure(self, actions: str = ACTIONS, extra: str = "") -> None:
+        """Reload the configuration with other actions (``{url}``: the server's)."""
+        self.h.reload(self.text(actions, extra))
+
     def state(self, run_id: int) -> RunState:
         with self.runtime.db.read() as conn:
             run = remediation_runs.get(conn, run_id)
@@ -140,12 +146,20 @@ def remediation(routed: Any, server: Recorder, monkeypatch: pytest.MonkeyPatch) 
     """``remediation(actions=ACTIONS, extra="")`` -> a Remediation around a started Tocsin."""
     monkeypatch.setenv("TOCSIN_TEST_TOKEN", "s3cret-value")
 
-    def make(actions: str = ACTIONS, extra: str = "", link_local: bool = False) -> Remediation:
-        text = CONFIG.format(
-            url=server.url,
-            actions=actions.format(url=server.url),
-            link_local=str(link_local).lower(),
-        )
-        return Remediation(routed(text + extra), server)
+    def make(
+        actions: str = ACTIONS, extra: str = "", link_local: bool = False, more: str = ""
+    ) -> Remediation:
+        """``more``: another allowed URL prefix (``{more}`` in ``actions``)."""
+
+        def text(actions: str, extra: str) -> str:
+            configured = CONFIG.format(
+                url=server.url,
+                actions=actions.format(url=server.url, more=more),
+                link_local=str(link_local).lower(),
+                more=f', "{more}"' if more else "",
+            )
+            return configured + extra
+
+        return Remediation(routed(text(actions, extra)), server, text)
 
     yield make

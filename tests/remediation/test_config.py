@@ -3,6 +3,7 @@ file, line and key."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -33,8 +34,8 @@ remediation:
         method: post
         url: "https://deploy.example.com/api/restart"
         headers: {Authorization: "Bearer ${DEPLOY_TOKEN}"}
-        body: '{"service": "{{ labels.service }}", "incident": {{ incident.id }}}'
-      timeout: 30s
+        body: '{"service": {{ labels.service | tojson }}, "incident": {{ incident.id }}}'
+      timeout: 15s
       dangerous: true
       rate_limit: {runs: 3, per: 1h}
       triggers:
@@ -55,7 +56,7 @@ def test_the_section_compiles(tmp_path: Path) -> None:
     restart = section.actions["restart-api"]
     assert restart.http is not None and restart.http.method == "POST"
     assert restart.http.headers == (("Authorization", "Bearer ${DEPLOY_TOKEN}"),)
-    assert restart.timeout == timedelta(seconds=30)
+    assert restart.timeout == timedelta(seconds=15)
     assert restart.rate_limit == RateLimit(3, timedelta(hours=1))
     assert restart.escalation == EscalationTrigger("platform", 2)
     assert restart.matches({"alertname": "APIHighLatency"})
@@ -64,9 +65,14 @@ def test_the_section_compiles(tmp_path: Path) -> None:
     assert restart.http.body.render({"labels": {"service": "x"}, "incident": {"id": 4}}) == (
         '{"service": "x", "incident": 4}'
     )
+    # A label is the alert sender's text: tojson keeps it a JSON string, whatever it holds.
+    hostile = 'x", "admin": true, "y": "'
+    rendered = restart.http.body.render({"labels": {"service": hostile}, "incident": {"id": 4}})
+    assert json.loads(rendered) == {"service": hostile, "incident": 4}
     flush = section.actions["flush"]
     assert flush.command is not None and flush.command.argv[0] == "/usr/local/bin/flush-cache"
-    assert flush.timeout == timedelta(seconds=30) and not flush.dangerous
+    assert flush.timeout == timedelta(seconds=10) and not flush.dangerous
+    assert section.approval_ttl == timedelta(hours=1)
     assert section.matcher_actions == (restart,)
     assert section.explicit_addresses == frozenset({"127.0.0.1"})
 
@@ -89,11 +95,12 @@ def test_the_section_compiles(tmp_path: Path) -> None:
             ".http.url: metadata.google.internal is a cloud metadata service",
         ),
         ("{{ incident.id }}}'", "{{ incident.id }'", ".http.body: template error"),
-        ("{{ labels.service }}", "{{ secrets.x }}", ".http.body: unknown name(s) secrets"),
+        ("{{ labels.service | tojson }}", "{{ secrets.x }}", ".http.body: unknown name(s) sec"),
         ('alertname="APIHighLatency"', "alertname", ".triggers.matchers.0:"),
         ("policy: platform", "policy: nope", ".triggers.escalation.policy: no escalation"),
         ("level: 2}", "level: 3}", ".triggers.escalation.level: platform has 2 level(s)"),
-        ("timeout: 30s", "timeout: 5m", ".timeout: at most 50s"),
+        ("timeout: 15s", "timeout: 21s", ".timeout: at most 20s"),
+        ("  actions:\n", "  approval_ttl: soon\n  actions:\n", "remediation.approval_ttl:"),
         ("per: 1h", "per: soon", ".rate_limit.per:"),
         ("method: post", "method: TRACE", ".http.method: must be one of"),
         ("name: flush", "name: restart-api", ".name: action 'restart-api' is not unique"),
@@ -121,3 +128,8 @@ def test_link_local_is_allowed_when_asked(tmp_path: Path) -> None:
     section = load(tmp_path, text).remediation
     assert section.allow_link_local
     assert section.actions["restart-api"].what == "POST http://169.254.169.254/latest"
+
+
+def test_approval_ttl_is_configurable(tmp_path: Path) -> None:
+    text = BASE.replace("  actions:\n", "  approval_ttl: 15m\n  actions:\n", 1)
+    assert load(tmp_path, text).remediation.approval_ttl == timedelta(minutes=15)

@@ -87,6 +87,25 @@ def test_a_name_is_checked_by_the_addresses_it_resolves_to(remediation: Any) -> 
     assert asked == ["deploy.test:80", "deploy.test:80"]
 
 
+def test_a_name_resolving_to_an_allowed_literal_private_address_is_refused(
+    remediation: Any,
+) -> None:
+    """``http://127.0.0.1:<port>/ok`` is in allowed_urls literally; ``deploy.test`` is
+    allowed by name. A call to deploy.test that resolves to 127.0.0.1 is refused: the
+    literal address is trusted for its own URL only."""
+    r = remediation(
+        actions="""\
+    - name: named
+      http: {{method: POST, url: "http://deploy.test/restart"}}
+"""
+    )
+    r.job.resolve = lambda host, port: ["127.0.0.1"]
+    run = r.run(r.incident(), "named")
+    assert run.state is RunState.REFUSED
+    assert run.reason is not None and "127.0.0.1 is a loopback address" in run.reason
+    assert r.server.received == []
+
+
 def test_dry_run_renders_and_records_but_sends_nothing(remediation: Any) -> None:
     r = remediation()
     incident = r.alert("APIHighLatency", service="search")

@@ -184,11 +184,21 @@ def test_an_interrupted_run_is_not_repeated_unless_retry(remediation: Any) -> No
     for name in ("once", "again"):
         made = r.service.request(incident, name, "bob", dry_run=False)
         ids[name] = made.id
-        # As if an engine had marked it running and died before finishing it.
+        # As if an engine had marked it running, and its lease had lapsed (another engine
+        # claims the timer) while it may still be at work.
         with r.runtime.db.write() as conn:
-            remediation_runs.move(conn, made.id, [RunState.QUEUED], RunState.RUNNING)
-            timer_store.schedule(conn, RUN, str(made.id), r.h.clock.now())
+            now = r.h.clock.now()
+            remediation_runs.move(
+                conn, made.id, [RunState.QUEUED], RunState.RUNNING, started_at=now
+            )
+            timer_store.schedule(conn, RUN, str(made.id), now)
     r.h.tick()
+    # Within its start + timeout (2s) + RUNNING_GRACE (30s), it is left alone: not marked
+    # interrupted (its real result would be dropped), not started a second time.
+    r.h.tick(31)
+    assert [r.state(i) for i in ids.values()] == [RunState.RUNNING, RunState.RUNNING]
+    assert [e.kind for e in r.timeline(incident)].count("remediation.running") == 0
+    r.h.tick(1)  # 32s: the engine that ran it is gone
     once = r.service.run(ids["once"])
     assert once.state is RunState.FAILED
     assert once.reason is not None and once.reason.startswith("interrupted")
@@ -197,3 +207,31 @@ def test_an_interrupted_run_is_not_repeated_unless_retry(remediation: Any) -> No
 
 def _alert(name: str, **labels: str) -> dict[str, Any]:
     return firing(name, **labels)
+
+
+def test_a_trigger_takes_the_actions_lock_before_looking_for_its_earlier_run(
+    remediation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two nodes linking alerts to the same incident at once: the second waits for the
+    first's lock, then finds its run. Checking first and locking after would let both
+    find nothing and both ask."""
+    r = remediation(actions=MATCHED + ESCALATING)
+    calls: list[str] = []
+    lock, triggered = remediation_runs.lock_action, remediation_runs.triggered
+
+    def locking(conn: Any, action: str) -> None:
+        calls.append(f"lock {action}")
+        lock(conn, action)
+
+    def checking(conn: Any, incident_id: int, action: str, requested_by: str) -> bool:
+        calls.append(f"check {action}")
+        return triggered(conn, incident_id, action, requested_by)
+
+    monkeypatch.setattr(remediation_runs, "lock_action", locking)
+    monkeypatch.setattr(remediation_runs, "triggered", checking)
+    incident = r.alert("APIHighLatency", service="api")
+    assert calls[:2] == ["lock scale-up", "check scale-up"]
+    calls.clear()
+    r.h.tick(300)  # level 2: the escalation trigger
+    assert calls[:2] == ["lock page-db-vendor", "check page-db-vendor"]
+    assert len(r.runs(incident)) == 2

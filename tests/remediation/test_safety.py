@@ -9,6 +9,7 @@ import pytest
 
 from tocsin.domain.remediation import (
     RateLimit,
+    RemediationConfig,
     address_refusal,
     frees_at,
     host_refusal,
@@ -70,6 +71,44 @@ def test_address_refusal(
         assert reason is None
     else:
         assert reason is not None and refused in reason
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:a9fe carries 169.254.169.254"),  # NAT64
+        ("64:ff9b::a00:1", "carries 10.0.0.1: 10.0.0.1 is a private"),
+        ("64:ff9b::7f00:1", "carries 127.0.0.1: 127.0.0.1 is a loopback"),
+        ("64:ff9b:1::a9fe:a9fe", "cloud metadata"),  # NAT64, local use (RFC 8215)
+        ("::a9fe:a9fe", "carries 169.254.169.254"),  # IPv4-compatible
+        ("::a00:1", "carries 10.0.0.1"),
+        ("::ffff:a9fe:a9fe", "carries 169.254.169.254"),  # IPv4-mapped
+        ("::ffff:10.0.0.1", "carries 10.0.0.1"),
+        ("2002:a9fe:a9fe::1", "carries 169.254.169.254"),  # 6to4
+        ("2002:7f00:1::", "carries 127.0.0.1"),
+        ("2001:0:4136:e378:8000:63bf:5601:5601", "carries 169.254.169.254"),  # Teredo client
+        ("::1", "loopback"),
+        ("64:ff9b::5db8:d822", None),  # NAT64 of 93.184.216.34, public
+        ("2606:4700::6810:84e5", None),
+    ],
+)
+def test_ipv4_inside_ipv6_counts_as_the_ipv4_address(address: str, refused: str | None) -> None:
+    reason = address_refusal(address, allow_private=False, allow_link_local=False)
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason, reason
+
+
+def test_a_private_address_is_trusted_only_for_its_own_literal_url() -> None:
+    """127.0.0.1 written in allowed_urls allows http://127.0.0.1:9000/..., not a name in
+    allowed_urls that resolves to 127.0.0.1."""
+    config = RemediationConfig(
+        allowed_urls=("https://deploy.example.com/", "http://127.0.0.1:9000/")
+    )
+    assert config.explicit_for("http://127.0.0.1:9000/flush") == frozenset({"127.0.0.1"})
+    assert config.explicit_for("https://deploy.example.com/restart") == frozenset()
+    assert config.explicit_for("http://10.0.0.1/") == frozenset()  # not in allowed_urls
 
 
 def test_host_refusal() -> None:

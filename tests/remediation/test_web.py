@@ -115,3 +115,17 @@ def test_the_remediation_page_lists_actions_and_runs(remediation: Any) -> None:
     assert check_page(page.text) == []
     text = words(page.text)
     assert "restart-api" in text and f"#{incident}" in text and "succeeded" in text
+
+
+def test_an_admin_approving_their_own_run_from_the_page_is_marked(remediation: Any) -> None:
+    r = remediation(actions=GUARDED)
+    incident = r.incident()
+    w = r.web
+    w.sign_in("ann")  # an administrator
+    w.post(f"/incidents/{incident}/remediation/run", {"action": "failover"})
+    assert w.post("/remediation/runs/1/approve").status_code == 303
+    r.h.tick()
+    assert r.state(1) is RunState.SUCCEEDED
+    panel = words(section(w.client.get(f"/incidents/{incident}").text, "remediation"))
+    assert "approved by ann (self-approved by an admin)" in panel
+    assert "self-approved by an admin (ann)" in " ".join(e.text for e in r.timeline(incident))

@@ -51,7 +51,10 @@ def _history(database_url: str) -> None:
             (19, api.id, "major_outage", 2),
             (25, db.id, "under_maintenance", 2),
         ]:
-            clock.set(now - timedelta(days=30 - day))
+            # At 01:00 UTC of that day: the outage stays within one day's bar, whatever the
+            # time the suite runs at.
+            midnight = (now - timedelta(days=30 - day)).replace(hour=0, minute=0, second=0)
+            clock.set(midnight + timedelta(hours=1))
             sp.set_component_status(component, status)
             clock.advance(timedelta(hours=hours))
             sp.set_component_status(component, "operational")

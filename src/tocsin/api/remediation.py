@@ -2,7 +2,12 @@
 (or a dry run), approving or rejecting a dangerous run, an incident's runs.
 
 A run over the action's rate limit answers 429 naming the limit and when it frees (with
-``Retry-After``); the run is recorded as ``rate_limited`` all the same."""
+``Retry-After``); the run is recorded as ``rate_limited`` all the same.
+
+Approving or rejecting through the API answers 403: the API's token is an integration's
+(the one Prometheus holds) and names no person, so the ``user`` of a body cannot stand
+for the two people a dangerous run needs. Approve from the incident page (signed in),
+Slack or the CLI. A run asked for through the API still waits for one of them."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from tocsin.domain.remediation import RemediationAction
 from tocsin.services.remediation import RateLimited, RemediationService
 from tocsin.store.remediation_runs import Run
 
-__all__ = ["action_json", "router", "run_json"]
+__all__ = ["NOT_A_PERSON", "action_json", "router", "run_json"]
 
 router = APIRouter(prefix="/api", tags=["Remediation"])
 
@@ -63,6 +68,7 @@ def run_json(r: Run) -> dict[str, Any]:
         "state": r.state.value,
         "dryRun": r.dry_run,
         "approver": r.approver,
+        "selfApproved": r.self_approved,
         "reason": r.reason,
         # The request as sent; header secrets stay as their ${NAME} reference.
         "request": r.request.as_json(),
@@ -144,13 +150,31 @@ def get_run(request: Request, run_id: RunId) -> Response:
     return json_response(run_json(_service(request).run(run_id)))
 
 
-@router.post("/remediation/runs/{run_id}/approve", summary="Approve a dangerous run")
+#: Why the API does not approve or reject (until tokens name a person).
+NOT_A_PERSON = (
+    "approve from the incident page (signed in), Slack or the CLI: "
+    "an integration token does not name a person"
+)
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Always: an integration token does not name a person"}
+}
+
+
+@router.post(
+    "/remediation/runs/{run_id}/approve",
+    summary="Approve a dangerous run: refused (403), approve where a person signs in",
+    responses=_REFUSED,
+)
 def approve(request: Request, run_id: RunId, body: _Body) -> Response:
-    svc = _service(request)
-    return json_response(run_json(svc.approve(run_id, _who(request, body.user))))
+    _service(request)
+    return json_response({"error": NOT_A_PERSON}, 403)
 
 
-@router.post("/remediation/runs/{run_id}/reject", summary="Reject a dangerous run")
+@router.post(
+    "/remediation/runs/{run_id}/reject",
+    summary="Reject a dangerous run: refused (403), reject where a person signs in",
+    responses=_REFUSED,
+)
 def reject(request: Request, run_id: RunId, body: _Body) -> Response:
-    svc = _service(request)
-    return json_response(run_json(svc.reject(run_id, _who(request, body.user))))
+    _service(request)
+    return json_response({"error": NOT_A_PERSON}, 403)

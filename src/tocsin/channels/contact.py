@@ -53,6 +53,8 @@ class PersonalMessage:
     sent_at: datetime | None = None
     #: Where a provider with delivery receipts (Twilio) reports what became of it.
     status_url: str | None = None
+    #: About a drill (its subject and body already say DRILL).
+    drill: bool = False
 
 
 class ContactSender(Protocol):

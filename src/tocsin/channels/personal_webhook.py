@@ -4,7 +4,9 @@ home-assistant, a pager bridge). The body, version "1"::
     {"version": "1", "kind": "page", "subject": "...", "body": "...", "urgency": "high",
      "link": "https://tocsin.example/incidents/42", "incidentId": 42,
      "actions": [{"kind": "ack", "label": "Acknowledge", "url": "..."}],
-     "idempotencyKey": "...", "sentAt": "2026-03-01T12:00:00+00:00"}
+     "idempotencyKey": "...", "sentAt": "2026-03-01T12:00:00+00:00", "drill": false}
+
+(``drill``: true for every message about a drill, whose subject and body also say DRILL)
 
 with the header ``Idempotency-Key`` (the same key: a receiver drops repeats of a retried
 delivery) and any configured extra headers, whose values are blanked in error texts.
@@ -38,6 +40,7 @@ def payload(message: PersonalMessage) -> dict[str, Any]:
         "actions": [{"kind": a.kind, "label": a.label, "url": a.url} for a in message.actions],
         "idempotencyKey": message.idempotency_key,
         "sentAt": message.sent_at.isoformat() if message.sent_at is not None else None,
+        "drill": message.drill,
     }
 
 

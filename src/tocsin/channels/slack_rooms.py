@@ -24,6 +24,7 @@ from typing import Any
 
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_dm import mrkdwn_escape
+from tocsin.domain.drills import DRILL_TAG
 from tocsin.domain.incident_rooms import (
     IncidentCard,
     RoomPost,
@@ -260,10 +261,11 @@ def _invite(app: SlackApp, p: _Progress, wish: RoomWish) -> None:
 def post_text(post: RoomPost, members: Mapping[str, str]) -> str:
     """A timeline entry as the room reads it."""
     text = mrkdwn_escape(post.text)
+    tag = f"{DRILL_TAG} " if post.drill else ""
     if post.kind == "status-update":
-        return f"*Update from {mrkdwn_escape(post.author)}*\n{text}"[:MAX_SECTION]
+        return f"*{tag}Update from {mrkdwn_escape(post.author)}*\n{text}"[:MAX_SECTION]
     mentions = " ".join(f"<@{members[u]}>" for u in post.mention if u in members)
-    return f":alarm_clock: {mentions} {text}".replace("  ", " ")[:MAX_SECTION]
+    return f":alarm_clock: {tag}{mentions} {text}".replace("  ", " ")[:MAX_SECTION]
 
 
 def _posts(app: SlackApp, p: _Progress, wish: RoomWish) -> None:

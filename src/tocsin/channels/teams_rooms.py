@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from tocsin.channels.msteams import ADAPTIVE_CARD, teams_answer
+from tocsin.domain.drills import DRILL_TAG
 from tocsin.domain.incident_rooms import IncidentCard, RoomResult, RoomState, RoomWish
 
 __all__ = ["sync_teams_room", "teams_card"]
@@ -135,7 +136,12 @@ def sync_teams_room(client: httpx.Client, url: str, state: RoomState, wish: Room
         for post in wish.posts:
             if post.event_id in state.posted:
                 continue
-            head = f"**Update from {post.author}**\n\n" if post.kind == "status-update" else "⏰ "
+            tag = f"{DRILL_TAG} " if post.drill else ""
+            head = (
+                f"**{tag}Update from {post.author}**\n\n"
+                if post.kind == "status-update"
+                else f"⏰ {tag}"
+            )
             _send(client, url, _message(head + _plain(post.text)))
             state = replace(state, posted=(*state.posted, post.event_id))
     except _Failed as exc:

@@ -109,7 +109,8 @@ remediation:
       http:
         method: POST
         url: "{url}/remediation/restart-instance"
-        body: '{{"instance": "{{{{ labels.instance }}}}", "incident": {{{{ incident.id }}}}}}'
+        body: >-
+          {{"instance": {{{{ labels.instance | tojson }}}}, "incident": {{{{ incident.id }}}}}}
       rate_limit: {{runs: 5, per: 1h}}
       triggers:
         matchers: ['alertname="InstanceDown"']

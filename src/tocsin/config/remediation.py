@@ -4,14 +4,15 @@ remediation:
   allowed_urls: ["https://deploy.example.com/", "http://127.0.0.1:9000/"]
   allow_private: false      # loopback / RFC 1918 names outside allowed_urls' literal IPs
   allow_link_local: false   # 169.254/16, fe80::/10 and cloud metadata services
+  approval_ttl: 1h          # a dangerous run nobody approves in this long expires
   actions:
     - name: restart-api
       description: Rolling restart of the API deployment
       http: {method: POST, url: "https://deploy.example.com/restart",
              headers: {Authorization: "Bearer ${DEPLOY_TOKEN}"},
-             body: '{"service": "{{ labels.service }}", "incident": {{ incident.id }}}'}
+             body: '{"service": {{ labels.service | tojson }}, "incident": {{ incident.id }}}'}
       # or: command: ["/usr/local/bin/flush-cache", "--region", "eu"]
-      timeout: 30s
+      timeout: 15s           # at most 20s: the whole call, name lookup included
       dangerous: true        # a person approves each run
       dry_run: false         # render and record, never execute
       retry: false           # run again after a crash interrupted it
@@ -23,10 +24,13 @@ remediation:
 Bodies are Jinja templates in the same sandbox (and with the same forgiving undefined) as
 receivers' templates (``channels.templates``), compiled and rendered against sample data
 when the file loads. URLs and commands are literal: what is allowed is known at load.
+A label is text an alert's sender chose: in a JSON body write ``{{ labels.x | tojson }}``
+(quoted and escaped), never ``"{{ labels.x }}"``, which a ``"`` in the label breaks out of.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -58,8 +62,11 @@ __all__ = ["NAMES", "BodyTemplate", "compile_remediation"]
 Keys = list[str | int]
 #: What a body template may use.
 NAMES = frozenset({"labels", "annotations", "incident", "action", "requested_by"})
-#: Longest a run may take: it must finish well within the engine's lease (1 minute).
-MAX_TIMEOUT = timedelta(seconds=50)
+#: Longest a run may take. The engine's lease is 1 minute (``engine.runner``) and a job may
+#: start up to half of it (30s) after its claim: 30s + 20s leaves 10s for recording the
+#: run before another engine could claim its timer. The timeout bounds the whole run (an
+#: HTTP call's name lookup, connection, request and answer; a command until it is killed).
+MAX_TIMEOUT = timedelta(seconds=20)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
@@ -68,6 +75,17 @@ _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 _env = SandboxedEnvironment(
     undefined=jinja2.ChainableUndefined, autoescape=False, keep_trailing_newline=False
 )
+
+
+def _tojson(value: Any) -> str:
+    """``x | tojson``: the value as JSON, a label absent from the alert as ``""`` (Jinja's
+    own filter fails on it, and a body must not fail for want of a label)."""
+    if isinstance(value, jinja2.Undefined):
+        value = ""
+    return json.dumps(value, default=lambda v: "" if isinstance(v, jinja2.Undefined) else str(v))
+
+
+_env.filters["tojson"] = _tojson
 _SAMPLE: dict[str, Any] = {
     "labels": {"alertname": "Sample", "service": "api", "severity": "critical"},
     "annotations": {"summary": "A sample alert"},
@@ -147,7 +165,7 @@ class _Action(_Strict):
     description: str = ""
     http: _Http | None = None
     command: list[str] | None = None
-    timeout: str = "30s"
+    timeout: str = "10s"
     dangerous: bool = False
     dry_run: bool = False
     retry: bool = False
@@ -159,6 +177,7 @@ class _Remediation(_Strict):
     allowed_urls: list[str] = []
     allow_private: bool = False
     allow_link_local: bool = False
+    approval_ttl: str = "1h"
     actions: list[_Action] = []
 
 
@@ -175,6 +194,7 @@ def compile_remediation(
         parts = urlsplit(prefix)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problem([*keys, "allowed_urls", i], f"{prefix!r} is not an http(s) URL prefix")
+    ttl = _span(cfg.approval_ttl, [*keys, "approval_ttl"], problem) or timedelta(hours=1)
     actions: dict[str, RemediationAction] = {}
     for i, action in enumerate(cfg.actions):
         at: Keys = [*keys, "actions", i]
@@ -190,6 +210,7 @@ def compile_remediation(
         allow_private=cfg.allow_private,
         allow_link_local=cfg.allow_link_local,
         actions=actions,
+        approval_ttl=ttl,
     )
 
 
@@ -214,7 +235,7 @@ def _action(
             command = Command(tuple(cfg.command))
     timeout = _span(cfg.timeout, [*at, "timeout"], problem)
     if timeout is not None and timeout > MAX_TIMEOUT:
-        problem([*at, "timeout"], "at most 50s (a run must finish within the engine's lease)")
+        problem([*at, "timeout"], "at most 20s (a run must finish within the engine's lease)")
     rate = None
     if cfg.rate_limit is not None:
         per = _span(cfg.rate_limit.per, [*at, "rate_limit", "per"], problem)

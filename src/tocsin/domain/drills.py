@@ -163,6 +163,11 @@ class PageAttempt:
     error: str | None = None
     #: (loop, level), 0-based; None: not a level's page.
     position: tuple[int, int] | None = None
+    #: The message's id (its timeline entries name it).
+    message: int | None = None
+    #: False: there was no address to send it to (the timeline's "Cannot page ... no
+    #: address" entry reports that), so its failure is not a delivery's.
+    addressed: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ class TimelineFact:
 
 @dataclass(frozen=True)
 class Failure:
-    #: delivery, nobody-on-call, skipped, no-contact, timed-out, fallback
+    #: delivery, pending, nobody-on-call, skipped, no-contact, timed-out, fallback
     kind: str
     text: str
     level: int | None = None
@@ -332,21 +337,33 @@ def drill_report(
                 time_to_ack=(ack_at - e.at) if acked_here and ack_at is not None else None,
             )
         )
+    all_pages = [*(p for ps in by_position.values() for p in ps), *other]
+    reported = {p.message for p in all_pages if p.message is not None}
     for e in events:
         if e.kind == "nobody-on-call":
             failures.append(Failure("nobody-on-call", e.text, e.data.get("level")))
+        elif e.kind == "notify-failed" and "message" in e.data:
+            # A send that failed: the page's own record reports it below.
+            if e.data["message"] not in reported:
+                failures.append(Failure("delivery", e.text))
         elif e.kind == "notify-failed":
             failures.append(Failure("no-contact", e.text))
         elif e.kind in ("fallback", "nobody-paged"):
             failures.append(Failure("fallback", e.text))
-    for page in [*(p for ps in by_position.values() for p in ps), *other]:
-        if page.status == "failed" and page.error and "address" not in page.error:
+    for page in all_pages:
+        at_level = page.position[1] + 1 if page.position else None
+        last = f" (last error: {page.error})" if page.error else ""
+        who = f"The page to {page.user} by {page.method}"
+        if page.status == "failed" and page.addressed:
+            failures.append(Failure("delivery", f"{who} failed: {page.error or '?'}", at_level))
+        elif page.status == "pending" and resolved is not None:
             failures.append(
-                Failure(
-                    "delivery",
-                    f"The page to {page.user} by {page.method} failed: {page.error}",
-                    page.position[1] + 1 if page.position else None,
-                )
+                Failure("pending", f"{who} was still unsent when the drill ended{last}", at_level)
+            )
+        elif page.status == "cancelled" and page.error:
+            # its sends were failing until the acknowledgement cancelled it
+            failures.append(
+                Failure("pending", f"{who} was never sent before it was cancelled{last}", at_level)
             )
     if exhausted_at is not None and ack_at is None and resolved is not None:
         failures.append(Failure("timed-out", "Nobody acknowledged: the policy ran to its end"))

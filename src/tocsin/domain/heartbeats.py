@@ -29,6 +29,7 @@ __all__ = [
     "alert_annotations",
     "alert_labels",
     "default_grace",
+    "outage_began",
 ]
 
 #: A heartbeat's name: it is in URLs and label values.
@@ -80,7 +81,7 @@ class HeartbeatStatus:
     state: HeartbeatState
     first_seen_at: datetime
     #: The deadline counts from here: the last ping, when it was configured, or when Tocsin
-    #: started again after being down itself at the deadline.
+    #: started again after an outage during which the ping was due.
     counting_from: datetime
     last_ping_at: datetime | None = None
     last_ping_source: str | None = None
@@ -102,18 +103,31 @@ class HeartbeatStatus:
         pings drift by up to the grace either way)."""
         return self.counting_from + max(spec.interval - spec.grace, timedelta(0))
 
-    def missed_while_away(self, spec: Heartbeat, started: datetime) -> bool:
-        """Tocsin starts again at ``started``: might a ping have come (and been refused)
-        while it was not running? Yes when its next ping was already expected by then (the
-        deadline passed, or the ping was due): it counts again from start-up. A heartbeat
-        that is down stays down."""
-        return self.state is not HeartbeatState.DOWN and started > self.expected_from(spec)
+    def missed_while_away(self, spec: Heartbeat, away_since: datetime, now: datetime) -> bool:
+        """Tocsin was away (its engine stopped) from ``away_since`` until it started again
+        at ``now``: might a ping have come, and been refused, meanwhile? Only when the
+        outage overlaps the window the next ping was due in (``expected_from`` to the
+        deadline: the interval, give or take the grace). An outage before that window, or
+        one that began after the deadline (the engine ran then: it fired), changes
+        nothing. A heartbeat that is down stays down."""
+        deadline = self.deadline(spec)
+        return deadline is not None and self.expected_from(spec) <= now and deadline > away_since
 
     def late(self, spec: Heartbeat, now: datetime) -> bool:
         """Past its interval, within its grace: not down yet, but worth a look."""
         if self.state is HeartbeatState.DOWN:
             return False
         return now > self.counting_from + spec.interval
+
+
+def outage_began(last_alive: datetime | None, pulse: timedelta, now: datetime) -> datetime | None:
+    """When Tocsin went away, as seen by a node starting at ``now``: ``last_alive`` is when
+    an engine (on any node) last beat its ``pulse`` (the housekeeping timer). None when no
+    engine ever ran (a first start) or one ran within the last two pulses (a quick restart,
+    or another node kept running): then nothing was missed."""
+    if last_alive is None or now - last_alive <= 2 * pulse:
+        return None
+    return last_alive
 
 
 def alert_labels(spec: Heartbeat) -> dict[str, str]:

@@ -149,6 +149,8 @@ class RoomPost:
     text: str
     #: Tocsin users to mention (those owing an update).
     mention: tuple[str, ...] = ()
+    #: About a drill: the post says so.
+    drill: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ An action is an HTTP call or a command, named in ``remediation:`` of tocsin.yaml
 when a responder asks (incident page, API, CLI, Slack) or on a trigger (an alert matching
 joins an incident; a level of an escalation policy fires). Each run is recorded; its state
 moves ``awaiting_approval -> queued -> running -> succeeded | failed | timed_out``, or ends
-at once as ``dry_run``, ``rate_limited``, ``refused`` or ``rejected``.
+at once as ``dry_run``, ``rate_limited``, ``refused`` or ``rejected``; a run nobody approves
+within ``approval_ttl`` (or whose incident was resolved meanwhile) ends ``expired``.
 
 Everything here is pure: which URL is allowed, which address is refused, whether a rate
 limit is reached, what a run's request looks like once rendered (secrets left as their
@@ -35,6 +36,7 @@ __all__ = [
     "Command",
     "EscalationTrigger",
     "HttpCall",
+    "RUNNING_GRACE",
     "RateLimit",
     "RemediationAction",
     "RemediationConfig",
@@ -42,6 +44,7 @@ __all__ = [
     "RunState",
     "Template",
     "address_refusal",
+    "changed_since",
     "command_env",
     "frees_at",
     "host_refusal",
@@ -61,6 +64,13 @@ METADATA_ADDRESSES = frozenset(
     {"169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2"}
 )
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
+#: How long after a run started (plus its timeout) an engine that finds it still ``running``
+#: takes it for interrupted: until then the engine running it may still be at work.
+RUNNING_GRACE = timedelta(seconds=30)
+#: IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, and
+#: RFC 8215's local use) and IPv4-compatible addresses (deprecated, ``::a.b.c.d``).
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 
 class RunState(StrEnum):
@@ -74,6 +84,7 @@ class RunState(StrEnum):
     DRY_RUN = "dry_run"
     RATE_LIMITED = "rate_limited"
     REJECTED = "rejected"
+    EXPIRED = "expired"
 
     @property
     def finished(self) -> bool:
@@ -176,6 +187,8 @@ class RemediationConfig:
     allow_private: bool = False
     allow_link_local: bool = False
     actions: Mapping[str, RemediationAction] = field(default_factory=dict)
+    #: How long a dangerous run waits for approval before it expires.
+    approval_ttl: timedelta = timedelta(hours=1)
 
     @property
     def matcher_actions(self) -> tuple[RemediationAction, ...]:
@@ -194,6 +207,17 @@ class RemediationConfig:
             with contextlib.suppress(ValueError):
                 found.add(str(ipaddress.ip_address(host)))
         return frozenset(found)
+
+    def explicit_for(self, url: str) -> frozenset[str]:
+        """The private address a call to ``url`` may reach: only the URL's own host, when
+        it is an IP address written literally in ``allowed_urls``. A host *name* allowed
+        there never reaches a private address (unless ``allow_private``), even one another
+        allowed URL names literally."""
+        try:
+            host = str(ipaddress.ip_address((urlsplit(url).hostname or "").strip("[]")))
+        except ValueError:
+            return frozenset()
+        return frozenset({host}) & self.explicit_addresses
 
 
 def _origin_and_path(url: str) -> tuple[str, str, int | None, str] | None:
@@ -252,15 +276,15 @@ def address_refusal(
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return f"{address!r} is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address):
-        inner = ip.ipv4_mapped or ip.sixtofour
-        if inner is not None:
-            return address_refusal(
-                str(inner),
-                allow_private=allow_private,
-                allow_link_local=allow_link_local,
-                explicit=explicit,
-            )
+    for inner in _embedded_ipv4(ip):
+        reason = address_refusal(
+            str(inner),
+            allow_private=allow_private,
+            allow_link_local=allow_link_local,
+            explicit=explicit,
+        )
+        if reason is not None:
+            return f"{ip} carries {inner}: {reason}"
     if not allow_link_local:
         if str(ip) in METADATA_ADDRESSES:
             return f"{ip} is a cloud metadata address; set allow_link_local to allow it"
@@ -273,6 +297,45 @@ def address_refusal(
     if not ip.is_global:
         kind = "loopback" if ip.is_loopback else "private"
         return f"{ip} is a {kind} address; put it in allowed_urls literally or set allow_private"
+    return None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[Any]:
+    """The IPv4 addresses an IPv6 one leads to: IPv4-mapped (``::ffff:a.b.c.d``),
+    IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``)
+    and Teredo (its client address)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    found: list[Any] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in _COMPATIBLE and int(ip) > 1:  # not :: or ::1
+        found.append(low)
+    if any(ip in net for net in _NAT64):
+        found.append(low)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found += list(ip.teredo)
+    return found
+
+
+def changed_since(action: RemediationAction, request: RenderedRequest) -> str | None:
+    """What of ``action`` as configured now differs from the ``request`` a run was asked for
+    with (None: the same call, or the same command)."""
+    if action.http is not None:
+        call = action.http
+        if request.url is None:
+            return "it is now an HTTP call, not a command"
+        if (call.method, call.url) != (request.method, request.url):
+            return f"it now calls {call.method} {call.url}"
+        if tuple(call.headers) != tuple(request.headers):
+            return "its headers changed"
+        return None
+    assert action.command is not None
+    if tuple(action.command.argv) != tuple(request.argv):
+        return f"it now runs {' '.join(action.command.argv)}"
     return None
 
 

@@ -2,7 +2,11 @@
 the environment it is given (``domain.remediation.command_env``). Its standard output and
 error are read together, keeping ``OUTPUT_LIMIT`` bytes (the rest is read and dropped, so
 the command never blocks on a full pipe). At the timeout the whole process group is killed
-(SIGKILL), children included. Exit status 0 succeeded; any other failed."""
+(SIGKILL), children included. Exit status 0 succeeded; any other failed.
+
+The timeout is one deadline for the whole run: a command that exits but leaves a child
+holding its output open is waited for only until the deadline, then its group is killed;
+after a kill the output is read for at most one more second."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, Sequence
 
 from tocsin.domain.remediation import OUTPUT_LIMIT, Outcome, RunState, truncate
@@ -19,6 +24,7 @@ __all__ = ["run_command"]
 
 
 def run_command(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> Outcome:
+    deadline = time.monotonic() + timeout
     try:
         process = subprocess.Popen(
             list(argv),
@@ -50,14 +56,17 @@ def run_command(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> 
         code = process.wait(timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        reader.join(5)
+        reader.join(1)
         return Outcome(
             RunState.TIMED_OUT,
             None,
             _text(kept, dropped),
             f"still running after {timeout:g}s: killed",
         )
-    reader.join(5)
+    reader.join(max(0.0, deadline - time.monotonic()))
+    if reader.is_alive():  # a child still holds the output open: the group goes
+        _kill_group(process)
+        reader.join(1)
     output = _text(kept, dropped)
     if code == 0:
         return Outcome(RunState.SUCCEEDED, code, output)

@@ -1,10 +1,16 @@
 """A remediation action's HTTP call (``domain.remediation``), made with httpx to an address
 the caller has already checked and pinned (``notify.status_webhook_guard``): redirects are
 never followed, the answer's body is kept up to ``OUTPUT_LIMIT``. A 2xx answer succeeded;
-any other, or no answer, failed; no answer within the timeout timed out."""
+any other, or no answer, failed; no answer within the timeout timed out.
+
+The timeout is one deadline for the whole call (``time.monotonic``): each phase (connect,
+send, each read of the answer) may take at most what is left, and the answer is read in
+pieces, checking the deadline after each, so a server trickling its answer is cut there.
+(The caller bounds the name lookup and the whole call too: ``notify.remediation_job``.)"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,13 +28,20 @@ def call(
     headers: Mapping[str, str],
     body: str | None,
     timeout: float,
+    deadline: float | None = None,
     extensions: Mapping[str, Any] | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Outcome:
-    """Make the call; every failure is an Outcome, never an exception."""
+    """Make the call, done by ``deadline`` (a ``time.monotonic`` instant; default: now +
+    ``timeout``); every failure is an Outcome, never an exception."""
+    end = deadline if deadline is not None else time.monotonic() + timeout
+    late = Outcome(RunState.TIMED_OUT, reason=f"no answer within {timeout:g}s")
+    left = end - time.monotonic()
+    if left <= 0:
+        return late
     try:
         with httpx.Client(
-            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False
+            timeout=left, follow_redirects=False, transport=transport, trust_env=False
         ) as client:
             request = client.build_request(
                 method,
@@ -42,6 +55,14 @@ def call(
                 kept = b""
                 for chunk in response.iter_bytes():
                     kept += chunk
+                    if time.monotonic() >= end:
+                        cut = truncate(kept.decode("utf-8", "replace"))
+                        return Outcome(
+                            RunState.TIMED_OUT,
+                            response.status_code,
+                            cut,
+                            f"the answer did not finish within {timeout:g}s",
+                        )
                     if len(kept) > OUTPUT_LIMIT:
                         break
                 text = truncate(kept.decode("utf-8", "replace"))
@@ -49,7 +70,7 @@ def call(
             finally:
                 response.close()
     except httpx.TimeoutException:
-        return Outcome(RunState.TIMED_OUT, reason=f"no answer within {timeout:g}s")
+        return late
     except httpx.HTTPError as exc:
         return Outcome(RunState.FAILED, reason=f"the call failed: {exc or type(exc).__name__}")
     if 200 <= status < 300:

@@ -215,7 +215,7 @@ class HeartbeatWatch:
     def postpone(
         self, conn: Connection, spec: Heartbeat, status: HeartbeatStatus, now: datetime
     ) -> None:
-        """Tocsin was not running at the heartbeat's deadline (pings then were refused, not
+        """Tocsin was away while the heartbeat's ping was due (a ping then was refused, not
         missed): count again from now."""
         store.update_row(conn, spec.name, counting_from=now)
         self.schedule(conn, spec, replace(status, counting_from=now))

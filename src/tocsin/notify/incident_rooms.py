@@ -246,6 +246,7 @@ class RoomJob:
                     names.get(e.actor, e.actor),
                     e.text,
                     tuple(str(u) for u in e.data.get("remind", ())),
+                    drill=incident.drill,
                 )
                 for e in owed[:POSTS_PER_SYNC]
             ),

@@ -58,14 +58,19 @@ def post(
     method: ContactMethod = ContactMethod.EMAIL,
     incident_id: int | None = None,
     details: Mapping[str, Any] | None = None,
+    drill: bool | None = None,
 ) -> int | None:
     """Create the message (once per ``dedup``) and schedule its send over ``method``; its
     id, or None when it already existed. A person without an address for the method gets a
-    failed message saying so. Every message about a drill is marked DRILL."""
-    if incident_id is not None:
+    failed message saying so. Every message about a drill is marked DRILL (and carries
+    ``drill`` in its details, for the senders that say so in their own field): ``drill``
+    is whether the incident is one, given by callers that have it (None: read it here)."""
+    if drill is None and incident_id is not None:
         about = incident_store.get(conn, incident_id)
-        if about is not None and about.drill:
-            subject, body = mark(subject, body)
+        drill = about is not None and about.drill
+    if drill and incident_id is not None:
+        subject, body = mark(subject, body)
+        details = {**(details or {}), "drill": True}
     person = users.get(user)
     address = person.address(method) if person is not None else None
     error = None
@@ -234,6 +239,7 @@ def personal_message(m: Message, now: datetime) -> PersonalMessage:
         reply_code=d.get("reply_code"),
         sent_at=now,
         status_url=d.get("status_url"),
+        drill=bool(d.get("drill", False)),
     )
 
 

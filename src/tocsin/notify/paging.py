@@ -483,6 +483,7 @@ class Paging:
             method=method,
             incident_id=incident.id,
             details=details,
+            drill=incident.drill,
         )
         if message_id is not None and address is None:
             store.add_event(

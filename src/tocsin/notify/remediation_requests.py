@@ -4,11 +4,13 @@ transaction: a person's request (``services.remediation``) or a trigger's
 
 The run is recorded whatever happens to it, with an entry on the incident's timeline:
 
-* a dry run (asked for, or the action's ``dry_run``) is rendered and recorded, never run;
+* a dry run (asked for, the action's ``dry_run``, or any run on a drill incident) is
+  rendered and recorded, never run: a drill's timeline shows what would have run;
 * over the action's rate limit it is recorded ``rate_limited`` (counted from the stored
   runs while the action's lock is held, so two requests cannot both take the last place);
 * a dangerous action waits for a person's approval, and the incident's responders (who
-  acknowledged it, who was paged) are told;
+  acknowledged it, who was paged) are told; the ``remediation.run`` timer waits with it,
+  and expires it after ``approval_ttl``;
 * otherwise it is queued: the ``remediation.run`` job runs it out of any transaction.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -38,6 +40,7 @@ from tocsin.store import timers as timer_store
 from tocsin.store.remediation_runs import Run
 
 __all__ = [
+    "DRILL",
     "RUN",
     "Requested",
     "event",
@@ -51,6 +54,8 @@ __all__ = [
 
 #: The job that runs a queued run (key: the run's id).
 RUN = "remediation.run"
+#: Why a run on a drill incident is a dry run.
+DRILL = "a drill: remediation is rendered and recorded, never run"
 
 
 @dataclass(frozen=True)
@@ -118,9 +123,11 @@ def request_run(
     annotations: Mapping[str, str],
     link: str,
     now: datetime,
+    approval_ttl: timedelta = timedelta(hours=1),
 ) -> Requested:
     runs.lock_action(conn, action.name)
-    dry = dry_run or action.dry_run
+    drill = incident.drill and not (dry_run or action.dry_run)
+    dry = dry_run or action.dry_run or incident.drill
     data = template_data(incident, action, requested_by, labels, annotations, link)
 
     def record(state: RunState, request: RenderedRequest, reason: str | None = None) -> Run:
@@ -144,14 +151,15 @@ def request_run(
         event(conn, run, run.state, requested_by, f"refused: {run.reason}", now)
         return Requested(run)
     if dry:
-        run = record(RunState.DRY_RUN, rendered)
+        run = record(RunState.DRY_RUN, rendered, DRILL if drill else None)
         body = f" with body {rendered.body}" if rendered.body else ""
+        note = f" ({DRILL})" if drill else ""
         event(
             conn,
             run,
             run.state,
             requested_by,
-            f"dry run by {requested_by}: would run {rendered.what}{body}",
+            f"dry run by {requested_by}{note}: would run {rendered.what}{body}",
             now,
         )
         return Requested(run)
@@ -175,6 +183,7 @@ def request_run(
             now,
         )
         ask_responders(conn, users, incident, run, requested_by, link, now)
+        timer_store.schedule(conn, RUN, str(run.id), now + approval_ttl)  # expires it
         return Requested(run)
     run = record(RunState.QUEUED, rendered)
     event(conn, run, "requested", requested_by, f"{rendered.what} requested by {requested_by}", now)

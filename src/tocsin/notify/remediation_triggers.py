@@ -3,7 +3,9 @@ matching its ``triggers.matchers`` joins an incident (``notify.incident_alerts``
 ``on_alerts`` with the alerts that just joined), or when the level of an escalation policy
 named in ``triggers.escalation`` fires (``notify.paging`` calls ``on_level``). Each trigger
 asks once per incident and action (a renewal, a second alert or a second pass of the
-policy asks no more), in the transaction that linked the alert or fired the level.
+policy asks no more), in the transaction that linked the alert or fired the level; the
+action's lock is taken before looking for an earlier run, so two nodes cannot both ask.
+On a drill incident a trigger records a dry run: the drill shows what would have run.
 Paging goes on as before: people are still paged, and a dangerous action waits for one of
 them to approve it; each level that fires while a run waits tells the people it paged.
 
@@ -46,7 +48,10 @@ class RemediationTriggers:
             return
         for action in config.remediation.matcher_actions:
             alert = next((a for a in alerts if action.matches(a.labels)), None)
-            if alert is None or runs.triggered(conn, incident.id, action.name, BY_MATCHERS):
+            if alert is None:
+                continue
+            runs.lock_action(conn, action.name)
+            if runs.triggered(conn, incident.id, action.name, BY_MATCHERS):
                 continue
             request_run(
                 conn,
@@ -59,6 +64,7 @@ class RemediationTriggers:
                 annotations=alert.annotations,
                 link=self.link(incident.id),
                 now=now,
+                approval_ttl=config.remediation.approval_ttl,
             )
 
     def on_level(
@@ -79,6 +85,7 @@ class RemediationTriggers:
             return
         labels, annotations = incident_labels(conn, incident.id)
         for action in actions:
+            runs.lock_action(conn, action.name)
             if runs.triggered(conn, incident.id, action.name, BY_ESCALATION):
                 continue
             request_run(
@@ -92,4 +99,5 @@ class RemediationTriggers:
                 annotations=annotations,
                 link=self.link(incident.id),
                 now=now,
+                approval_ttl=config.remediation.approval_ttl,
             )

@@ -7,15 +7,18 @@ the web UI says the database one is hidden."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert
-from tocsin.domain.runbooks import Runbook, matching, shortened
+from tocsin.domain.runbooks import Runbook, matching, quick_assessment, shortened
 from tocsin.store import runbooks as store
 
 __all__ = [
@@ -44,11 +47,38 @@ class PagedRunbook:
 
 
 def catalogue(conn: Connection, config: RoutingConfig | None) -> dict[str, Runbook]:
-    """Every runbook by slug: the database's, then the files' over them."""
+    """Every runbook by slug: the database's, then the files' over them (whole: for the
+    runbook pages and reviews, not for the hot paths)."""
     found = {rb.slug: rb for rb in store.all_runbooks(conn)}
     if config is not None:
         found.update(config.runbooks.files)
     return found
+
+
+class _Matchable:
+    """The stored runbooks' slugs and compiled matchers, per database, read again only when
+    ``store.catalogue_stamp`` changes (a runbook created or saved): a group's tick reads one
+    aggregate row, not every runbook's body."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: weakref.WeakKeyDictionary[Engine, tuple[Any, tuple[Runbook, ...]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, conn: Connection) -> tuple[Runbook, ...]:
+        stamp = store.catalogue_stamp(conn)
+        with self._lock:
+            known = self._known.get(conn.engine)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        runbooks = tuple(store.matchable(conn))
+        with self._lock:
+            self._known[conn.engine] = (stamp, runbooks)
+        return runbooks
+
+
+_matchable = _Matchable()
 
 
 def record(
@@ -61,7 +91,8 @@ def record(
     """Link the incident to the runbooks the (joining) ``alerts`` match; the new links."""
     if not alerts:
         return []
-    runbooks = catalogue(conn, config).values()
+    files = config.runbooks.files
+    runbooks = [*(rb for rb in _matchable.get(conn) if rb.slug not in files), *files.values()]
     slugs = {rb.slug for a in alerts for rb in matching(runbooks, a.labels)}
     return store.link(conn, incident_id, slugs, now)
 
@@ -73,18 +104,23 @@ def runbook_url(public_url: str, slug: str) -> str:
 def paged(
     conn: Connection, config: RoutingConfig | None, incident_id: int, public_url: str
 ) -> list[PagedRunbook]:
-    """The runbooks the incident used, as a page names them."""
-    linked = store.links_of(conn, incident_id)
+    """The runbooks the incident used, as a page names them: reads only those."""
+    linked = store.linked_slugs(conn, incident_id)
     if not linked:
         return []
-    runbooks = catalogue(conn, config)
+    files = config.runbooks.files if config is not None else {}
+    stored = store.paged_facts(conn, [s for s in linked if s not in files])
     out = []
-    for link in linked:
-        rb = runbooks.get(link.slug)
-        if rb is not None:
-            out.append(
-                PagedRunbook(rb.title, runbook_url(public_url, rb.slug), rb.quick_assessment)
-            )
+    for slug in linked:
+        if slug in files:
+            rb = files[slug]
+            title, assessment = rb.title, rb.quick_assessment
+        elif slug in stored:
+            title, body = stored[slug]
+            assessment = quick_assessment(body)
+        else:
+            continue
+        out.append(PagedRunbook(title, runbook_url(public_url, slug), assessment))
     return out
 
 

@@ -95,6 +95,8 @@ class DrillService:
                 sent_at=m.sent_at,
                 error=m.last_error,
                 position=page_position(str(m.details.get("idempotency_key", ""))),
+                message=m.id,
+                addressed=m.address is not None,
             )
             for m in messages
             if m.kind in ("page", "responder")

@@ -6,10 +6,12 @@ Tokens: one per heartbeat, made when it first appears. The database keeps only i
 name and salt under a site key (``site_secrets`` "heartbeat-tokens"), so an admin can be
 shown it again (a cron line to paste) and rotating (a new salt) stops the old one at once.
 
-Restart semantics (``sync(restarted=True)``, before the engine and intake start): a
-heartbeat whose next ping was expected while Tocsin was not running (its deadline passed,
-or the interval less the grace did) counts again from start-up: pings sent meanwhile were
-refused, not missed. One that was down stays down, its alert untouched; heartbeats gone
+Restart semantics (``sync(restarted=True)``, before the engine and intake start): when
+Tocsin was really away (no engine on any node ran its housekeeping, the engine's pulse, for
+more than two pulses), a heartbeat whose next ping was due during the outage (the interval
+from its last ping, give or take the grace) counts again from start-up: a ping sent
+meanwhile was refused, not missed. A quick restart, a crash loop or a node joining a running
+cluster moves nothing. One that was down stays down, its alert untouched; heartbeats gone
 from the file are retired and their alerts resolved; new ones wait ``interval + grace``
 from now for their first ping.
 """
@@ -21,14 +23,21 @@ import hmac
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Action
-from tocsin.domain.heartbeats import Heartbeat, HeartbeatState, HeartbeatStatus, Watchdogs
+from tocsin.domain.heartbeats import (
+    Heartbeat,
+    HeartbeatState,
+    HeartbeatStatus,
+    Watchdogs,
+    outage_began,
+)
 from tocsin.engine.clock import Clock
+from tocsin.engine.housekeeping import KIND as HOUSEKEEPING
 from tocsin.errors import NotFound, Unauthorized
 from tocsin.integrations.alertmanager_webhook import parse_webhook_message
 from tocsin.notify.heartbeat_watch import HeartbeatWatch
@@ -83,12 +92,15 @@ class HeartbeatService:
         current: Callable[[], RoutingConfig | None],
         watch: HeartbeatWatch,
         wake: Callable[[], None],
+        pulse: timedelta,
     ) -> None:
         self.db = db
         self.clock = clock
         self.current = current
         self.watch = watch
         self.wake = wake
+        #: How often a running engine beats (its housekeeping timer runs).
+        self.pulse = pulse
         self._dogs: tuple[RoutingConfig | None, Watchdogs] = (None, Watchdogs(()))
 
     def _specs(self) -> dict[str, Heartbeat]:
@@ -105,10 +117,12 @@ class HeartbeatService:
 
     def sync(self, *, restarted: bool) -> None:
         """Create rows for new heartbeats, retire removed ones, revive returning ones; after
-        a restart, heartbeats whose next ping was expected meanwhile count from now."""
+        a restart that followed an outage, heartbeats whose next ping was due during it
+        count from now."""
         now = self.clock.now()
         specs = self._specs()
         with self.db.write() as conn:
+            away = self._away_since(conn, now) if restarted else None
             rows = store.all_rows(conn)
             for name, row in rows.items():
                 if name not in specs and row.retired_at is None:
@@ -119,11 +133,17 @@ class HeartbeatService:
                     self.watch.schedule(conn, spec, self._create(conn, name, now))
                 elif status.retired_at is not None:
                     self.watch.revive(conn, spec, status, now)
-                elif restarted and status.missed_while_away(spec, now):
+                elif away is not None and status.missed_while_away(spec, away, now):
                     self.watch.postpone(conn, spec, status, now)
                 else:
                     self.watch.schedule(conn, spec, status)
         self.wake()
+
+    def _away_since(self, conn: Connection, now: datetime) -> datetime | None:
+        """When Tocsin went away, from when an engine last ran its housekeeping (the timer
+        is due a pulse after); None if it did not (really) go away."""
+        due = store.timer_due_at(conn, HOUSEKEEPING, "main")
+        return outage_began(due - self.pulse if due is not None else None, self.pulse, now)
 
     def _create(self, conn: Connection, name: str, now: datetime) -> HeartbeatStatus:
         salt = secrets.token_hex(16)
@@ -242,6 +262,8 @@ class HeartbeatService:
             spec = specs.get(name)
             status = self.watch.lock(conn, name) if spec is not None else None
             if spec is not None and status is not None and status.retired_at is None:
+                # Received before a ping recorded meanwhile: never move the deadline back.
+                at = max(at, status.counting_from)
                 self.watch.ping(conn, spec, status, at, "watchdog")
 
     def _watchdogs(self) -> Watchdogs:

@@ -3,10 +3,13 @@ for an incident (or a dry run), approving or rejecting a dangerous run, the runs
 incident. Each command is one transaction; the run itself happens in the engine's
 ``remediation.run`` job.
 
-Approval: anyone who can act on incidents (a person in the configuration: through the API,
-``user`` names them) may approve or reject a run, except the person who asked for it; an
-administrator (web sign-in) may approve their own. A run a trigger asked for may be
-approved by any of them.
+Approval: a person in the configuration, signed in to the web or at the CLI (not through
+the API: an integration token names no person; Slack has no approve command yet) may
+approve or reject a run, except the person who asked for it; an administrator may approve
+their own, and the run and the timeline say "self-approved by an admin". A run a trigger
+asked for may be approved by any of them. A run whose incident is resolved may no longer
+be approved (409); one nobody approves within ``approval_ttl`` expires
+(``notify.remediation_job``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.incidents import Status
 from tocsin.domain.remediation import RemediationAction, RemediationConfig, RunState
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinError
@@ -96,6 +100,7 @@ class RemediationService:
                 annotations=annotations,
                 link=self.link(incident_id),
                 now=now,
+                approval_ttl=self.config().approval_ttl,
             )
         if requested.frees_at is not None:
             raise RateLimited(requested.run, requested.frees_at)
@@ -117,18 +122,31 @@ class RemediationService:
                 raise NotFound(f"no remediation run {run_id}")
             if run.state is not RunState.AWAITING_APPROVAL:
                 raise Conflict(f"run {run_id} is {run.state.value}, not awaiting approval")
-            if run.requested_by == who.user and not who.admin:
+            incident = incident_store.get(conn, run.incident_id, lock=True)
+            if approve and (incident is None or incident.status is Status.RESOLVED):
+                raise Conflict(
+                    f"incident {run.incident_id} is resolved: run {run_id} may no longer be "
+                    "approved; reject it, or reopen the incident and ask again"
+                )
+            own = run.requested_by == who.user
+            if own and not who.admin:
                 raise InputError(
                     FieldProblem("user", "the person who asked for a run cannot approve it")
                 )
             state = RunState.QUEUED if approve else RunState.REJECTED
-            values = {"approver": who.user, "approved_at": now}
+            values: dict[str, object] = {"approver": who.user, "approved_at": now}
             if not approve:
                 values["finished_at"] = now
+            self_approved = approve and own
+            if self_approved:
+                values["self_approved"] = True
             if not runs.move(conn, run_id, [RunState.AWAITING_APPROVAL], state, **values):
                 raise Conflict(f"run {run_id} was decided by someone else meanwhile")
             verb = "approved" if approve else "rejected"
-            event(conn, run, verb, who.user, f"{verb} by {who.user}", now)
+            text = f"{verb} by {who.user}"
+            if self_approved:
+                text = f"self-approved by an admin ({who.user}), who asked for it"
+            event(conn, run, verb, who.user, text, now, self_approved=self_approved)
             if approve:
                 queue(conn, run, now)
             decided = runs.get(conn, run_id)

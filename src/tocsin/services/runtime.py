@@ -233,7 +233,7 @@ class Runtime:
         paging = Paging(current, settings.public_url, signing_key)
         triggers = RemediationTriggers(current, paging.link)
         paging.on_level = triggers.on_level
-        runner.register(REMEDIATION_RUN, RemediationJob(current, db.write, clock))
+        runner.register(REMEDIATION_RUN, RemediationJob(current, db.write, clock, link=paging.link))
         desk = Desk(current, paging)
         runner.register(
             FLUSH,
@@ -283,7 +283,9 @@ class Runtime:
         runner.register(DRILL_FIRE, drill_watch.fire)
         heartbeat_watch = HeartbeatWatch(current, _raise_alerts(dispatcher), settings.public_url)
         runner.register(HEARTBEAT_CHECK, heartbeat_watch.check)
-        heartbeats = HeartbeatService(db, clock, current, heartbeat_watch, runner.wake)
+        heartbeats = HeartbeatService(
+            db, clock, current, heartbeat_watch, runner.wake, settings.housekeeping_interval
+        )
         runner.register(RUNBOOK_REVIEW, RunbookReviews(current, settings.public_url))
         remediation = RemediationService(db, clock, current, paging.link, runner.wake)
         return cls(
@@ -399,7 +401,8 @@ class Runtime:
             timer_store.schedule(conn, ACTIONS_REMIND, "all", self.clock.now(), replace=False)
             timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now(), replace=False)
             timer_store.schedule(conn, RUNBOOK_REVIEW, "all", self.clock.now(), replace=False)
-        # Before intake and engine: deadlines that passed while Tocsin was down are moved.
+        # Before intake and engine: pings due during an outage of Tocsin were refused, not
+        # missed (the housekeeping timer, kept as it was above, tells how long it was away).
         self.heartbeats.sync(restarted=True)
         self.resync()
         self.intake.start()

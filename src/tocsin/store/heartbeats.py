@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from tocsin.domain.heartbeats import DownReason, HeartbeatState, HeartbeatStatus
 from tocsin.store.heartbeat_tables import heartbeats
+from tocsin.store.tables import timers
 
 __all__ = [
     "Credentials",
@@ -19,6 +20,7 @@ __all__ = [
     "credentials",
     "salts",
     "set_token",
+    "timer_due_at",
     "update_row",
 ]
 
@@ -118,3 +120,12 @@ def salts(conn: Connection) -> dict[str, str]:
 
 def set_token(conn: Connection, name: str, token_hash: str, salt: str, now: datetime) -> None:
     update_row(conn, name, token_hash=token_hash, token_salt=salt, token_rotated_at=now)
+
+
+def timer_due_at(conn: Connection, kind: str, key: str) -> datetime | None:
+    """When the engine's timer (kind, key) is due, None if there is none: a recurring
+    timer's due time tells when an engine last ran it (the engine's pulse)."""
+    due: datetime | None = conn.execute(
+        select(timers.c.due_at).where(timers.c.kind == kind, timers.c.key == key)
+    ).scalar_one_or_none()
+    return due

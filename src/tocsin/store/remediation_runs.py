@@ -37,6 +37,8 @@ class Run:
     labels: Mapping[str, str]
     created_at: datetime
     approver: str | None = None
+    #: An administrator approved the run they asked for themselves.
+    self_approved: bool = False
     reason: str | None = None
     result: int | None = None
     output: str | None = None
@@ -57,6 +59,7 @@ def _run(row: RowMapping) -> Run:
         labels=dict(row["labels"] or {}),
         created_at=row["created_at"],
         approver=row["approver"],
+        self_approved=row["self_approved"],
         reason=row["reason"],
         result=row["result"],
         output=row["output"],
@@ -87,7 +90,8 @@ def counted_since(conn: Connection, action: str, since: datetime) -> list[dateti
 
 
 def triggered(conn: Connection, incident_id: int, action: str, requested_by: str) -> bool:
-    """Whether ``requested_by`` (a trigger) already asked for ``action`` on the incident."""
+    """Whether ``requested_by`` (a trigger) already asked for ``action`` on the incident.
+    Hold ``lock_action`` first, so that two nodes cannot both find nothing and both ask."""
     found = conn.execute(
         select(func.count())
         .select_from(remediation_runs)
@@ -120,6 +124,7 @@ def create(
         "requested_by": requested_by,
         "state": state.value,
         "dry_run": dry_run,
+        "self_approved": False,
         "request": request.as_json(),
         "labels": dict(labels),
         "reason": reason,

@@ -23,6 +23,8 @@ remediation_runs = Table(
     Column("state", String(20), nullable=False, index=True),
     Column("dry_run", Boolean, nullable=False),
     Column("approver", String(100), nullable=True),
+    # An administrator approved a run they asked for themselves (docs/remediation.md).
+    Column("self_approved", Boolean, nullable=False),
     # Why it was refused, rejected, rate limited or failed to start.
     Column("reason", Text, nullable=True),
     # The rendered request (method, url, headers with ${NAME} kept, body; or argv).

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.domain.incidents import Severity, Status
 from tocsin.domain.matchers import parse_matchers
@@ -21,10 +23,14 @@ __all__ = [
     "Link",
     "Used",
     "all_runbooks",
+    "catalogue_stamp",
     "create",
     "get",
     "link",
+    "linked_slugs",
     "links_of",
+    "matchable",
+    "paged_facts",
     "review_candidates",
     "reviewed",
     "save",
@@ -95,6 +101,45 @@ def all_runbooks(conn: Connection) -> list[Runbook]:
     return [_runbook(r) for r in conn.execute(select(table).order_by(table.c.slug)).mappings()]
 
 
+def catalogue_stamp(conn: Connection) -> tuple[int, int, datetime | None]:
+    """Changes whenever a runbook is created or saved (its version goes up): how many there
+    are, their versions' sum, the latest change. Runbooks are never deleted."""
+    row = conn.execute(
+        select(
+            func.count(), func.coalesce(func.sum(table.c.version), 0), func.max(table.c.updated_at)
+        ).select_from(table)
+    ).one()
+    return int(row[0]), int(row[1]), row[2]
+
+
+def matchable(conn: Connection) -> list[Runbook]:
+    """Every stored runbook with only what matching alerts reads (slug, alerts, matchers):
+    title and body are left out (empty)."""
+    rows = conn.execute(
+        select(table.c.slug, table.c.alerts, table.c.matchers).order_by(table.c.slug)
+    ).mappings()
+    return [
+        Runbook(
+            slug=r["slug"],
+            title="",
+            body="",
+            alerts=tuple(r["alerts"] or ()),
+            matchers=tuple(m for text in r["matchers"] or () for m in parse_matchers(text)),
+        )
+        for r in rows
+    ]
+
+
+def paged_facts(conn: Connection, slugs: Collection[str]) -> dict[str, tuple[str, str]]:
+    """(title, body) of these stored runbooks, by slug."""
+    if not slugs:
+        return {}
+    rows = conn.execute(
+        select(table.c.slug, table.c.title, table.c.body).where(table.c.slug.in_(sorted(slugs)))
+    )
+    return {r.slug: (r.title, r.body) for r in rows}
+
+
 def get(conn: Connection, slug: str) -> Runbook | None:
     row = conn.execute(select(table).where(table.c.slug == slug)).mappings().first()
     return _runbook(row) if row is not None else None
@@ -141,19 +186,27 @@ def reviewed(conn: Connection, slug: str, day: date, who: str, now: datetime) ->
 
 
 def link(conn: Connection, incident_id: int, slugs: Collection[str], now: datetime) -> list[str]:
-    """Record that the incident used these runbooks (those it had not already); the new ones."""
+    """Record that the incident used these runbooks (those it had not already); the new ones.
+    A link made at the same moment by another transaction is left as it is."""
     if not slugs:
         return []
-    known = set(
-        conn.execute(select(links.c.slug).where(links.c.incident_id == incident_id)).scalars()
-    )
-    new = sorted(set(slugs) - known)
-    if new:
+    insert_ = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    made = conn.execute(
+        insert_(links)
+        .values([{"incident_id": incident_id, "slug": s, "first_matched_at": now} for s in slugs])
+        .on_conflict_do_nothing(index_elements=["incident_id", "slug"])
+        .returning(links.c.slug)
+    ).scalars()
+    return sorted(made)
+
+
+def linked_slugs(conn: Connection, incident_id: int) -> list[str]:
+    """The slugs of the runbooks the incident used, sorted."""
+    return list(
         conn.execute(
-            insert(links),
-            [{"incident_id": incident_id, "slug": s, "first_matched_at": now} for s in new],
-        )
-    return new
+            select(links.c.slug).where(links.c.incident_id == incident_id).order_by(links.c.slug)
+        ).scalars()
+    )
 
 
 def links_of(conn: Connection, incident_id: int) -> list[Link]:
@@ -166,7 +219,20 @@ def links_of(conn: Connection, incident_id: int) -> list[Link]:
 
 
 def used_by(conn: Connection, slug: str, limit: int = 50) -> list[Used]:
-    """The incidents that used the runbook, the most recent first."""
+    """The incidents that used the runbook, the most recent first. Drills are left out; an
+    incident merged into another is listed as that one (once, however many were merged)."""
+    source = incidents.alias("source")
+    shown_id = func.coalesce(source.c.merged_into, source.c.id)
+    used = (
+        select(
+            shown_id.label("incident_id"),
+            func.min(links.c.first_matched_at).label("first_matched_at"),
+        )
+        .join(source, source.c.id == links.c.incident_id)
+        .where(links.c.slug == slug, source.c.drill.is_(False))
+        .group_by(shown_id)
+        .subquery()
+    )
     rows = conn.execute(
         select(
             incidents.c.id,
@@ -175,10 +241,10 @@ def used_by(conn: Connection, slug: str, limit: int = 50) -> list[Used]:
             incidents.c.status,
             incidents.c.created_at,
             incidents.c.resolved_at,
-            links.c.first_matched_at,
+            used.c.first_matched_at,
         )
-        .join(incidents, incidents.c.id == links.c.incident_id)
-        .where(links.c.slug == slug)
+        .join(incidents, incidents.c.id == used.c.incident_id)
+        .where(incidents.c.merged_into.is_(None), incidents.c.drill.is_(False))
         .order_by(incidents.c.created_at.desc(), incidents.c.id.desc())
         .limit(limit)
     ).mappings()

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("approver", sa.String(length=100), nullable=True),
+        sa.Column("self_approved", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("request", sa.JSON(), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
