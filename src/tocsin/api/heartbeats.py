@@ -87,11 +87,12 @@ def _ping(request: Request, name: str, token: str | None, fail: bool) -> Respons
     return json_response({"status": "failed" if fail else "ok", "heartbeat": heartbeat_json(view)})
 
 
-@router.api_route(
-    "/{name}/ping",
-    methods=["GET", "POST"],
-    summary="Ping: the job ran (``?status=fail``: it failed, the heartbeat is down at once)",
-)
+_PING = "Ping: the job ran (``?status=fail``: it failed, the heartbeat is down at once)"
+
+
+# GET for curl and wget from cron, POST for everything else; one operation id each.
+@router.get("/{name}/ping", summary=_PING, operation_id="heartbeat_ping_get")
+@router.post("/{name}/ping", summary=_PING, operation_id="heartbeat_ping")
 def ping(
     request: Request,
     name: str,
@@ -101,11 +102,11 @@ def ping(
     return _ping(request, name, token, status == "fail")
 
 
-@router.api_route(
-    "/{name}/ping/fail",
-    methods=["GET", "POST"],
-    summary="The job failed: the heartbeat is down and its alert raised at once",
-)
+_FAIL = "The job failed: the heartbeat is down and its alert raised at once"
+
+
+@router.get("/{name}/ping/fail", summary=_FAIL, operation_id="heartbeat_ping_fail_get")
+@router.post("/{name}/ping/fail", summary=_FAIL, operation_id="heartbeat_ping_fail")
 def ping_fail(request: Request, name: str, token: Token = None) -> Response:
     return _ping(request, name, token, True)
 

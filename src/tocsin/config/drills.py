@@ -155,7 +155,7 @@ def compile_drills(
             ok = False
         try:
             ZoneInfo(entry.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
             problem([*at, "time_zone"], f"{entry.time_zone!r} is not a time zone")
             ok = False
         try:

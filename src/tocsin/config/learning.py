@@ -112,7 +112,7 @@ def compile_postmortem_policy(raw: Any, base: Path, problem: Problem) -> Postmor
     days = _days(cfg.business_days, [*keys, "business_days"], problem)
     try:
         ZoneInfo(cfg.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
         problem([*keys, "time_zone"], f"{cfg.time_zone!r} is not a time zone")
     template = None
     if cfg.template is not None:

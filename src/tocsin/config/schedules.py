@@ -85,7 +85,7 @@ def compile_schedules(
             problem([*keys, "name"], f"{where}: the name is used twice")
         try:
             zone = ZoneInfo(cfg.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
             problem([*keys, "time_zone"], f"{where}: unknown time zone {cfg.time_zone!r}")
             continue
         layers = []

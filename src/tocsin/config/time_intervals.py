@@ -24,7 +24,9 @@ MONTHS = [
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 ]  # fmt: skip
-_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+_TIME = re.compile(r"^(\d{2}):(\d{2})$", re.ASCII)
+#: A number as Alertmanager reads one (Go's Atoi): ASCII digits, an optional sign.
+_NUMBER = re.compile(r"^[-+]?\d+$", re.ASCII)
 _FIELDS = {"times", "weekdays", "days_of_month", "months", "years", "location"}
 
 
@@ -75,7 +77,7 @@ def _named(names: list[str]) -> Callable[[str], int]:
         name = text.strip().lower()
         if name in names:
             return names.index(name) + (1 if names is MONTHS else 0)
-        if names is MONTHS and name.isdigit():
+        if names is MONTHS and _NUMBER.match(name):
             return int(name)
         raise ValueError(f"unknown name {text!r}")
 
@@ -83,10 +85,9 @@ def _named(names: list[str]) -> Callable[[str], int]:
 
 
 def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+    if not _NUMBER.match(text):
+        raise ValueError(f"{text!r} is not a number")
+    return int(text)
 
 
 def parse_spec(raw: Any) -> TimeIntervalSpec:
@@ -97,6 +98,8 @@ def parse_spec(raw: Any) -> TimeIntervalSpec:
         if key not in _FIELDS:
             raise SpecError([key], "is not a known field")
     times = []
+    if not isinstance(raw.get("times") or [], list):
+        raise SpecError(["times"], "must be a list of start_time/end_time mappings")
     for i, item in enumerate(raw.get("times") or []):
         if not isinstance(item, dict):
             raise SpecError(["times", i], "must have start_time and end_time")
@@ -111,7 +114,7 @@ def parse_spec(raw: Any) -> TimeIntervalSpec:
     location = raw.get("location") or "UTC"
     try:
         ZoneInfo(str(location))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, "America"
         raise SpecError(["location"], f"unknown time zone {location!r}") from None
     return TimeIntervalSpec(
         times=tuple(times),

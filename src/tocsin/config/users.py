@@ -89,7 +89,7 @@ def compile_users(raw: Sequence[Any], problem: Problem) -> dict[str, User]:
         if cfg.time_zone is not None:
             try:
                 zone = ZoneInfo(cfg.time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
                 problem([*keys, "time_zone"], f"{where}: unknown time zone {cfg.time_zone!r}")
         if cfg.email is not None and "@" not in parseaddr(cfg.email)[1]:
             problem([*keys, "email"], f"{where}: {cfg.email!r} is not an email address")

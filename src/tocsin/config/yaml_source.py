@@ -26,7 +26,7 @@ class YamlSource:
     def line_of(self, keys: Sequence[str | int]) -> int | None:
         """1-based line of the value at ``keys`` (or of the deepest part of it that exists)."""
         node = self.root
-        line = node.start_mark.line + 1 if node is not None else None
+        line = node.start_mark.line + 1 if node is not None else 1  # None: an empty file
         for key in keys:
             if isinstance(node, yaml.MappingNode):
                 for k, v in node.value:
@@ -49,7 +49,8 @@ class YamlSource:
         line = self.line_of(keys)
         if line is not None:
             where += f":{line}"
-        key = ".".join(str(k) for k in keys)
+        # A key with a line break or control character is quoted: one problem, one line.
+        key = ".".join(str(k) if str(k).isprintable() else repr(str(k)) for k in keys)
         return ConfigError(f"{where}: {key + ': ' if key else ''}{problem}")
 
     def validation_error(
@@ -69,11 +70,18 @@ def load_yaml(path: str | Path) -> YamlSource:
         text = Path(path).read_text()
     except OSError as exc:
         raise ConfigError(f"{text_path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        at = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{text_path}:{at}: invalid YAML: not UTF-8 text") from None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{text_path}:{mark.line + 1}" if mark is not None else text_path
-        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        line: int | None = mark.line + 1 if mark is not None else None
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: no mark
+            line = text.count("\n", 0, exc.position) + 1
+        where = f"{text_path}:{line}" if line is not None else text_path
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     return YamlSource(text_path, data, root)

@@ -214,7 +214,7 @@ def zone_of(name: str) -> ZoneInfo:
     """The page's time zone (UTC when the name is unknown)."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
         return ZoneInfo("UTC")
 
 

@@ -65,7 +65,7 @@ def zone_named(name: str | None, field_name: str = "tz") -> ZoneInfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
         raise InputError(FieldProblem(field_name, f"{name!r} is not a time zone")) from None
 
 

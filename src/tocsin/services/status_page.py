@@ -119,7 +119,7 @@ class StatusPageService:
         if time_zone is not None:
             try:
                 ZoneInfo(time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America"
                 problem = FieldProblem("time_zone", f"unknown time zone {time_zone!r}")
                 raise InputError(problem) from None
             values["time_zone"] = time_zone
