@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     #: Let status page webhook subscribers be on loopback, link-local or private addresses
     #: (a self-hosted setup whose receivers are on its own network); off, they must be public.
     status_webhooks_allow_private: bool = False
+    #: Sign-in (docs/security.md): after this many wrong passwords for one account within
+    #: ``signin_failure_window``, it is locked for ``signin_lockout``, twice as long each time
+    #: in a row, at most ``signin_lockout_max``. One client address may fail
+    #: ``signin_max_failures_per_address`` times (0: not counted) before it is locked alike.
+    signin_max_failures: int = 5
+    signin_failure_window: timedelta = timedelta(minutes=15)
+    signin_lockout: timedelta = timedelta(minutes=1)
+    signin_lockout_max: timedelta = timedelta(hours=1)
+    signin_max_failures_per_address: int = 50
+    #: A web session ends after this long without a request, and this long after sign-in.
+    session_idle: timedelta = timedelta(hours=12)
+    session_lifetime: timedelta = timedelta(days=7)
     #: Tests and demos only: the clock runs this many times faster than the wall clock,
     #: counted from ``clock_origin`` (processes given the same origin agree on the time).
     clock_rate: float = 1.0

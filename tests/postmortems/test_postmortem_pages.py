@@ -156,6 +156,7 @@ def test_the_list_of_postmortems(w: Web) -> None:
     assert rows.index("Checkout errors") < rows.index("Slow search")
     assert "not required" in rows
     w.harness.tick(4 * 24 * 3600)
+    w.sign_in("ann")  # days on: the session ended after 12 idle hours
     overdue = shown(w, "/postmortems?overdue=1")
     assert "Overdue" in overdue and "Slow search" not in overdue.split("<tbody>")[1]
     assert "No postmortems match" in shown(w, "/postmortems?state=published")

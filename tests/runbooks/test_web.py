@@ -87,6 +87,7 @@ def test_mark_reviewed_and_the_stale_flag(books: Any) -> None:
     only = b.web.client.get("/runbooks?stale=1").text
     assert 'href="/runbooks/disk-full"' in only and 'href="/runbooks/api-latency"' not in only
     b.at(utc(2026, 3, 2, 8, 0))
+    b.web.sign_in("ann")  # the next day: the session ended after 12 idle hours
     done = b.web.post("/runbooks/disk-full/review")
     assert done.status_code == 303
     page = b.web.client.get("/runbooks/disk-full").text

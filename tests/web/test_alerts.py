@@ -127,6 +127,7 @@ def test_resolved_alerts_show_only_with_the_toggle_and_for_a_day(web):
     assert check_page(toggled) == []
     # A day later DiskFull is no longer recent; HighErrorRate's endsAt has passed meanwhile.
     w.harness.tick(25 * 3600)
+    w.sign_in("ann")  # a day on: the session ended after 12 idle hours
     later = w.client.get("/alerts", params={"resolved": "1"}).text
     assert "Open alerts (0)" in later
     assert names(later[later.index('id="h-resolved"') :]) == ["HighErrorRate"]

@@ -42,6 +42,7 @@ from tocsin.api.fast_path import FastPath
 from tocsin.api.timing import LatencyMiddleware
 from tocsin.services.runtime import Runtime
 from tocsin.web import site as web
+from tocsin.web.security_headers import SecurityHeaders
 
 __all__ = ["create_app"]
 
@@ -111,12 +112,16 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         app.include_router(module.router)
     web.mount(app)
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
-    return FastPath(
-        app,
-        {
-            "/api/v2/alerts": alertmanager.post_alerts,
-            "/v2/enqueue": pagerduty.enqueue,
-            "/integrations/alertmanager": webhooks.alertmanager_webhook,
-        },
-        runtime.metrics,
+    https = runtime.settings.public_url.startswith("https://")
+    return SecurityHeaders(
+        FastPath(
+            app,
+            {
+                "/api/v2/alerts": alertmanager.post_alerts,
+                "/v2/enqueue": pagerduty.enqueue,
+                "/integrations/alertmanager": webhooks.alertmanager_webhook,
+            },
+            runtime.metrics,
+        ),
+        https=https,
     )

@@ -1,4 +1,4 @@
-"""``tocsin user create|password|calendar-token|messages``."""
+"""``tocsin user create|password|unlock|calendar-token|messages``."""
 
 from __future__ import annotations
 
@@ -78,6 +78,22 @@ def password(
     finally:
         runtime.db.dispose()
     console.print(f"{user}'s password is set; their other sessions have ended")
+
+
+@user_app.command("unlock")
+@tocsin_errors
+def unlock(
+    user: Annotated[str, typer.Argument(help="A user locked out after wrong passwords.")],
+    config: ConfigFile = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Let USER sign in again now, after repeated wrong passwords locked their account."""
+    runtime = open_runtime(settings_with(database_url, **_settings(config, database_url)))
+    try:
+        had = runtime.accounts.unlock(user)
+    finally:
+        runtime.db.dispose()
+    console.print(f"{user} may sign in now" if had else f"{user} was not locked")
 
 
 @user_app.command("calendar-token")

@@ -2,8 +2,10 @@
 rules people set for themselves.
 
 Passwords are hashed with argon2id. A session is a random token in a cookie; the database
-keeps its SHA-256 digest and the session's CSRF secret. Sessions end after 7 idle days, or
-30 days after sign-in, or at sign-out, or when the password changes.
+keeps its SHA-256 digest and the session's CSRF secret. Sessions end after a while idle
+(12 hours by default), or a while after sign-in (7 days), or at sign-out, or when the
+password changes. Wrong passwords lock the account, and the client address, for a while
+(``services/sign_in_guard``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,25 +24,23 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tocsin.config.compile import RoutingConfig
 from tocsin.config.users import USER_ID, with_profile
 from tocsin.config.validation import field_path
+from tocsin.domain.sign_in_lockout import LockoutPolicy
 from tocsin.domain.users import User
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
-from tocsin.services.throttle import Throttle
+from tocsin.services.sign_in_guard import SessionPolicy, SignInGuard, account_key, address_key
 from tocsin.store import accounts as store
 from tocsin.store.accounts import Account
 from tocsin.store.database import Database
 
 __all__ = ["AccountService", "SignedIn", "merge_people"]
 
-IDLE = timedelta(days=7)
-LIFETIME = timedelta(days=30)
 #: A session's last-seen time is written at most this often.
 TOUCH_EVERY = timedelta(minutes=5)
 MIN_PASSWORD = 10
-#: After this many wrong passwords for one account within THROTTLE_WINDOW, sign-in for it
-#: is refused until the window has passed.
-MAX_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
+#: Every refused sign-in says this, whether the name is unknown, the password wrong or the
+#: account locked: the answer tells an attacker nothing.
+REFUSED = "wrong user or password, or too many tries: wait a minute and try again"
 
 _hasher = PasswordHasher()
 #: Verified against when the account does not exist, so a wrong name costs the same time.
@@ -107,6 +107,9 @@ class AccountService:
         config: Callable[[], RoutingConfig | None],
         on_change: Callable[[dict[str, Account]], None] = lambda accounts: None,
         file: Callable[[], RoutingConfig | None] | None = None,
+        *,
+        guard: SignInGuard | None = None,
+        sessions: SessionPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -114,7 +117,8 @@ class AccountService:
         self.on_change = on_change
         #: The configuration file's own (``config`` has what people set on top).
         self.file = file or config
-        self._throttle = Throttle(MAX_FAILURES, THROTTLE_WINDOW)
+        self.guard = guard or SignInGuard(db, LockoutPolicy(), LockoutPolicy(max_failures=50))
+        self.sessions = sessions or SessionPolicy()
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -193,16 +197,16 @@ class AccountService:
         """``user_id`` changes their own password, proving they know the current one. Every
         session of theirs ends (a stolen cookie stops working); the browser that asked gets
         the new session returned (its cookie's token and the session), so it stays signed
-        in. Wrong current passwords count towards the sign-in throttle."""
+        in. Wrong current passwords count towards the sign-in lockout."""
         now = self.clock.now()
-        if not self._throttle.attempt(user_id, now):
+        keys = [account_key(user_id)]
+        if not self.guard.attempt(keys, now):
             raise InputError(
-                FieldProblem(
-                    "current_password", "too many wrong passwords: try again in 15 minutes"
-                )
+                FieldProblem("current_password", "too many wrong passwords: try again later")
             )
         account = self.account(user_id)
         if not _verify(account.password_hash if account else None, current):
+            self.guard.failed(keys, now)
             raise InputError(FieldProblem("current_password", "is not your current password"))
         if new == current:
             raise InputError(FieldProblem("new_password", "is the same as the current one"))
@@ -212,13 +216,13 @@ class AccountService:
             raise InputError(
                 FieldProblem("new_password", f"must be at least {MIN_PASSWORD} characters")
             ) from None
-        self._throttle.succeeded(user_id)
+        self.guard.succeeded(keys, now)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         with self.db.write() as conn:
             store.set_password(conn, user_id, hashed, now)
             store.delete_sessions_of(conn, user_id)
-            store.insert_session(conn, digest(token), user_id, csrf, now, now + IDLE)
+            store.insert_session(conn, digest(token), user_id, csrf, now, self._expiry(now, now))
         return token, self._signed_in(user_id, csrf)
 
     @staticmethod
@@ -231,24 +235,38 @@ class AccountService:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def sign_in(self, login: str, password: str) -> tuple[str, SignedIn]:
+    def sign_in(
+        self, login: str, password: str, address: str | None = None
+    ) -> tuple[str, SignedIn]:
         """A new session for the person whose id (or email) and password these are: the
-        cookie's token and the session. Unauthorized when they do not match."""
+        cookie's token and the session. Unauthorized, always with the same words, when they
+        do not match or the account (or the client ``address``) is locked after repeated
+        failures; a locked account's right password is refused too, unchecked."""
         now = self.clock.now()
         login = login.strip()
         with self.db.read() as conn:
             account = store.get(conn, login) or self._by_email(conn, login)
-        key = account.user_id if account else login.lower()
-        if not self._throttle.attempt(key, now):
-            raise Unauthorized("too many wrong passwords: try again in 15 minutes")
+        keys = [account_key(account.user_id if account else login)]
+        if address:
+            keys.append(address_key(address))
+        if not self.guard.attempt(keys, now):
+            _verify(None, password)  # the same time as a real check
+            raise Unauthorized(REFUSED)
         if account is None or not _verify(account.password_hash, password):
-            raise Unauthorized("wrong user or password")
-        self._throttle.succeeded(key)
+            self.guard.failed(keys, now)
+            raise Unauthorized(REFUSED)
+        self.guard.succeeded(keys, now)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         with self.db.write() as conn:
-            store.insert_session(conn, digest(token), account.user_id, csrf, now, now + IDLE)
+            store.insert_session(
+                conn, digest(token), account.user_id, csrf, now, self._expiry(now, now)
+            )
         return token, self._signed_in(account.user_id, csrf)
+
+    def _expiry(self, created: datetime, now: datetime) -> datetime:
+        """When a session made at ``created`` and seen at ``now`` ends."""
+        return min(now + self.sessions.idle, created + self.sessions.lifetime)
 
     def _by_email(self, conn: Any, login: str) -> Account | None:
         """The account of the one person with this email in the configuration file or on
@@ -270,12 +288,22 @@ class AccountService:
         hashed = digest(token)
         with self.db.read() as conn:
             row = store.get_session(conn, hashed)
-        if row is None or row.expires_at <= now:
+        if row is None or row.expires_at <= now or now - row.created_at >= self.sessions.lifetime:
             return None
         if now - row.seen_at >= TOUCH_EVERY:
             with self.db.write() as conn:
-                store.touch_session(conn, hashed, now, min(now + IDLE, row.created_at + LIFETIME))
+                store.touch_session(conn, hashed, now, self._expiry(row.created_at, now))
         return self._signed_in(row.user_id, row.csrf)
+
+    def unlock(self, user_id: str) -> bool:
+        """An admin lets ``user_id`` sign in again at once (their failed tries are
+        forgotten); whether there were any."""
+        self.person(user_id)  # NotFound for nobody
+        return self.guard.unlock(user_id)
+
+    def locked(self) -> dict[str, datetime]:
+        """Accounts (ids or names typed) locked now, with when each lockout ends."""
+        return self.guard.locked(self.clock.now())
 
     def sign_out(self, token: str | None) -> None:
         if token:

@@ -78,6 +78,7 @@ from tocsin.services.report_gauges import ReportGauges
 from tocsin.services.reports import ReportService
 from tocsin.services.runbooks import RunbookService
 from tocsin.services.schedules import ScheduleService
+from tocsin.services.sign_in_guard import guard_from, sessions_from
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.services.slo_gate import ReleaseGate
 from tocsin.services.slos import SloService
@@ -320,7 +321,15 @@ class Runtime:
             slos=slos,
             gate=ReleaseGate(db, clock, slos),
             signing_key=signing_key,
-            accounts=AccountService(db, clock, current, current.set_accounts, lambda: current.file),
+            accounts=AccountService(
+                db,
+                clock,
+                current,
+                current.set_accounts,
+                lambda: current.file,
+                guard=guard_from(settings, db),
+                sessions=sessions_from(settings),
+            ),
             routing_text=routing_text,
             status_page=StatusPageService(db, clock, status_desk, runner.wake),
             subscriptions=SubscriptionService(

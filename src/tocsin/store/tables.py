@@ -25,6 +25,7 @@ from tocsin.store import (  # noqa: F401
     learning_tables,
     remediation_tables,
     runbook_tables,
+    security_tables,
     slo_tables,
     status_tables,
 )

@@ -15,8 +15,6 @@ from fastapi import HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from tocsin.services.accounts import LIFETIME
-
 if TYPE_CHECKING:
     from tocsin.services.runtime import Runtime
 
@@ -86,13 +84,13 @@ def secure_cookies(request: Request) -> bool:
 
 
 def keep_session(response: Response, request: Request, token: str) -> None:
-    """Give the browser its session cookie. The server ends an idle session after 7 days;
-    the cookie lives as long as a session can (30 days), so a session in use is not cut off
-    when its cookie would have expired."""
+    """Give the browser its session cookie. The server ends an idle session (12 hours by
+    default); the cookie lives as long as a session can (7 days), so a session in use is not
+    cut off when its cookie would have expired."""
     response.set_cookie(
         COOKIE,
         token,
-        max_age=int(LIFETIME.total_seconds()),
+        max_age=int(runtime_of(request).accounts.sessions.lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=secure_cookies(request),

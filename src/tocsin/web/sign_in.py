@@ -85,7 +85,8 @@ async def sign_in(
         return _form(request, target, "The form had expired: please sign in again.", login)
     accounts = runtime_of(request).accounts
     try:
-        token, _ = await run_in_threadpool(accounts.sign_in, login, password)
+        address = request.client.host if request.client else None
+        token, _ = await run_in_threadpool(accounts.sign_in, login, password, address)
     except (Unauthorized, InputError) as exc:
         return _form(request, target, str(exc).capitalize() + ".", login)
     response = RedirectResponse(target, 303)
