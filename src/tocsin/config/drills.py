@@ -36,8 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
-from tocsin.config.durations import parse_duration
-from tocsin.config.validation import Problem, validated
+from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.drills import DrillPolicy, ScheduledDrill, parse_rrule
 from tocsin.domain.incidents import Severity
@@ -134,13 +133,7 @@ def compile_drills(
     cfg = validated(_Drills, raw, keys, problem)
     if cfg is None:
         return DrillPolicy()
-    timeout = timedelta(hours=1)
-    try:
-        timeout = parse_duration(cfg.timeout)
-        if timeout <= timedelta(0):
-            problem([*keys, "timeout"], "must be longer than nothing")
-    except ValueError as exc:
-        problem([*keys, "timeout"], str(exc))
+    timeout = positive_duration(cfg.timeout, [*keys, "timeout"], problem) or timedelta(hours=1)
     scheduled: list[ScheduledDrill] = []
     for i, entry in enumerate(cfg.scheduled):
         at: Keys = [*keys, "scheduled", i]

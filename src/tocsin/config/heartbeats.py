@@ -16,13 +16,11 @@ Every problem names its key (``heartbeats.0.interval: ...``), and the file and l
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pydantic
 
-from tocsin.config.durations import parse_duration
-from tocsin.config.validation import Problem, validated
+from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.domain.heartbeats import NAME, Heartbeat, default_grace
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.matchers import Matcher, parse_matchers
@@ -49,18 +47,6 @@ class _Heartbeat(pydantic.BaseModel):
     watchdog: list[str] = pydantic.Field(default_factory=list)
 
 
-def _span(text: str, keys: Keys, problem: Problem, *, zero: bool = False) -> timedelta | None:
-    try:
-        span = parse_duration(text)
-    except ValueError as exc:
-        problem(keys, str(exc))
-        return None
-    if span < timedelta(0) or (span == timedelta(0) and not zero):
-        problem(keys, "must be longer than nothing" if not zero else "must not be negative")
-        return None
-    return span
-
-
 def _one(cfg: _Heartbeat, keys: Keys, problem: Problem) -> Heartbeat | None:
     ok = True
     if not NAME.match(cfg.name):
@@ -70,10 +56,10 @@ def _one(cfg: _Heartbeat, keys: Keys, problem: Problem) -> Heartbeat | None:
             "starting with a letter or digit",
         )
         ok = False
-    interval = _span(cfg.interval, [*keys, "interval"], problem)
+    interval = positive_duration(cfg.interval, [*keys, "interval"], problem)
     grace = None
     if cfg.grace is not None:
-        grace = _span(cfg.grace, [*keys, "grace"], problem, zero=True)
+        grace = positive_duration(cfg.grace, [*keys, "grace"], problem, zero=True)
         ok = ok and grace is not None
     for name in cfg.labels:
         why = label_name_problem(name) or _OWN_LABELS.get(name)

@@ -26,8 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
-from tocsin.config.durations import parse_duration
-from tocsin.config.validation import Problem, validated
+from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.domain.learning_policy import WEEKDAYS, HealthPolicy, PostmortemPolicy
 from tocsin.domain.postmortem_template import unknown_placeholders
 
@@ -87,18 +86,6 @@ def _clock(text: str, keys: Keys, problem: Problem) -> time | None:
         return None
 
 
-def _span(text: str, keys: Keys, problem: Problem) -> timedelta | None:
-    try:
-        span = parse_duration(text)
-    except ValueError as exc:
-        problem(keys, str(exc))
-        return None
-    if span <= timedelta(0):
-        problem(keys, "must be longer than nothing")
-        return None
-    return span
-
-
 def compile_postmortem_policy(raw: Any, base: Path, problem: Problem) -> PostmortemPolicy:
     if raw is None:
         return PostmortemPolicy()
@@ -124,7 +111,7 @@ def compile_postmortem_policy(raw: Any, base: Path, problem: Problem) -> Postmor
         for name, line in unknown_placeholders(template or ""):
             problem([*keys, "template"], f"{path}:{line}: unknown placeholder {{{name}}}")
     spans = {
-        name: _span(getattr(cfg, name), [*keys, name], problem)
+        name: positive_duration(getattr(cfg, name), [*keys, name], problem)
         for name in ("remind_before", "remind_after", "follow_up_review")
     }
     return PostmortemPolicy(
@@ -157,7 +144,7 @@ def compile_health_policy(raw: Any, problem: Problem) -> HealthPolicy:
     sl = [*keys, "sleep_hours"]
     sleep_start = _clock(sleep.start, [*sl, "start"], problem)
     sleep_end = _clock(sleep.end, [*sl, "end"], problem)
-    window = _span(cfg.repeat_window, [*keys, "repeat_window"], problem)
+    window = positive_duration(cfg.repeat_window, [*keys, "repeat_window"], problem)
     default = HealthPolicy()
     return HealthPolicy(
         working_days=days or default.working_days,

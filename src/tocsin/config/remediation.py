@@ -42,8 +42,7 @@ import pydantic
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from tocsin.config.durations import parse_duration
-from tocsin.config.validation import Problem, validated
+from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.domain.escalation import EscalationPolicy
 from tocsin.domain.matchers import Matcher, parse_matchers
 from tocsin.domain.remediation import (
@@ -194,7 +193,9 @@ def compile_remediation(
         parts = urlsplit(prefix)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problem([*keys, "allowed_urls", i], f"{prefix!r} is not an http(s) URL prefix")
-    ttl = _span(cfg.approval_ttl, [*keys, "approval_ttl"], problem) or timedelta(hours=1)
+    ttl = positive_duration(cfg.approval_ttl, [*keys, "approval_ttl"], problem) or timedelta(
+        hours=1
+    )
     actions: dict[str, RemediationAction] = {}
     for i, action in enumerate(cfg.actions):
         at: Keys = [*keys, "actions", i]
@@ -233,12 +234,12 @@ def _action(
             ok = False
         else:
             command = Command(tuple(cfg.command))
-    timeout = _span(cfg.timeout, [*at, "timeout"], problem)
+    timeout = positive_duration(cfg.timeout, [*at, "timeout"], problem)
     if timeout is not None and timeout > MAX_TIMEOUT:
         problem([*at, "timeout"], "at most 20s (a run must finish within the engine's lease)")
     rate = None
     if cfg.rate_limit is not None:
-        per = _span(cfg.rate_limit.per, [*at, "rate_limit", "per"], problem)
+        per = positive_duration(cfg.rate_limit.per, [*at, "rate_limit", "per"], problem)
         rate = RateLimit(cfg.rate_limit.runs, per) if per is not None else None
     matchers: list[Matcher] = []
     for j, text in enumerate(cfg.triggers.matchers):
@@ -305,15 +306,3 @@ def _http(cfg: _Http, at: Keys, problem: Problem, section: _Remediation) -> Http
     if not ok:
         return None
     return HttpCall(method, cfg.url, tuple(cfg.headers.items()), body)
-
-
-def _span(text: str, keys: Keys, problem: Problem) -> timedelta | None:
-    try:
-        span = parse_duration(text)
-    except ValueError as exc:
-        problem(keys, str(exc))
-        return None
-    if span <= timedelta(0):
-        problem(keys, "must be longer than nothing")
-        return None
-    return span

@@ -4,15 +4,17 @@ on. Shared by HTTP intake (4xx bodies) and configuration files (file:line: key: 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pydantic
 from pydantic_core import ErrorDetails
 
+from tocsin.config.durations import parse_duration
 from tocsin.domain.labels import LABEL_NAME, NO_NUL
 from tocsin.errors import FieldProblem
 
-__all__ = ["Problem", "describe", "field_path", "problems_of", "validated"]
+__all__ = ["Problem", "describe", "field_path", "positive_duration", "problems_of", "validated"]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 #: Reports a problem at the keys of a configuration file (``file:line: key: problem``).
@@ -71,3 +73,19 @@ def validated(model: type[M], raw: Any, keys: list[str | int], problem: Problem)
             loc = [p for p in err["loc"] if isinstance(p, str | int) and p != "[key]"]
             problem([*keys, *loc], describe(err))
         return None
+
+
+def positive_duration(
+    text: str, keys: list[str | int], problem: Problem, *, zero: bool = False
+) -> timedelta | None:
+    """A configured duration that must be longer than nothing (or, with ``zero``, not
+    negative); None, with the problem reported at ``keys``, when it is not."""
+    try:
+        span = parse_duration(text)
+    except ValueError as exc:
+        problem(keys, str(exc))
+        return None
+    if span < timedelta(0) or (span == timedelta(0) and not zero):
+        problem(keys, "must be longer than nothing" if not zero else "must not be negative")
+        return None
+    return span
