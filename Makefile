@@ -7,9 +7,10 @@ export TOCSIN_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/
 
 .PHONY: install peers demo serve lint test bench clean
 
+# setuptools too: the one a Python 3.11 venv starts with (65.5) has known vulnerabilities.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip setuptools
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -32,12 +33,15 @@ demo: install
 serve: install
 	$(BIN)/tocsin serve
 
+# The last step audits every installed distribution against PyPI's advisories
+# (docs/security.md#dependency-audit); it fails when it cannot check them all.
 lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_clock.py
+	$(BIN)/python scripts/audit_dependencies.py
 
 # Every core, each test file on one worker (its fixtures stay shared); PYTEST_ARGS= for serial.
 PYTEST_ARGS ?= -n auto --dist loadfile

@@ -119,6 +119,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return url
 
 
+@pytest.fixture(autouse=True)
+def loopback_receivers_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's receivers listen on 127.0.0.1: allowed as an operator allows a receiver
+    on their own network (TOCSIN_OUTBOUND_ALLOW), so personal webhooks reach them. Tests of
+    the outbound guard itself remove it (tests/security)."""
+    monkeypatch.setenv("TOCSIN_OUTBOUND_ALLOW", "127.0.0.1")
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
@@ -150,6 +158,15 @@ def tokens(runtime: Runtime) -> dict[IntegrationKind, str]:
     for kind in IntegrationKind:
         _, out[kind] = runtime.integrations.create(f"test-{kind.value}", kind)
     return out
+
+
+@pytest.fixture
+def api_token(runtime: Runtime) -> str:
+    """A service API token that may do everything (scope manage, no team)."""
+    _, token = runtime.api_tokens.create(
+        kind="service", name="tests", scope="manage", created_by="tests"
+    )
+    return token
 
 
 @pytest.fixture

@@ -55,6 +55,13 @@ class LiveServer:
         assert match, out
         return match.group(0)
 
+    def create_api_token(self, name: str = "tests") -> str:
+        """A service API token that may do everything (scope manage, no team)."""
+        out = self.cli("token", "create", name, "--service", "--scope", "manage")
+        match = re.search(r"\btocsin_s_[A-Za-z0-9_-]+", out)
+        assert match, out
+        return match.group(0)
+
     def start(self, timeout: float = 30) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

@@ -17,6 +17,7 @@ __all__ = [
     "Conflict",
     "ConfigError",
     "FieldProblem",
+    "Forbidden",
     "InputError",
     "NotFound",
     "PayloadTooLarge",
@@ -59,6 +60,10 @@ class PayloadTooLarge(InputError):
 
 class Unauthorized(TocsinError):
     pass
+
+
+class Forbidden(TocsinError):
+    """Who is asking is known, and may not do this (the message says why)."""
 
 
 class NotFound(TocsinError):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import NonNegativeInt, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tocsin.outbound_rules import Allowlist
 
 __all__ = ["Settings"]
 
@@ -34,9 +36,21 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: Routing configuration (Alertmanager's format: route, receivers, inhibit_rules ...).
     config: str | None = None
-    #: Let status page webhook subscribers be on loopback, link-local or private addresses
-    #: (a self-hosted setup whose receivers are on its own network); off, they must be public.
+    #: Let status page webhook subscribers be on loopback or private addresses (a
+    #: self-hosted setup whose receivers are on its own network); off, they must be public.
     status_webhooks_allow_private: bool = False
+    #: Outbound requests (docs/security.md#outbound-requests): networks, addresses and host
+    #: names any of them may reach even when private or link-local, comma-separated
+    #: ("10.0.0.0/8, hooks.internal, *.corp.example"); the largest answer read (bytes); how
+    #: long one request may take in all (at least its own timeout).
+    outbound_allow: str = ""
+    outbound_max_response_bytes: PositiveInt = 1024 * 1024
+    outbound_timeout: timedelta = timedelta(seconds=30)
+    #: Keys that encrypt the secrets Tocsin stores (docs/security.md#secrets): Fernet keys,
+    #: comma-separated (the first encrypts, all decrypt), or a file holding them. Neither:
+    #: a SQLite database gets a key file beside it; PostgreSQL should be given one.
+    secret_keys: SecretStr | None = None
+    secret_keys_file: str | None = None
     #: Sign-in (docs/security.md): after this many wrong passwords for one account within
     #: ``signin_failure_window``, it is locked for ``signin_lockout``, twice as long each time
     #: in a row, at most ``signin_lockout_max``. One client address may fail
@@ -49,10 +63,36 @@ class Settings(BaseSettings):
     #: A web session ends after this long without a request, and this long after sign-in.
     session_idle: timedelta = timedelta(hours=12)
     session_lifetime: timedelta = timedelta(days=7)
+    #: Rate limits (docs/security.md#rate-limits): requests a minute, and how many at once,
+    #: per integration (and heartbeat) and per API token; 0 requests a minute: no limit.
+    #: Alertmanager-kind senders are never refused, only counted over the limit.
+    rate_limit_integration: NonNegativeInt = 1200
+    rate_limit_integration_burst: PositiveInt = 600
+    rate_limit_api: NonNegativeInt = 600
+    rate_limit_api_burst: PositiveInt = 120
+    #: Single sign-on with OpenID Connect (docs/security.md): the provider's issuer URL and
+    #: this Tocsin's client there (no secret: a public client, PKCE alone). People are found
+    #: by their verified email, or by ``oidc_username_claim`` (a claim equal to their user
+    #: id); with ``oidc_create_people_from`` (email domains, comma-separated) people new to
+    #: Tocsin get an account as a viewer. ``password_sign_in`` off: single sign-on only.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_username_claim: str | None = None
+    oidc_button: str = "Sign in with single sign-on"
+    oidc_create_people_from: str = ""
+    password_sign_in: bool = True
     #: Tests and demos only: the clock runs this many times faster than the wall clock,
     #: counted from ``clock_origin`` (processes given the same origin agree on the time).
     clock_rate: float = 1.0
     clock_origin: datetime | None = None
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _allowlist(cls, value: str) -> str:
+        Allowlist.parse(value)  # ValueError naming the entry
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -10,10 +10,10 @@ from tests.action_items.test_service import overdue_setup
 
 
 def api(a: Any) -> Any:
-    client, token = a.h.client, a.h.token
+    client, auth = a.h.client, a.h.api
 
     class Api:
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = auth
 
         def post(self, path: str, body: Any) -> Any:
             return client.post(path, json=body, headers=self.headers)
@@ -91,7 +91,7 @@ def test_add_look_at_and_change_an_item(actions: Any) -> None:
     assert kinds == [
         ("action-item-added", "ann"),
         ("action-item-changed", "bob"),
-        ("action-item-changed", "api"),
+        ("action-item-changed", "token:tests"),  # no user: the service token itself
     ]
 
 

@@ -54,7 +54,7 @@ def test_repeats_in_the_api_the_page_and_per_period(actions: Any) -> None:
         "sixty_one": [],  # 31 days after "thirty"
         "web": [],  # another service
     }
-    headers = {"Authorization": f"Bearer {a.h.token}"}
+    headers = a.h.api
     body = a.h.client.get(f"/api/incidents/{ids['thirty']}", headers=headers).json()
     assert body["repeats"] == [
         {

@@ -88,7 +88,7 @@ def test_receivers_inhibition_and_filters(routed: tuple[TestClient, str]) -> Non
     assert names(receiver="pag.*") == ["DiskFull"]
     assert names(receiver="pag") == []  # anchored
 
-    status = client.get("/api/v2/status").json()
+    status = client.get("/api/v2/status", headers=h).json()
     assert status["config"]["original"] == CONFIG
     receivers = client.get("/api/v2/receivers", headers=h).json()
     assert receivers == [{"name": "default"}, {"name": "dba"}, {"name": "pager"}]
@@ -124,4 +124,4 @@ def test_reload_swaps_the_configuration_and_keeps_it_when_the_new_one_is_bad(
     assert r.status_code == 500
     assert "undefined receiver 'nobody'" in r.json()["message"]
     assert receivers() == ["dba"]  # the last good configuration keeps running
-    assert "receiver: dba" in client.get("/api/v2/status").json()["config"]["original"]
+    assert "receiver: dba" in client.get("/api/v2/status", headers=h).json()["config"]["original"]

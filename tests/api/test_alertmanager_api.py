@@ -151,8 +151,8 @@ def test_oversized_body_is_413(client: TestClient, tokens: dict, stored: Stored)
     assert stored.alerts() == []
 
 
-def test_status_is_shaped_like_alertmanagers(client: TestClient) -> None:
-    body = client.get("/api/v2/status").json()
+def test_status_is_shaped_like_alertmanagers(client: TestClient, tokens: dict) -> None:
+    body = client.get("/api/v2/status", headers=bearer(tokens[AM])).json()
     assert body["cluster"]["status"] == "disabled"
     assert set(body["versionInfo"]) >= {"version", "revision", "branch", "goVersion"}
     assert body["uptime"] == "2026-03-01T12:00:00.000Z"

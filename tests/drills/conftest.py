@@ -106,8 +106,7 @@ class Drills:
         return self.mail.sent_to(address)
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self.h.token}"}
-        return self.h.client.request(method, path, headers=headers, **kw)
+        return self.h.client.request(method, path, headers=self.h.api, **kw)
 
 
 @pytest.fixture

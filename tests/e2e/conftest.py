@@ -95,11 +95,13 @@ def browser() -> Iterator[Any]:
 class Site:
     """A Tocsin server and a signed-out browser tab on it."""
 
-    def __init__(self, server: LiveServer, page: Any, token: str) -> None:
+    def __init__(self, server: LiveServer, page: Any, token: str, api_token: str) -> None:
         self.server = server
         self.url = server.url
         self.page = page
         self.token = token
+        #: For the API (a service token that may do everything); ``token`` sends alerts.
+        self.api = {"Authorization": f"Bearer {api_token}"}
 
     def sign_in(self, user: str = "ann") -> None:
         page = self.page
@@ -137,16 +139,20 @@ class Site:
         return path
 
 
-def _prepare(database_url: str, config: Path) -> str:
+def _prepare(database_url: str, config: Path) -> tuple[str, str]:
     """The database migrated, ann (admin) and bob able to sign in, a Prometheus integration
-    (done in this process: faster than three CLI runs; the CLI's own tests cover it)."""
+    and an API token (done in this process: faster than CLI runs; the CLI's own tests cover
+    it). Their tokens: the integration's, the API token."""
     runtime = Runtime.build(Settings(database_url=database_url, config=str(config)))
     try:
         migrate.upgrade(runtime.db)
         runtime.accounts.create("ann", PASSWORD, admin=True)
         runtime.accounts.create("bob", PASSWORD)
         _, token = runtime.integrations.create("prometheus", IntegrationKind.ALERTMANAGER)
-        return token
+        _, api_token = runtime.api_tokens.create(
+            kind="service", name="tests", scope="manage", created_by="tests"
+        )
+        return token, api_token
     finally:
         runtime.db.dispose()
 
@@ -160,12 +166,12 @@ def site(browser: Any, tmp_path: Path) -> Iterator[Site]:
         f"sqlite:///{tmp_path / 'tocsin.db'}", tmp_path, env={"TOCSIN_CONFIG": str(config)}
     )
     try:
-        token = _prepare(server.database_url, config)
+        token, api_token = _prepare(server.database_url, config)
         server.start()
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(10_000)
-        yield Site(server, page, token)
+        yield Site(server, page, token, api_token)
         context.close()
     finally:
         server.stop()

@@ -29,12 +29,12 @@ def tabletop_site(browser: Any, tmp_path: Path) -> Iterator[Site]:
         f"sqlite:///{tmp_path / 'tocsin.db'}", tmp_path, env={"TOCSIN_CONFIG": str(config)}
     )
     try:
-        token = _prepare(server.database_url, config)
+        token, api_token = _prepare(server.database_url, config)
         server.start()
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(10_000)
-        yield Site(server, page, token)
+        yield Site(server, page, token, api_token)
         context.close()
     finally:
         server.stop()

@@ -54,9 +54,7 @@ def test_a_firing_alert_becomes_an_incident_that_is_acknowledged_noted_and_resol
     _accessible(site, "incident-resolved")
 
     # The server agrees: the API shows the incident resolved by ann.
-    api = httpx.get(
-        f"{site.url}/api/incidents/1", headers={"Authorization": f"Bearer {site.token}"}
-    ).json()
+    api = httpx.get(f"{site.url}/api/incidents/1", headers=site.api).json()
     assert api["status"] == "resolved" and api["resolvedBy"] == "ann"
     page.goto(f"{site.url}/incidents")
     _accessible(site, "incidents")
@@ -137,7 +135,7 @@ def test_every_main_page_is_readable_on_a_phone(site, browser):
 def test_post_an_update_to_the_timeline_and_the_status_page(site):
     site.sign_in("ann")
     site.alert("HighErrorRate", service="checkout", severity="critical")
-    auth = {"Authorization": f"Bearer {site.token}"}
+    auth = site.api
     made = httpx.post(
         f"{site.url}/api/status-page/components", json={"name": "Checkout"}, headers=auth
     )

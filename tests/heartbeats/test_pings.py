@@ -20,9 +20,7 @@ def test_pings_keep_it_up_and_silence_within_grace_does_not_fire(beats: Beats) -
     beats.tick(69 * MINUTE)  # past the interval, within the grace
     assert beats.status("backup").state is HeartbeatState.UP
     assert beats.alerts("backup") == []
-    listed = beats.client.get(
-        "/api/heartbeats", headers={"Authorization": f"Bearer {beats.h.token}"}
-    ).json()["heartbeats"]
+    listed = beats.client.get("/api/heartbeats", headers=beats.h.api).json()["heartbeats"]
     assert {b["name"]: b["state"] for b in listed}["backup"] == "late"
     assert beats.sent() == []
 
@@ -127,9 +125,7 @@ def test_rotating_refuses_the_old_token(beats: Beats) -> None:
 def test_the_list_needs_a_token_and_shows_deadlines(beats: Beats) -> None:
     assert beats.client.get("/api/heartbeats").status_code == 401
     beats.ping("backup")
-    answer = beats.client.get(
-        "/api/heartbeats/backup", headers={"Authorization": f"Bearer {beats.h.token}"}
-    )
+    answer = beats.client.get("/api/heartbeats/backup", headers=beats.h.api)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["state"] == "up"

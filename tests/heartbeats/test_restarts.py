@@ -154,9 +154,7 @@ def test_a_removed_heartbeat_is_retired_and_its_alert_resolved(beats: Beats) -> 
     assert beats.status("cron").retired_at is not None
     names = [
         b["name"]
-        for b in beats.client.get(
-            "/api/heartbeats", headers={"Authorization": f"Bearer {beats.h.token}"}
-        ).json()["heartbeats"]
+        for b in beats.client.get("/api/heartbeats", headers=beats.h.api).json()["heartbeats"]
     ]
     assert names == ["backup", "prometheus"]
     assert beats.ping("cron", headers={"Authorization": f"Bearer {token}"}).status_code == 404

@@ -27,6 +27,11 @@ class Harness:
         self.clock = clock
         self.runtime = self._build()
         _, self.token = self.runtime.integrations.create("prom", IntegrationKind.ALERTMANAGER)
+        #: A service API token that may do everything (scope manage, no team).
+        _, self.api_token = self.runtime.api_tokens.create(
+            kind="service", name="tests", scope="manage", created_by="tests"
+        )
+        self.api = {"Authorization": f"Bearer {self.api_token}"}
         self.client = TestClient(create_app(self.runtime, manage_runtime=False))
 
     def _build(self) -> Runtime:

@@ -17,7 +17,7 @@ def test_api_lists_notifications_and_their_attempts(routed: Any, receiver: Recei
     h = routed(two_receivers(receiver.url, f"{receiver.url}/flaky"))
     h.post(firing("Down", instance="a"))
     h.tick(0)
-    auth = {"Authorization": f"Bearer {h.token}"}
+    auth = h.api
     listed = h.client.get("/api/v1/notifications", headers=auth).json()
     by_integration = {n["integration"]: n for n in listed}
     assert by_integration["webhook[1]"]["status"] == "sent"

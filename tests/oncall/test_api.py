@@ -15,12 +15,12 @@ H = timedelta(hours=1)
 
 
 def get(o: OnCall, path: str, **params: Any) -> Any:
-    response = o.h.client.get(path, params=params, headers={"Authorization": f"Bearer {o.h.token}"})
+    response = o.h.client.get(path, params=params, headers=o.h.api)
     return response
 
 
 def post(o: OnCall, path: str, body: dict[str, Any] | None = None) -> Any:
-    return o.h.client.post(path, json=body, headers={"Authorization": f"Bearer {o.h.token}"})
+    return o.h.client.post(path, json=body, headers=o.h.api)
 
 
 def test_who_is_on_call_shifts_gaps_and_hours(oncall: Any) -> None:
@@ -119,9 +119,7 @@ def test_overrides_by_api(oncall: Any) -> None:
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "body.start"
     assert len(get(o, "/api/schedules/primary/overrides").json()) == 2  # nothing stored
 
-    removed = o.h.client.delete(
-        f"/api/overrides/{created.json()['id']}", headers={"Authorization": f"Bearer {o.h.token}"}
-    )
+    removed = o.h.client.delete(f"/api/overrides/{created.json()['id']}", headers=o.h.api)
     assert removed.status_code == 200
     assert (
         get(o, "/api/schedules/primary/oncall", at="2026-03-01T13:15:00Z").json()["user"] == "ann"

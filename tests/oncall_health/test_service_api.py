@@ -35,7 +35,7 @@ def get(s: Any, **params: str) -> Any:
     return s.h.client.get(
         "/api/reports/oncall",
         params=params,
-        headers={"Authorization": f"Bearer {s.h.token}"},
+        headers=s.h.api,
     )
 
 

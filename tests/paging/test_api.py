@@ -9,9 +9,7 @@ from tests.paging.conftest import TWILIO_CALL, TWILIO_SMS
 
 
 def call(p: Any, method: str, path: str, body: Any = None) -> Any:
-    return p.h.client.request(
-        method, path, json=body, headers={"Authorization": f"Bearer {p.h.token}"}
-    )
+    return p.h.client.request(method, path, json=body, headers=p.h.api)
 
 
 def test_declare_act_and_read_the_timeline(pager: Any) -> None:

@@ -58,6 +58,7 @@ def test_sigkill_between_levels_pages_level_two_once(
         },
     )
     token = server.create_integration("prom", "alertmanager")
+    api_token = server.create_api_token()
     server.start()
     try:
         alert = {"labels": {"alertname": "Down", "severity": "critical", "service": "api"}}
@@ -73,7 +74,7 @@ def test_sigkill_between_levels_pages_level_two_once(
         def recorded() -> bool:
             found = httpx.get(
                 f"{server.url}/api/incidents/1",
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {api_token}"},
                 timeout=10,
             ).json()
             return any(p["user"] == "ann" and p["status"] == "sent" for p in found["pages"])

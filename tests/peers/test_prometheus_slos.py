@@ -187,7 +187,7 @@ def h(routed: Any, clock: FakeClock, prometheus: Peer) -> Any:
 
 
 def get(h: Any, path: str) -> Any:
-    return h.client.get(path, headers={"Authorization": f"Bearer {h.token}"})
+    return h.client.get(path, headers=h.api)
 
 
 def test_every_kind_of_sli_is_read_from_prometheus(h: Any, prometheus: Peer) -> None:

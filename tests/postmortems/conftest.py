@@ -35,7 +35,7 @@ def w(routed: Any, receiver: ReceiverServer) -> Web:
 
 
 def auth(w: Web) -> dict[str, str]:
-    return {"Authorization": f"Bearer {w.harness.token}"}
+    return w.harness.api
 
 
 def api(w: Web, method: str, path: str, body: Any = None, status: int = 200) -> Any:

@@ -258,7 +258,7 @@ def test_overdue_postmortems_are_listed_and_their_people_reminded_once(w: Web) -
 
 
 def _auth(w: Web) -> dict[str, str]:
-    return {"Authorization": f"Bearer {w.harness.token}"}
+    return w.harness.api
 
 
 def test_submitting_brings_the_action_items_up_to_date(w: Web) -> None:

@@ -89,7 +89,7 @@ class Remediation:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.h.token}"}
+        return self.h.api
 
     def incident(self, title: str = "API slow") -> int:
         return self.runtime.incidents.declare(title=title, severity="SEV2", actor="ann").id

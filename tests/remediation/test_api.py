@@ -33,7 +33,7 @@ def test_list_run_and_read_runs(remediation: Any) -> None:
         json={"action": "restart-api", "dryRun": True},
         headers=headers,
     )
-    assert dry.json()["state"] == "dry_run" and dry.json()["requestedBy"] == "api"
+    assert dry.json()["state"] == "dry_run" and dry.json()["requestedBy"] == "token:tests"
     assert len(r.server.received) == 1
 
 
@@ -68,8 +68,9 @@ def test_bad_requests_name_the_field(remediation: Any) -> None:
 
 
 def test_the_api_refuses_to_approve_or_reject(remediation: Any) -> None:
-    """One integration token could ask as bob and approve as cat: the two-person rule
-    would mean nothing. The API asks; a person approves where they sign in."""
+    """One service token could ask as bob and approve as cat: the two-person rule would
+    mean nothing. A service token asks; only a person (a personal token, the web, Slack or
+    the CLI) approves."""
     r = remediation(actions=GUARDED)
     c, headers = r.h.client, r.headers
     incident = r.incident()
@@ -84,10 +85,9 @@ def test_the_api_refuses_to_approve_or_reject(remediation: Any) -> None:
             f"/api/remediation/runs/{made['id']}/{verb}", json={"user": "cat"}, headers=headers
         )
         assert refused.status_code == 403
-        assert refused.json() == {
-            "error": "approve from the incident page (signed in), Slack or the CLI: "
-            "an integration token does not name a person"
-        }
+        assert refused.json()["message"] == (
+            "forbidden: approving and rejecting need a person: use a personal API token"
+        )
     r.h.tick()
     run = c.get(f"/api/remediation/runs/{made['id']}", headers=headers).json()
     assert run["state"] == "awaiting_approval" and run["approver"] is None

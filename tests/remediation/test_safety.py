@@ -1,5 +1,5 @@
 """The safety rules, as pure functions and the guard: which URLs are allowed, which
-addresses refused, rate-limit windows; the guard pins the call to the checked address."""
+addresses refused, rate-limit windows; the call goes to the address the guard checked."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.receiver_server import ReceiverServer
 from tocsin.domain.remediation import (
     RateLimit,
     RemediationConfig,
+    RunState,
     address_refusal,
+    address_rule,
     frees_at,
     host_refusal,
     truncate,
     url_allowed,
 )
-from tocsin.notify.status_webhook_guard import Refused, WebhookGuard
+from tocsin.integrations.remediation_http import call
+from tocsin.notify.status_webhook_guard import WebhookGuard
+from tocsin.outbound import Guard, Refused
 
 ALLOWED = ["https://deploy.example.com/api/", "http://127.0.0.1:9000/"]
 
@@ -135,34 +140,44 @@ def test_truncate_says_how_much_was_cut() -> None:
     assert cut == "xxxxxxxx\n[... 12 more bytes cut]"
 
 
-def _guard(address: str, *, link_local: bool = False) -> WebhookGuard:
-    def refusal(a: str) -> str | None:
-        return address_refusal(a, allow_private=False, allow_link_local=link_local)
-
-    return WebhookGuard(False, lambda host, port: [address], refusal=refusal)
+def _guard(address: str, *, link_local: bool = False) -> Guard:
+    rule = address_rule(allow_private=False, allow_link_local=link_local)
+    return Guard(rule, lambda host, port: [address])
 
 
 def test_the_guard_refuses_a_name_resolving_to_metadata() -> None:
     with pytest.raises(Refused, match="cloud metadata"):
-        _guard("169.254.169.254").target("http://deploy.example.com/restart")
+        _guard("169.254.169.254").addresses("deploy.example.com", 80)
 
 
-def test_the_guard_allows_link_local_when_asked_and_pins_the_address() -> None:
+def test_the_guard_allows_link_local_when_asked() -> None:
     """Allowed: not refused by the guard (nothing is sent there in the tests)."""
-    target = _guard("169.254.169.254", link_local=True).target("http://meta.test/latest")
-    assert target.url == "http://169.254.169.254/latest"
-    assert target.headers == {"Host": "meta.test"}
+    assert _guard("169.254.169.254", link_local=True).addresses("meta.test", 80) == [
+        "169.254.169.254"
+    ]
 
 
-def test_the_guard_pins_https_with_the_server_name() -> None:
-    target = _guard("93.184.216.34").target("https://deploy.example.com/api/x")
-    assert target.url == "https://93.184.216.34/api/x"
-    assert target.extensions == {"sni_hostname": "deploy.example.com"}
+def test_the_call_goes_to_the_checked_address_under_its_own_name(
+    receiver: ReceiverServer,
+) -> None:
+    """The name resolves (here) to 127.0.0.1, which the rule allows: the connection goes
+    there, and the request still names the host it was made for."""
+    port = receiver.url.rsplit(":", 1)[1]
+    guard = Guard(
+        address_rule(allow_private=True, allow_link_local=False), lambda h, p: ["127.0.0.1"]
+    )
+    outcome = call(
+        "POST", f"http://deploy.test:{port}/ok", headers={}, body="x", timeout=2, guard=guard
+    )
+    assert outcome.state is RunState.SUCCEEDED
+    assert receiver.last.headers["host"] == f"deploy.test:{port}"
 
 
 def test_the_status_page_guard_is_unchanged() -> None:
     """Without a rule of its own the guard is the status page's (and its setting)."""
     guard = WebhookGuard(False, lambda host, port: ["10.0.0.1"])
     with pytest.raises(Refused, match="TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE"):
-        guard.target("http://hooks.test/x")
-    assert WebhookGuard(True).target("http://10.0.0.1/x").url == "http://10.0.0.1/x"
+        guard.addresses("hooks.test", 80)
+    assert WebhookGuard(True).addresses("10.0.0.1", 80) == ["10.0.0.1"]
+    with pytest.raises(Refused, match="cloud metadata"):  # private allowed, metadata never
+        WebhookGuard(True).addresses("169.254.169.254", 80)

@@ -39,7 +39,7 @@ class History:
 
     @property
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.h.token}"}
+        return self.h.api
 
     def at(self, hour: int, minute: int) -> None:
         """Move the clock a minute at a time to hour:minute on 1 March (UTC), running what

@@ -7,9 +7,7 @@ from typing import Any
 
 
 def call(r: Any, method: str, path: str, body: Any = None) -> Any:
-    return r.h.client.request(
-        method, path, json=body, headers={"Authorization": f"Bearer {r.h.token}"}
-    )
+    return r.h.client.request(method, path, json=body, headers=r.h.api)
 
 
 def component(r: Any, name: str) -> int:

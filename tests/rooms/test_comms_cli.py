@@ -30,7 +30,7 @@ def test_update_draft_channel_and_page(rooms: Any) -> None:
     made = r.h.client.post(
         "/api/status-page/components",
         json={"name": "Checkout"},
-        headers={"Authorization": f"Bearer {r.h.token}"},
+        headers=r.h.api,
     ).json()
     posted = tocsin(
         r,

@@ -83,7 +83,7 @@ class Books:
         self.runtime = harness.runtime
         self.service = harness.runtime.runbooks
         self.web = Web(harness)
-        self.headers = {"Authorization": f"Bearer {harness.token}"}
+        self.headers = harness.api
 
     def alert(self, name: str = "APIHighLatency", **labels: str) -> None:
         self.h.post(firing(name, **labels))

@@ -65,7 +65,7 @@ def w(routed: Any, receiver: ReceiverServer) -> Web:
 
 
 def auth(w: Web) -> dict[str, str]:
-    return {"Authorization": f"Bearer {w.harness.token}"}
+    return w.harness.api
 
 
 def events(w: Web, slo: str, good: int, total: int, at: datetime) -> None:

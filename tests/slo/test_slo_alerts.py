@@ -47,7 +47,7 @@ def post(h: Any, good: int, total: int, minutes_ago: int) -> None:
     answer = h.client.post(
         "/api/slos/checkout-orders/events",
         json={"good": good, "total": total, "at": at},
-        headers={"Authorization": f"Bearer {h.token}"},
+        headers=h.api,
     )
     assert answer.status_code == 201, answer.text
 

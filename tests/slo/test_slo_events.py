@@ -38,13 +38,11 @@ def h(routed: Any) -> Any:
 
 
 def post(h: Any, slo: str, body: dict[str, Any]) -> Any:
-    return h.client.post(
-        f"/api/slos/{slo}/events", json=body, headers={"Authorization": f"Bearer {h.token}"}
-    )
+    return h.client.post(f"/api/slos/{slo}/events", json=body, headers=h.api)
 
 
 def get(h: Any, path: str) -> Any:
-    return h.client.get(path, headers={"Authorization": f"Bearer {h.token}"})
+    return h.client.get(path, headers=h.api)
 
 
 def test_events_make_the_budget_and_burn_rates(h: Any) -> None:

@@ -36,7 +36,7 @@ def h(routed: Any) -> Any:
 
 
 def call(h: Any, method: str, path: str, body: Any = None) -> Any:
-    return h.client.request(method, path, json=body, headers={"Authorization": f"Bearer {h.token}"})
+    return h.client.request(method, path, json=body, headers=h.api)
 
 
 def post(h: Any, slo: str, good: int, total: int, at: datetime) -> None:

@@ -46,7 +46,7 @@ class Status:
 
     @property
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.harness.token}"}
+        return self.harness.api
 
     def api(self, method: str, path: str, body: Any = None, expect: int | None = None) -> Any:
         response = self.client.request(
@@ -110,6 +110,7 @@ def strict(
 ) -> Iterator[Status]:
     """As shipped: webhooks only to public addresses."""
     monkeypatch.delenv("TOCSIN_STATUS_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    monkeypatch.delenv("TOCSIN_OUTBOUND_ALLOW", raising=False)
     with smtp_server() as (mail, port):
         harness = routed(CONFIG.format(smtp=port, url=receiver.url))
         yield Status(harness, mail, receiver)

@@ -239,7 +239,7 @@ def test_maintenance_starts_and_completes_on_time(status: Status):
     assert status.api("GET", f"/incidents/{made['id']}")["status"] == "scheduled"
     status.tick(3600)
     started = status.api("GET", f"/incidents/{made['id']}")
-    assert started["status"] == "in_progress" and started["createdBy"] == "api"
+    assert started["status"] == "in_progress" and started["createdBy"] == "token:tests"
     assert started["updates"][0]["createdBy"] == "tocsin"
     assert status.api("GET", "/components")[0]["status"] == "under_maintenance"
     assert (

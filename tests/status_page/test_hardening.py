@@ -258,15 +258,27 @@ def test_a_name_that_resolves_to_a_private_address_at_send_time_is_refused(stric
     assert "refused: 127.0.0.1 is a loopback address" in failed["lastError"]
 
 
-def test_the_send_goes_to_the_address_that_was_checked(strict: Status):
-    guard = strict.runtime.status_sends.guard
-    guard.resolve = lambda host, port: ["93.184.216.34"]
-    target = guard.target("https://hooks.example.test:8443/x?y=1")
-    assert target.url == "https://93.184.216.34:8443/x?y=1"
-    assert target.headers == {"Host": "hooks.example.test:8443"}
-    assert target.extensions == {"sni_hostname": "hooks.example.test"}
-    guard.resolve = lambda host, port: ["93.184.216.34", "10.0.0.1"]  # any private: no
-    assert guard.problem("https://hooks.example.test/x") is not None
+def test_the_send_goes_to_the_address_that_was_checked(status: Status):
+    """The guard resolves the name and the connection goes to the address it checked, under
+    the name (the Host header); a name with any refused address is refused."""
+    port = status.receiver.url.rsplit(":", 1)[1]
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    guard = status.runtime.status_sends.guard
+    guard.resolve = resolve
+    hook = f"http://hooks.example.test:{port}/hook"
+    status.api("POST", "/subscribers", {"endpoint": hook}, expect=201)
+    status.publish(name="Errors", body="x")
+    status.tick()
+    (sent,) = [r for r in status.receiver.requests if r.path == "/hook"]
+    assert sent.headers["host"] == f"hooks.example.test:{port}"
+    assert asked and set(asked) == {"hooks.example.test"}
+    guard.resolve = lambda host, port: ["93.184.216.34", "169.254.169.254"]
+    assert "cloud metadata" in (guard.problem("https://hooks.example.test/x") or "")
 
 
 def test_allowing_private_addresses_lets_a_loopback_webhook_through(status: Status):

@@ -44,7 +44,7 @@ def events(w, slo, good, total, ago=None):
     answer = w.client.post(
         f"/api/slos/{slo}/events",
         json=body,
-        headers={"Authorization": f"Bearer {w.harness.token}"},
+        headers=w.harness.api,
     )
     assert answer.status_code == 201, answer.text
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting
 from tocsin.api.incidents import MAX_ID, IncidentId
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
@@ -54,7 +54,6 @@ def item_json(v: ItemView) -> dict[str, Any]:
 
 
 def _service(request: Request) -> ActionItemService:
-    authenticate(request)
     return runtime_of(request).action_items
 
 
@@ -99,7 +98,7 @@ class ItemChange(_Body):
 
 
 def _who(request: Request, user: str | None) -> str:
-    return runtime_of(request).incidents.actor(user, "api")
+    return acting(request, user)
 
 
 @router.post(

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query, Request, Response
 from tocsin import __version__
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
-from tocsin.api.openapi import json_body
+from tocsin.api.openapi import error_responses, json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
+from tocsin.config.secret_refs import redacted_text
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.domain.matchers import Matcher, parse_matchers
 from tocsin.errors import FieldProblem, InputError
@@ -83,13 +84,15 @@ def authenticate(request: Request) -> None:
     "/alerts",
     summary="Post alerts (what Prometheus sends)",
     openapi_extra=json_body(_POSTABLE_ALERTS_SCHEMA),
-    responses={200: {"description": "Stored durably"}, 400: {"description": "Invalid alerts"}},
+    response_class=Response,  # 200 with no body, as Alertmanager answers
+    responses={200: {"description": "Stored durably"}, **error_responses(400, 401, 413)},
 )
 async def post_alerts(request: Request) -> Response:
     runtime = runtime_of(request)
     integration = runtime.integrations.authenticate(
         token_from_headers(request), {IntegrationKind.ALERTMANAGER}
     )
+    runtime.rate_limits.integration(integration)  # counted, never refused (Prometheus drops)
     body = await read_body(request)
     events = parse_postable_alerts(
         body, now=runtime.clock.now(), resolve_timeout=runtime.resolve_timeout
@@ -120,7 +123,6 @@ async def get_alerts(
     receiver: str | None = None,
 ) -> Response:
     runtime = runtime_of(request)
-    authenticate(request)
     matchers = matchers_from(filter)
     receiver_re = None
     if receiver:
@@ -157,7 +159,8 @@ async def get_status(request: Request) -> Response:
                 "buildDate": "",
                 "goVersion": "python",
             },
-            "config": {"original": runtime.routing_text},
+            # Secrets blanked, as Alertmanager shows them (docs/security.md#secrets).
+            "config": {"original": redacted_text(runtime.routing_text)},
             "uptime": _time(runtime.started_at),
         }
     )
@@ -165,6 +168,5 @@ async def get_status(request: Request) -> Response:
 
 @router.get("/receivers", summary="Receivers (none until routing is configured)")
 async def get_receivers(request: Request) -> Response:
-    authenticate(request)
     routing = runtime_of(request).routing
     return json_response([{"name": name} for name in routing.receivers] if routing else [])

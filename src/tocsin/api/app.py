@@ -6,13 +6,14 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from tocsin import __version__
 from tocsin.api import (
     action_items,
     alertmanager,
+    audit,
     drills,
     health,
     heartbeats,
@@ -35,10 +36,15 @@ from tocsin.api import (
     slos,
     status_page,
     status_page_public,
+    tokens,
     webhooks,
 )
+from tocsin.api.access import guard
 from tocsin.api.errors import install_error_handlers
 from tocsin.api.fast_path import FastPath
+from tocsin.api.nul_characters import refuse_nul
+from tocsin.api.openapi import document_errors
+from tocsin.api.request_origin import RequestOrigin
 from tocsin.api.timing import LatencyMiddleware
 from tocsin.services.runtime import Runtime
 from tocsin.web import site as web
@@ -79,11 +85,14 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(guard), Depends(refuse_nul)],
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    document_errors(app)
     for module in (
         alertmanager,
+        audit,
         silences,
         notifications,
         schedules,
@@ -107,6 +116,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
         webhooks,
         status_page,
         status_page_public,
+        tokens,
         health,
     ):
         app.include_router(module.router)
@@ -114,14 +124,16 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     app.add_middleware(LatencyMiddleware, metrics=runtime.metrics)
     https = runtime.settings.public_url.startswith("https://")
     return SecurityHeaders(
-        FastPath(
-            app,
-            {
-                "/api/v2/alerts": alertmanager.post_alerts,
-                "/v2/enqueue": pagerduty.enqueue,
-                "/integrations/alertmanager": webhooks.alertmanager_webhook,
-            },
-            runtime.metrics,
+        RequestOrigin(
+            FastPath(
+                app,
+                {
+                    "/api/v2/alerts": alertmanager.post_alerts,
+                    "/v2/enqueue": pagerduty.enqueue,
+                    "/integrations/alertmanager": webhooks.alertmanager_webhook,
+                },
+                runtime.metrics,
+            )
         ),
         https=https,
     )

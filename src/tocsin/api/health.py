@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -21,7 +22,11 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="The database is reachable and its schema is current")
+@router.get(
+    "/readyz",
+    summary="The database is reachable and its schema is current",
+    responses={503: {"description": "Not ready: the database, or its migrations"}},
+)
 def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
@@ -38,7 +43,12 @@ def readyz(request: Request) -> Response:
     return json_response({"status": "ok", "database": "reachable", "migration": current})
 
 
-@router.post("/-/reload", summary="Reload the configuration file (as Alertmanager's)")
+@router.post(
+    "/-/reload",
+    summary="Reload the configuration file (as Alertmanager's)",
+    # By design, as Alertmanager: a configuration that does not load is a 500.
+    responses={500: {"description": "The configuration did not load; the last good one runs"}},
+)
 def reload(request: Request) -> Response:
     try:
         routing = runtime_of(request).reload()
@@ -50,7 +60,7 @@ def reload(request: Request) -> Response:
     return json_response({"status": "success", "receivers": len(routing.receivers)})
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
     registry = runtime_of(request).metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -13,10 +13,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.api.alertmanager import authenticate
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
-from tocsin.api.openapi import json_body
+from tocsin.api.openapi import error_responses, json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
@@ -68,18 +67,17 @@ def _token(request: Request, token: str | None) -> str | None:
 
 @router.get("", summary="Every configured heartbeat: state, last ping, next deadline")
 def list_heartbeats(request: Request) -> Response:
-    authenticate(request)
     views = runtime_of(request).heartbeats.list()
     return json_response({"heartbeats": [heartbeat_json(v) for v in views]})
 
 
 @router.get("/{name}", summary="One heartbeat")
 def get_heartbeat(request: Request, name: str) -> Response:
-    authenticate(request)
     return json_response(heartbeat_json(runtime_of(request).heartbeats.get(name)))
 
 
 def _ping(request: Request, name: str, token: str | None, fail: bool) -> Response:
+    runtime_of(request).rate_limits.heartbeat(name, _token(request, token))  # 429 over it
     try:
         view = runtime_of(request).heartbeats.ping(name, _token(request, token), fail=fail)
     except TokenRefused as exc:
@@ -87,12 +85,16 @@ def _ping(request: Request, name: str, token: str | None, fail: bool) -> Respons
     return json_response({"status": "failed" if fail else "ok", "heartbeat": heartbeat_json(view)})
 
 
+#: No token (401), another heartbeat's token (403), too many pings (429).
+_PING_REFUSALS = error_responses(401, 403, 429)
 _PING = "Ping: the job ran (``?status=fail``: it failed, the heartbeat is down at once)"
 
 
 # GET for curl and wget from cron, POST for everything else; one operation id each.
-@router.get("/{name}/ping", summary=_PING, operation_id="heartbeat_ping_get")
-@router.post("/{name}/ping", summary=_PING, operation_id="heartbeat_ping")
+@router.get(
+    "/{name}/ping", summary=_PING, operation_id="heartbeat_ping_get", responses=_PING_REFUSALS
+)
+@router.post("/{name}/ping", summary=_PING, operation_id="heartbeat_ping", responses=_PING_REFUSALS)
 def ping(
     request: Request,
     name: str,
@@ -105,8 +107,15 @@ def ping(
 _FAIL = "The job failed: the heartbeat is down and its alert raised at once"
 
 
-@router.get("/{name}/ping/fail", summary=_FAIL, operation_id="heartbeat_ping_fail_get")
-@router.post("/{name}/ping/fail", summary=_FAIL, operation_id="heartbeat_ping_fail")
+@router.get(
+    "/{name}/ping/fail",
+    summary=_FAIL,
+    operation_id="heartbeat_ping_fail_get",
+    responses=_PING_REFUSALS,
+)
+@router.post(
+    "/{name}/ping/fail", summary=_FAIL, operation_id="heartbeat_ping_fail", responses=_PING_REFUSALS
+)
 def ping_fail(request: Request, name: str, token: Token = None) -> Response:
     return _ping(request, name, token, True)
 
@@ -115,9 +124,12 @@ def ping_fail(request: Request, name: str, token: Token = None) -> Response:
     "/{name}/alertmanager",
     summary="Alertmanager webhook receiver for a Watchdog route: a firing alert is a ping",
     openapi_extra=json_body(WebhookMessage),
+    responses=error_responses(401, 403),
 )
 async def alertmanager(request: Request, name: str, token: Token = None) -> Response:
     service = runtime_of(request).heartbeats
+    # Alertmanager does not retry a 4xx: counted over the limit, never refused.
+    runtime_of(request).rate_limits.heartbeat(name, _token(request, token), refuse=False)
     body = await read_body(request)
     try:
         pinged = await run_in_threadpool(service.alertmanager, name, _token(request, token), body)

@@ -8,12 +8,15 @@ Alertmanager-kind integration token in the Authorization header.
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import require
+from tocsin.api.openapi import error_responses
 from tocsin.api.runtime import runtime_of
+from tocsin.domain.access import Need
 from tocsin.domain.schedules import shifts
 from tocsin.errors import NotFound
 from tocsin.integrations.ical import FeedShift, calendar
@@ -25,6 +28,9 @@ router = APIRouter(prefix="/ical", tags=["Calendar feeds"])
 #: What a feed covers, around now.
 PAST, FUTURE = timedelta(days=30), timedelta(days=180)
 _TYPE = "text/calendar; charset=utf-8"
+_CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {"description": "An iCalendar feed", "content": {"text/calendar": {}}}
+}
 
 
 def _feed(request: Request, name: str, found: list[FeedShift]) -> Response:
@@ -34,11 +40,17 @@ def _feed(request: Request, name: str, found: list[FeedShift]) -> Response:
     return Response(body, media_type=_TYPE)
 
 
-@router.get("/schedules/{name}.ics", summary="A schedule's shifts as a calendar")
+@router.get(
+    "/schedules/{name}.ics",
+    summary="A schedule's shifts as a calendar",
+    response_class=Response,
+    # No token: an API token is needed (401, 403, 429); a calendar token unknown: 404
+    responses=_CALENDAR | error_responses(401, 403, 404, 429),
+)
 async def schedule_feed(request: Request, name: str, token: str | None = None) -> Response:
     runtime = runtime_of(request)
     if token is None:
-        authenticate(request)
+        await require(request, Need.READ)
     else:
         runtime.schedules.calendar_owner(token)
     schedule = runtime.schedules.schedule(name)
@@ -49,7 +61,12 @@ async def schedule_feed(request: Request, name: str, token: str | None = None) -
     return _feed(request, f"On call: {name}", found)
 
 
-@router.get("/users/{user}.ics", summary="One person's shifts in every schedule")
+@router.get(
+    "/users/{user}.ics",
+    summary="One person's shifts in every schedule",
+    response_class=Response,
+    responses=_CALENDAR | error_responses(404),
+)
 async def user_feed(request: Request, user: str, token: str | None = None) -> Response:
     runtime = runtime_of(request)
     if runtime.schedules.calendar_owner(token) != user:

@@ -89,9 +89,10 @@ def _room(row: ChatRow) -> dict[str, Any]:
     }
 
 
-@router.post("/incidents/{incident_id}/updates", summary="Post a stakeholder update")
+@router.post(
+    "/incidents/{incident_id}/updates", summary="Post a stakeholder update", status_code=201
+)
 def post_update(request: Request, incident_id: IncidentId, body: Update) -> Response:
-    svc = service_of(request)
     next_in = None
     if body.next_update_in is not None:
         next_in = duration_input(body.next_update_in, "nextUpdateIn")
@@ -101,7 +102,7 @@ def post_update(request: Request, incident_id: IncidentId, body: Update) -> Resp
         public = PublicUpdate(p.status, p.body, p.name, p.impact, p.components)
     comms = runtime_of(request).comms
     done, published = comms.post_update(
-        incident_id, body.who(svc), _parts(body), next_in=next_in, public=public
+        incident_id, body.who(request), _parts(body), next_in=next_in, public=public
     )
     answer = incident_json(done)
     answer["statusPage"] = (
@@ -135,7 +136,7 @@ def updates(request: Request, incident_id: IncidentId) -> Response:
 @router.post("/incidents/{incident_id}/rooms", summary="Make a Slack channel or Teams card")
 def request_room(request: Request, incident_id: IncidentId, body: RoomRequest) -> Response:
     svc = service_of(request)
-    made = svc.request_room(incident_id, body.provider, body.who(svc))
+    made = svc.request_room(incident_id, body.provider, body.who(request))
     rooms = [_room(r) for r in svc.rooms(incident_id)]
     return json_response({"created": made, "rooms": rooms}, 201 if made else 200)
 
@@ -150,6 +151,6 @@ def rooms(request: Request, incident_id: IncidentId) -> Response:
 def add_responder(request: Request, incident_id: IncidentId, body: Responder) -> Response:
     svc = service_of(request)
     done = svc.add_responder(
-        incident_id, body.who(svc), user=body.target_user, schedule=body.schedule
+        incident_id, body.who(request), user=body.target_user, schedule=body.schedule
     )
     return json_response(incident_json(done))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting
 from tocsin.api.repeats import repeats_json
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
@@ -121,7 +121,6 @@ def _slo_span(burn: IncidentBurn) -> dict[str, Any]:
 
 
 def _service(request: Request) -> IncidentService:
-    authenticate(request)
     return runtime_of(request).incidents
 
 
@@ -134,8 +133,8 @@ class Actor(_Body):
         default=None, description="The person acting (a user id from the configuration)"
     )
 
-    def who(self, service: IncidentService) -> str:
-        return service.actor(self.user, "api")
+    def who(self, request: Request) -> str:
+        return acting(request, self.user)
 
 
 class Declared(Actor):
@@ -213,7 +212,7 @@ def declare(request: Request, body: Declared) -> Response:
     incident = svc.declare(
         title=body.title,
         severity=body.severity,
-        actor=body.who(svc),
+        actor=body.who(request),
         summary=body.summary,
         service=body.service,
         team=body.team,
@@ -265,67 +264,69 @@ def _done(incident: Incident) -> Response:
 @router.post("/incidents/{incident_id}/acknowledge", summary="Acknowledge: stop paging")
 def acknowledge(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
-    return _done(svc.acknowledge(incident_id, body.who(svc)))
+    return _done(svc.acknowledge(incident_id, body.who(request)))
 
 
 @router.post("/incidents/{incident_id}/escalate", summary="Page the next level now")
 def escalate(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
-    return _done(svc.escalate(incident_id, body.who(svc)))
+    return _done(svc.escalate(incident_id, body.who(request)))
 
 
 @router.post("/incidents/{incident_id}/mitigate", summary="The impact has stopped")
 def mitigate(request: Request, incident_id: IncidentId, body: Noted | None = None) -> Response:
     svc, body = _service(request), body or Noted()
-    return _done(svc.mitigate(incident_id, body.who(svc), body.note))
+    return _done(svc.mitigate(incident_id, body.who(request), body.note))
 
 
 @router.post("/incidents/{incident_id}/resolve", summary="Resolve")
 def resolve(request: Request, incident_id: IncidentId, body: Noted | None = None) -> Response:
     svc, body = _service(request), body or Noted()
-    return _done(svc.resolve(incident_id, body.who(svc), body.note))
+    return _done(svc.resolve(incident_id, body.who(request), body.note))
 
 
 @router.post("/incidents/{incident_id}/reopen", summary="Reopen: page again from level 1")
 def reopen(request: Request, incident_id: IncidentId, body: Actor | None = None) -> Response:
     svc, body = _service(request), body or Actor()
-    return _done(svc.reopen(incident_id, body.who(svc)))
+    return _done(svc.reopen(incident_id, body.who(request)))
 
 
 @router.post("/incidents/{incident_id}/snooze", summary="Quiet for a while, then page again")
 def snooze(request: Request, incident_id: IncidentId, body: Snooze) -> Response:
     svc = _service(request)
     length = duration_input(body.duration, "duration")
-    return _done(svc.snooze(incident_id, body.who(svc), length))
+    return _done(svc.snooze(incident_id, body.who(request), length))
 
 
 @router.post("/incidents/{incident_id}/severity", summary="Change the severity")
 def severity(request: Request, incident_id: IncidentId, body: SeverityChange) -> Response:
     svc = _service(request)
-    return _done(svc.set_severity(incident_id, body.severity, body.who(svc)))
+    return _done(svc.set_severity(incident_id, body.severity, body.who(request)))
 
 
 @router.post("/incidents/{incident_id}/roles", summary="Assign or remove a role")
 def roles(request: Request, incident_id: IncidentId, body: RoleChange) -> Response:
     svc = _service(request)
     return _done(
-        svc.assign_role(incident_id, body.role, body.assignee, body.who(svc), remove=body.remove)
+        svc.assign_role(
+            incident_id, body.role, body.assignee, body.who(request), remove=body.remove
+        )
     )
 
 
 @router.post("/incidents/{incident_id}/notes", summary="Add a note to the timeline")
 def note(request: Request, incident_id: IncidentId, body: Note) -> Response:
     svc = _service(request)
-    return _done(svc.add_note(incident_id, body.text, body.who(svc)))
+    return _done(svc.add_note(incident_id, body.text, body.who(request)))
 
 
 @router.post("/incidents/{incident_id}/reassign", summary="Page other people or another policy")
 def reassign(request: Request, incident_id: IncidentId, body: Reassign) -> Response:
     svc = _service(request)
-    return _done(svc.reassign(incident_id, body.who(svc), users=body.users, policy=body.policy))
+    return _done(svc.reassign(incident_id, body.who(request), users=body.users, policy=body.policy))
 
 
 @router.post("/incidents/{incident_id}/merge", summary="Merge this incident into another")
 def merge(request: Request, incident_id: IncidentId, body: Merge) -> Response:
     svc = _service(request)
-    return _done(svc.merge(incident_id, body.into, body.who(svc)))
+    return _done(svc.merge(incident_id, body.into, body.who(request)))

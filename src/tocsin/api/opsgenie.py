@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
 from tocsin.api.auth import token_from_headers
 from tocsin.api.body import read_body
-from tocsin.api.openapi import json_body
+from tocsin.api.openapi import error_responses, json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.alerts import Action
@@ -50,6 +50,34 @@ class _Request:
         )
 
 
+#: Opsgenie's answers to a refused request: the envelope, a message, and for a body that is
+#: wrong, each field with its problem; over the rate limit, Tocsin's own 429.
+_ENVELOPE: dict[str, Any] = {
+    "type": "object",
+    "required": ["message", "took", "requestId"],
+    "properties": {
+        "message": {"type": "string"},
+        "took": {"type": "number"},
+        "requestId": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    **{
+        code: {
+            "description": text,
+            "content": {"application/json": {"schema": _ENVELOPE}},
+        }
+        for code, text in (
+            (401, "Could not authenticate"),
+            (404, "No such alert"),
+            (413, "The body is larger than the configured limit"),
+            (422, "The body is not processable: each field and its problem"),
+        )
+    },
+    **error_responses(429),
+}
+
 Work = Callable[[Runtime, Integration, _Request], Awaitable[Response]]
 
 
@@ -63,6 +91,7 @@ async def _as_opsgenie(request: Request, work: Work) -> Response:
         )
     except Unauthorized:
         return envelope.answer(401, message="Could not authenticate")
+    runtime.rate_limits.integration(integration)  # 429 with Retry-After over the limit
     try:
         return await work(runtime, integration, envelope)
     except InputError as exc:
@@ -74,6 +103,7 @@ async def _as_opsgenie(request: Request, work: Work) -> Response:
     summary="Create an Opsgenie alert (alias = dedup key)",
     status_code=202,
     openapi_extra=json_body(CreateAlert),
+    responses=_REFUSALS,
 )
 async def create_alert(request: Request) -> Response:
     async def create(runtime: Runtime, integration: Integration, envelope: _Request) -> Response:
@@ -106,14 +136,21 @@ async def _act(request: Request, identifier: str, identifier_type: str, action: 
 IdentifierType = Literal["id", "alias", "tiny"]
 
 
-@router.post("/{identifier}/close", summary="Close an Opsgenie alert", status_code=202)
+@router.post(
+    "/{identifier}/close", summary="Close an Opsgenie alert", status_code=202, responses=_REFUSALS
+)
 async def close_alert(
     request: Request, identifier: str, identifierType: IdentifierType = "id"
 ) -> Response:
     return await _act(request, identifier, identifierType, Action.RESOLVE)
 
 
-@router.post("/{identifier}/acknowledge", summary="Acknowledge an Opsgenie alert", status_code=202)
+@router.post(
+    "/{identifier}/acknowledge",
+    summary="Acknowledge an Opsgenie alert",
+    status_code=202,
+    responses=_REFUSALS,
+)
 async def acknowledge_alert(
     request: Request, identifier: str, identifierType: IdentifierType = "id"
 ) -> Response:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.body import read_body
+from tocsin.api.openapi import MESSAGE_BODY, error_responses
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.errors import Conflict, TocsinError, Unauthorized
@@ -23,6 +24,16 @@ __all__ = ["router"]
 router = APIRouter(tags=["Acting on pages"])
 
 _VERBS = {"ack": "Acknowledge", "resolve": "Resolve", "open": "Open"}
+
+#: How these endpoints refuse (OpenAPI): a page for a person, JSON for Twilio.
+_HTML_REFUSAL: dict[str, Any] = {
+    "description": "This link cannot be used",
+    "content": {"text/html": {}},
+}
+_TWILIO_REFUSALS = {
+    **error_responses(403, 404, schema=MESSAGE_BODY),
+    **error_responses(413),
+}
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -37,7 +48,12 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-@router.get("/act/{token}", summary="Confirm an action from a page (nothing changes yet)")
+@router.get(
+    "/act/{token}",
+    summary="Confirm an action from a page (nothing changes yet)",
+    response_class=HTMLResponse,
+    responses={403: _HTML_REFUSAL},
+)
 def confirm(request: Request, token: str) -> Response:
     # Mail scanners and link previews open links: a GET only asks.
     service = runtime_of(request).incidents
@@ -59,7 +75,20 @@ def confirm(request: Request, token: str) -> Response:
     )
 
 
-@router.post("/act/{token}", summary="Act from a page: acknowledge or resolve")
+@router.post(
+    "/act/{token}",
+    summary="Act from a page: acknowledge or resolve",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "Done: a page, JSON if asked for, TwiML for a phone call",
+            "content": {"application/json": {}, "text/xml": {}},
+        },
+        403: _HTML_REFUSAL,
+        409: {**_HTML_REFUSAL, "description": "Nothing done: the incident is past that"},
+        **error_responses(413),
+    },
+)
 async def act(request: Request, token: str) -> Response:
     service = runtime_of(request).incidents
     form = dict(parse_qsl((await read_body(request)).decode("utf-8", "replace")))
@@ -127,7 +156,15 @@ def _providers(request: Request) -> Any:
     return config.providers if config is not None else None
 
 
-@router.post("/integrations/twilio/sms", summary="Twilio's inbound SMS webhook (replies)")
+@router.post(
+    "/integrations/twilio/sms",
+    summary="Twilio's inbound SMS webhook (replies)",
+    response_class=Response,
+    responses={
+        200: {"description": "The reply (TwiML)", "content": {"text/xml": {}}},
+        **_TWILIO_REFUSALS,
+    },
+)
 async def twilio_sms(request: Request) -> Response:
     runtime = runtime_of(request)
     providers = _providers(request)
@@ -144,7 +181,12 @@ async def twilio_sms(request: Request) -> Response:
     return _twiml(f"<Message>{html.escape(text)}</Message>")
 
 
-@router.post("/integrations/twilio/status", summary="Twilio's delivery reports of pages")
+@router.post(
+    "/integrations/twilio/status",
+    summary="Twilio's delivery reports of pages",
+    status_code=204,
+    responses=_TWILIO_REFUSALS,
+)
 async def twilio_status(request: Request, key: str) -> Response:
     runtime = runtime_of(request)
     token = getattr(_providers(request), "twilio_auth_token", None)

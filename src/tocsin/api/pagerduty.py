@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from tocsin.api.body import read_body
-from tocsin.api.openapi import json_body
+from tocsin.api.openapi import error_responses, json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.integrations import IntegrationKind
@@ -18,6 +18,25 @@ from tocsin.integrations.pagerduty import PagerDutyEvent, parse_event, routing_k
 __all__ = ["router"]
 
 router = APIRouter(tags=["PagerDuty Events API v2"])
+
+
+#: PagerDuty's refusal: each problem a string, "field: problem".
+_REFUSED: dict[str, Any] = {
+    "description": "Refused, as PagerDuty refuses",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["status", "message", "errors"],
+                "properties": {
+                    "status": {"type": "string"},
+                    "message": {"type": "string"},
+                    "errors": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        }
+    },
+}
 
 
 def _invalid(exc: InputError, status: int = 400) -> Response:
@@ -36,6 +55,10 @@ def _invalid(exc: InputError, status: int = 400) -> Response:
     summary="Send a PagerDuty Events API v2 event (routing_key = integration token)",
     status_code=202,
     openapi_extra=json_body(PagerDutyEvent),
+    responses={
+        **{code: _REFUSED for code in (400, 401, 413)},
+        **error_responses(429),
+    },
 )
 async def enqueue(request: Request) -> Response:
     runtime = runtime_of(request)
@@ -62,6 +85,7 @@ async def enqueue(request: Request) -> Response:
             },
             401,
         )
+    runtime.rate_limits.integration(integration)  # 429 with Retry-After: PagerDuty clients retry
     try:
         event, dedup_key = parse_event(
             body,

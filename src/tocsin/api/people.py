@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import principal_of
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
+from tocsin.domain.access import Need
 from tocsin.domain.escalation import EscalationPolicy
 from tocsin.domain.users import User
+from tocsin.errors import Forbidden
 
 __all__ = ["policy_json", "router", "user_json"]
 
@@ -28,6 +30,7 @@ def user_json(u: User) -> dict[str, Any]:
         "ntfyTopic": u.ntfy_topic,
         "webhookUrl": u.webhook_url,
         "admin": u.admin,
+        "role": u.role.value,
         "contactMethods": [m.value for m in u.methods],
         "notificationRules": {
             urgency: [
@@ -61,19 +64,19 @@ def policy_json(p: EscalationPolicy) -> dict[str, Any]:
 
 @router.get("/users", summary="People, their contact methods and notification rules")
 def list_users(request: Request) -> Response:
-    authenticate(request)
     return json_response([user_json(u) for u in runtime_of(request).people.users()])
 
 
 @router.get("/users/{user_id}", summary="One person")
 def get_user(request: Request, user_id: str) -> Response:
-    authenticate(request)
     return json_response(user_json(runtime_of(request).people.user(user_id)))
 
 
 @router.post("/users/{user_id}/test-page", summary="Send a test page over each contact method")
 def test_page(request: Request, user_id: str) -> Response:
-    authenticate(request)
+    principal = principal_of(request)
+    if principal.user != user_id and not principal.may(Need.ADMIN):
+        raise Forbidden("only admins can send a test page to someone else")
     results = runtime_of(request).people.test_page(user_id)
     return json_response(
         [
@@ -85,7 +88,6 @@ def test_page(request: Request, user_id: str) -> Response:
 
 @router.get("/teams", summary="Teams and their members")
 def list_teams(request: Request) -> Response:
-    authenticate(request)
     return json_response(
         [
             {
@@ -101,5 +103,4 @@ def list_teams(request: Request) -> Response:
 
 @router.get("/escalation-policies", summary="Escalation policies, level by level")
 def list_policies(request: Request) -> Response:
-    authenticate(request)
     return json_response([policy_json(p) for p in runtime_of(request).people.policies()])

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 import pydantic
 from fastapi import APIRouter, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
-from tocsin.api.incidents import IncidentId
+from tocsin.api.access import acting
+from tocsin.api.incidents import MAX_ID, IncidentId
 from tocsin.api.responses import error_body, json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
@@ -70,12 +70,11 @@ def _listed(row: Listed, now: datetime) -> dict[str, Any]:
 
 
 def _service(request: Request) -> PostmortemService:
-    authenticate(request)
     return runtime_of(request).postmortems
 
 
 def _who(request: Request, user: str | None) -> str:
-    return runtime_of(request).incidents.actor(user, "api")
+    return acting(request, user)
 
 
 def _answer(request: Request, pm: Postmortem, status: int = 200) -> Response:
@@ -98,7 +97,7 @@ class Publish(_Body):
 
 
 class Change(_Body):
-    version: int = pydantic.Field(ge=1, description="The version this edit is based on")
+    version: int = pydantic.Field(ge=1, le=MAX_ID, description="The version this edit is based on")
     title: str | None = pydantic.Field(default=None, max_length=500)
     body: str | None = pydantic.Field(default=None, max_length=1_000_000)
     root_cause_category: str | None = pydantic.Field(

@@ -16,13 +16,14 @@ from typing import Annotated, Any
 import pydantic
 from fastapi import APIRouter, Path, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting, principal_of
 from tocsin.api.incidents import MAX_ID, IncidentId
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
 from tocsin.domain.durations import duration_text
 from tocsin.domain.remediation import RemediationAction
+from tocsin.errors import Forbidden
 from tocsin.services.remediation import RateLimited, RemediationService
 from tocsin.store.remediation_runs import Run
 
@@ -82,12 +83,11 @@ def run_json(r: Run) -> dict[str, Any]:
 
 
 def _service(request: Request) -> RemediationService:
-    authenticate(request)
     return runtime_of(request).remediation
 
 
 def _who(request: Request, user: str | None) -> str:
-    return runtime_of(request).incidents.actor(user, "api")
+    return acting(request, user)
 
 
 class _Body(pydantic.BaseModel):
@@ -150,31 +150,40 @@ def get_run(request: Request, run_id: RunId) -> Response:
     return json_response(run_json(_service(request).run(run_id)))
 
 
-#: Why the API does not approve or reject (until tokens name a person).
-NOT_A_PERSON = (
-    "approve from the incident page (signed in), Slack or the CLI: "
-    "an integration token does not name a person"
-)
-_REFUSED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Always: an integration token does not name a person"}
+#: Approving names a person: a personal token's owner (two-person rule).
+NOT_A_PERSON = "approving and rejecting need a person: use a personal API token"
+_DECIDED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "A service token (not a person), or the requester approving"},
+    409: {"description": "The run is not waiting for approval"},
 }
+
+
+def _decide(request: Request, run_id: int, approve: bool) -> Response:
+    principal = principal_of(request)
+    if principal.user is None:
+        raise Forbidden(NOT_A_PERSON)
+    svc = _service(request)
+    decide = svc.approve if approve else svc.reject
+    return json_response(run_json(decide(run_id, principal.user, admin=principal.is_admin)))
 
 
 @router.post(
     "/remediation/runs/{run_id}/approve",
-    summary="Approve a dangerous run: refused (403), approve where a person signs in",
-    responses=_REFUSED,
+    summary="Approve a dangerous run (a personal token; not the person who asked for it)",
+    responses=_DECIDED,
 )
-def approve(request: Request, run_id: RunId, body: _Body) -> Response:
-    _service(request)
-    return json_response({"error": NOT_A_PERSON}, 403)
+def approve(request: Request, run_id: RunId, body: _Body | None = None) -> Response:
+    if body is not None and body.user is not None:
+        acting(request, body.user)  # a personal token names its owner only
+    return _decide(request, run_id, True)
 
 
 @router.post(
     "/remediation/runs/{run_id}/reject",
-    summary="Reject a dangerous run: refused (403), reject where a person signs in",
-    responses=_REFUSED,
+    summary="Reject a dangerous run (a personal token)",
+    responses=_DECIDED,
 )
-def reject(request: Request, run_id: RunId, body: _Body) -> Response:
-    _service(request)
-    return json_response({"error": NOT_A_PERSON}, 403)
+def reject(request: Request, run_id: RunId, body: _Body | None = None) -> Response:
+    if body is not None and body.user is not None:
+        acting(request, body.user)
+    return _decide(request, run_id, False)

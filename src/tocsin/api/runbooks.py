@@ -5,14 +5,16 @@ read: 409 when saved since) and mark reviewed the database's. File runbooks are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting, principal_of
 from tocsin.api.incidents import IncidentId
+from tocsin.api.openapi import error_responses
 from tocsin.api.responses import error_body, json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
@@ -57,12 +59,15 @@ def runbook_json(rb: Runbook, *, stale: bool, review_due: date | None) -> dict[s
 
 
 def _service(request: Request) -> RunbookService:
-    authenticate(request)
     return runtime_of(request).runbooks
 
 
+def _may_change(request: Request) -> Callable[[str | None], bool]:
+    return principal_of(request).may_change
+
+
 def _who(request: Request, user: str | None) -> str:
-    return runtime_of(request).incidents.actor(user, "api")
+    return acting(request, user)
 
 
 def _answer(request: Request, rb: Runbook, status: int = 200) -> Response:
@@ -172,11 +177,18 @@ def get_runbook(request: Request, slug: Slug) -> Response:
     )
 
 
-@router.post("/runbooks", summary="Write a runbook (kept in the database)", status_code=201)
+@router.post(
+    "/runbooks",
+    summary="Write a runbook (kept in the database)",
+    status_code=201,
+    responses=error_responses(409),  # the slug is taken
+)
 def create_runbook(request: Request, body: Create) -> Response:
     svc = _service(request)
     try:
-        rb = svc.create(body.slug.strip(), body.fields(), _who(request, body.user))
+        rb = svc.create(
+            body.slug.strip(), body.fields(), _who(request, body.user), _may_change(request)
+        )
     except InputError as exc:
         return _renamed(exc)
     return _answer(request, rb, 201)
@@ -189,7 +201,9 @@ def create_runbook(request: Request, body: Create) -> Response:
 def update_runbook(request: Request, slug: Slug, body: Change) -> Response:
     svc = _service(request)
     try:
-        rb = svc.update(slug, body.version, body.fields(), _who(request, body.user))
+        rb = svc.update(
+            slug, body.version, body.fields(), _who(request, body.user), _may_change(request)
+        )
     except InputError as exc:
         return _renamed(exc)
     return _answer(request, rb)
@@ -198,7 +212,7 @@ def update_runbook(request: Request, slug: Slug, body: Change) -> Response:
 @router.post("/runbooks/{slug}/review", summary="Mark a database runbook reviewed today")
 def review_runbook(request: Request, slug: Slug, body: _Body | None = None) -> Response:
     svc, body = _service(request), body or _Body()
-    return _answer(request, svc.review(slug, _who(request, body.user)))
+    return _answer(request, svc.review(slug, _who(request, body.user), _may_change(request)))
 
 
 @router.get("/incidents/{incident_id}/runbooks", summary="The runbooks an incident uses")

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import pydantic
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting
+from tocsin.api.openapi import error_responses
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.coverage import total_hours, turn_at
@@ -122,21 +123,23 @@ def _swap(s: Swap) -> dict[str, Any]:
 
 @router.get("/oncall", summary="Who is on call now, for every schedule")
 async def get_oncall(request: Request) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     now = runtime.clock.now()
     found = runtime.schedules.all(from_=now - _MONTH)
     return json_response([_current(name, s, now) for name, s in sorted(found.items())])
 
 
-@router.get("/oncall/hours", summary="Hours on call per person over a period")
+@router.get(
+    "/oncall/hours",
+    summary="Hours on call per person over a period",
+    responses=error_responses(404),  # a schedule asked for that does not exist
+)
 async def get_hours(
     request: Request,
     start: Annotated[Instant, Query(alias="from")] = None,
     end: Annotated[Instant, Query(alias="to")] = None,
     schedule: Annotated[list[str] | None, Query(description="Only these schedules")] = None,
 ) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     now = runtime.clock.now()
     begin = instant(start, "from", now - timedelta(days=30))
@@ -158,7 +161,6 @@ async def get_hours(
 
 @router.get("/schedules", summary="The schedules, and who is on call in each now")
 async def get_schedules(request: Request) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     now = runtime.clock.now()
     out = []
@@ -174,7 +176,6 @@ async def get_schedules(request: Request) -> Response:
 
 @router.get("/schedules/{name}/oncall", summary="Who is on call at an instant (default now)")
 async def get_schedule_oncall(request: Request, name: str, at: Instant = None) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     when = instant(at, "at", runtime.clock.now())
     schedule = runtime.schedules.schedule(name)
@@ -188,7 +189,6 @@ async def get_shifts(
     start: Annotated[Instant, Query(alias="from")] = None,
     end: Annotated[Instant, Query(alias="to")] = None,
 ) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     begin, until = period(request, start, end, timedelta(days=7))
     found = runtime.schedules.shifts(name, begin, until)
@@ -211,7 +211,6 @@ async def get_gaps(
     start: Annotated[Instant, Query(alias="from")] = None,
     end: Annotated[Instant, Query(alias="to")] = None,
 ) -> Response:
-    authenticate(request)
     begin, until = period(request, start, end, timedelta(days=14))
     found = runtime_of(request).schedules.gaps(name, begin, until)
     return json_response(
@@ -235,29 +234,32 @@ class PostableOverride(_Body):
     user: str
     start: pydantic.AwareDatetime
     end: pydantic.AwareDatetime
-    createdBy: str = pydantic.Field(min_length=1)  # noqa: N815 - the API's field name
+    createdBy: str | None = pydantic.Field(  # noqa: N815 - the API's field name
+        default=None, description="Who makes it (a personal token: its owner)"
+    )
     note: str = ""
 
 
 @router.get("/schedules/{name}/overrides", summary="The schedule's overrides not yet over")
 async def get_overrides(request: Request, name: str, past: bool = False) -> Response:
-    authenticate(request)
     found = runtime_of(request).schedules.overrides(name, current=not past)
     return json_response([_override(o) for o in found])
 
 
-@router.post("/schedules/{name}/overrides", summary="Put someone on call for a while")
+@router.post(
+    "/schedules/{name}/overrides", summary="Put someone on call for a while", status_code=201
+)
 async def post_override(request: Request, name: str, body: PostableOverride) -> Response:
-    authenticate(request)
     created = runtime_of(request).schedules.add_override(
-        name, body.user, body.start, body.end, body.createdBy, body.note
+        name, body.user, body.start, body.end, acting(request, body.createdBy), body.note
     )
     return json_response(_override(created), 201)
 
 
 @router.delete("/overrides/{override_id}", summary="Remove an override")
-async def delete_override(request: Request, override_id: int) -> Response:
-    authenticate(request)
+async def delete_override(
+    request: Request, override_id: Annotated[int, Path(ge=1, le=2**53)]
+) -> Response:
     removed = runtime_of(request).schedules.remove_override(override_id)
     return json_response(_override(removed))
 
@@ -283,26 +285,24 @@ async def get_swaps(
     schedule: str | None = None,
     status: Literal["open", "taken", "withdrawn"] | None = None,
 ) -> Response:
-    authenticate(request)
     return json_response([_swap(s) for s in runtime_of(request).schedules.swaps(schedule, status)])
 
 
-@router.post("/schedules/{name}/swaps", summary="Offer (part of) one's shift")
+@router.post("/schedules/{name}/swaps", summary="Offer (part of) one's shift", status_code=201)
 async def post_swap(request: Request, name: str, body: PostableSwap) -> Response:
-    authenticate(request)
     swap = runtime_of(request).schedules.offer_swap(
-        name, body.user, body.start, body.end, to=body.to, note=body.note
+        name, acting(request, body.user), body.start, body.end, to=body.to, note=body.note
     )
     return json_response(_swap(swap), 201)
 
 
 @router.post("/swaps/{swap_id}/take", summary="Take an offered shift (it becomes an override)")
 async def take_swap(request: Request, swap_id: str, body: Taker) -> Response:
-    authenticate(request)
-    return json_response(_swap(runtime_of(request).schedules.take_swap(swap_id, body.user)))
+    return json_response(
+        _swap(runtime_of(request).schedules.take_swap(swap_id, acting(request, body.user)))
+    )
 
 
 @router.post("/swaps/{swap_id}/withdraw", summary="Withdraw an open offer")
 async def withdraw_swap(request: Request, swap_id: str) -> Response:
-    authenticate(request)
     return json_response(_swap(runtime_of(request).schedules.withdraw_swap(swap_id)))

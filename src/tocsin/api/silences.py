@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate, matchers_from
+from tocsin.api.alertmanager import matchers_from
 from tocsin.api.body import read_body
-from tocsin.api.openapi import json_body
+from tocsin.api.openapi import error_responses, json_body
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.matchers import matches_all
@@ -31,7 +31,6 @@ async def get_silences(
     request: Request,
     filter: Annotated[list[str], Query(description='Matchers, e.g. job="api"')] = [],  # noqa: B006
 ) -> Response:
-    authenticate(request)
     matchers = matchers_from(filter)
     runtime = runtime_of(request)
     found = runtime.silences.with_state(runtime.silences.all())
@@ -45,10 +44,12 @@ async def get_silences(
 
 
 @router.post(
-    "/silences", summary="Create or update a silence", openapi_extra=json_body(PostableSilence)
+    "/silences",
+    summary="Create or update a silence",
+    openapi_extra=json_body(PostableSilence),
+    responses=error_responses(404),  # the silence to update (its id) does not exist
 )
 async def post_silence(request: Request) -> Response:
-    authenticate(request)
     silence, matchers = parse_postable_silence(await read_body(request))
     assert silence.startsAt is not None and silence.endsAt is not None
     runtime = runtime_of(request)
@@ -70,7 +71,6 @@ async def post_silence(request: Request) -> Response:
 
 @router.get("/silence/{silence_id}", summary="Get a silence")
 async def get_silence(request: Request, silence_id: str) -> Response:
-    authenticate(request)
     runtime = runtime_of(request)
     silence = runtime.silences.get(silence_id)
     return json_response(gettable_silence(silence, silence.state(runtime.clock.now())))
@@ -78,6 +78,5 @@ async def get_silence(request: Request, silence_id: str) -> Response:
 
 @router.delete("/silence/{silence_id}", summary="Expire a silence")
 async def delete_silence(request: Request, silence_id: str) -> Response:
-    authenticate(request)
     runtime_of(request).silences.expire(silence_id)
     return Response(status_code=200)

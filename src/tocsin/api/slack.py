@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.body import read_body
+from tocsin.api.openapi import MESSAGE_BODY, error_responses
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.channels.slack_app import SlackCallError
@@ -32,6 +33,9 @@ from tocsin.integrations.slack_inbound import (
 __all__ = ["router"]
 
 router = APIRouter(tags=["Slack"])
+
+#: Not signed by Slack (401), a payload it would not send (400), Slack not configured (404).
+_SLACK_REFUSALS = error_responses(400, 401, 404, schema=MESSAGE_BODY) | error_responses(413)
 
 
 async def _verified(request: Request) -> bytes | Response:
@@ -55,7 +59,11 @@ def _say(text: str, public: bool = False) -> Response:
     return json_response({"response_type": "in_channel" if public else "ephemeral", "text": text})
 
 
-@router.post("/integrations/slack/commands", summary="Slack's /tocsin slash command")
+@router.post(
+    "/integrations/slack/commands",
+    summary="Slack's /tocsin slash command",
+    responses=_SLACK_REFUSALS,
+)
 async def slack_command(request: Request) -> Response:
     body = await _verified(request)
     if isinstance(body, Response):
@@ -68,7 +76,11 @@ async def slack_command(request: Request) -> Response:
     return _say(reply.text, reply.public)
 
 
-@router.post("/integrations/slack/interactions", summary="Slack's interactivity (buttons, forms)")
+@router.post(
+    "/integrations/slack/interactions",
+    summary="Slack's interactivity (buttons, forms)",
+    responses=_SLACK_REFUSALS,
+)
 async def slack_interactions(request: Request) -> Response:
     body = await _verified(request)
     if isinstance(body, Response):
@@ -91,7 +103,9 @@ async def slack_interactions(request: Request) -> Response:
 
 
 @router.post(
-    "/integrations/slack/events", summary="Slack's Events API (notes from reactions, pins)"
+    "/integrations/slack/events",
+    summary="Slack's Events API (notes from reactions, pins)",
+    responses=_SLACK_REFUSALS | error_responses(503, schema=MESSAGE_BODY),
 )
 async def slack_events(request: Request) -> Response:
     body = await _verified(request)

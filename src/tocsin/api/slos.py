@@ -8,14 +8,17 @@ from typing import Annotated, Any
 import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting, allow
+from tocsin.api.openapi import error_responses
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none, minutes
 from tocsin.config.durations import duration_input
+from tocsin.domain.access import Need
 from tocsin.domain.slo_gate import GateException
 from tocsin.domain.slo_specs import BuiltinSli, EventsSli, LatencySli, RawSli, SloSpec
 from tocsin.errors import Unavailable
+from tocsin.services.access import service_team
 from tocsin.services.slo_gate import ReleaseGate
 from tocsin.services.slos import SloService, SloStatus
 
@@ -27,7 +30,6 @@ SloId = Annotated[str, Path(max_length=210, description="<service>-<name>")]
 
 
 def _service(request: Request) -> SloService:
-    authenticate(request)
     return runtime_of(request).slos
 
 
@@ -83,11 +85,16 @@ def _status(s: SloStatus) -> dict[str, Any]:
     }
 
 
+#: Events in one post, at most.
+MAX_EVENTS = 1e12
+
+
 class Events(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
-    good: float = pydantic.Field(ge=0, description="Good events")
-    total: float = pydantic.Field(ge=0, description="All events")
+    # Bounded: a minute's counts add up in the database (and infinity is no count).
+    good: float = pydantic.Field(ge=0, le=MAX_EVENTS, description="Good events")
+    total: float = pydantic.Field(ge=0, le=MAX_EVENTS, description="All events")
     at: datetime | None = pydantic.Field(default=None, description="When (default: now)")
 
 
@@ -106,7 +113,11 @@ def list_slos(request: Request) -> Response:
     return json_response({"slos": out})
 
 
-@router.get("/slos/{slo_id}", summary="One SLO and where it stands (503 when unreadable)")
+@router.get(
+    "/slos/{slo_id}",
+    summary="One SLO and where it stands (503 when unreadable)",
+    responses=error_responses(503),
+)
 def get_slo(request: Request, slo_id: SloId) -> Response:
     return json_response(_status(_service(request).status(slo_id)))
 
@@ -114,6 +125,7 @@ def get_slo(request: Request, slo_id: SloId) -> Response:
 @router.get(
     "/slos/{slo_id}/burn-down",
     summary="The error budget left through the period so far, as points for a chart",
+    responses=error_responses(503),
 )
 def burn_down(
     request: Request, slo_id: SloId, points: Annotated[int, Query(ge=2, le=2000)] = 120
@@ -129,7 +141,9 @@ def burn_down(
     )
 
 
-@router.post("/slos/{slo_id}/events", summary="Good and total events for a built-in SLI")
+@router.post(
+    "/slos/{slo_id}/events", summary="Good and total events for a built-in SLI", status_code=201
+)
 def post_events(request: Request, slo_id: SloId, body: Events) -> Response:
     svc = _service(request)
     minute = svc.record(slo_id, body.good, body.total, body.at)
@@ -150,17 +164,20 @@ def _exception(e: GateException) -> dict[str, Any]:
 
 
 def _gate(request: Request) -> ReleaseGate:
-    authenticate(request)
     return runtime_of(request).gate
 
 
 def _actor(request: Request, user: str | None) -> str:
-    return runtime_of(request).incidents.actor(user, "api")
+    return acting(request, user)
 
 
 @router.get(
     "/slo-gate",
     summary="May the service release? 200 when open, 409 with the reasons when not",
+    responses={
+        409: {"description": "Frozen: the same answer, with a message naming the reasons"},
+        **error_responses(404),
+    },
 )
 def slo_gate(
     request: Request, service: Annotated[str, Query(min_length=1, max_length=100)]
@@ -198,6 +215,9 @@ class Revoke(pydantic.BaseModel):
 )
 def grant(request: Request, body: GateExceptionRequest) -> Response:
     gate = _gate(request)
+    # Opening the gate past a spent budget is its service's team managers' call (closing
+    # it, any responder's).
+    allow(request, Need.MANAGE, service_team(runtime_of(request).current(), body.service))
     length = duration_input(body.expires_in, "expiresIn")
     made = gate.grant(body.service, body.reason, length, _actor(request, body.user))
     return json_response(_exception(made), 201)

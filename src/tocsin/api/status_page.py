@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.alertmanager import authenticate
+from tocsin.api.access import acting
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import instant
@@ -25,12 +25,12 @@ from tocsin.store.status_subscribers import Notification, Subscriber
 __all__ = ["router"]
 
 # The token is checked before the body is read: without one, a request learns nothing.
-router = APIRouter(
-    prefix="/api/status-page", tags=["Status page"], dependencies=[Depends(authenticate)]
-)
+router = APIRouter(prefix="/api/status-page", tags=["Status page"])
 
 MAX_ID = 2**53
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: A component's id in a body: bounded as ids in paths are (the databases hold 64 bits).
+ComponentId = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
 ComponentStatusName = Literal[
     "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
 ]
@@ -191,8 +191,8 @@ class StatusChange(_Body):
 class Actor(_Body):
     user: str | None = pydantic.Field(default=None, max_length=200, description="Who acts")
 
-    def who(self) -> str:
-        return self.user or "api"
+    def who(self, request: Request) -> str:
+        return acting(request, self.user)
 
 
 class IncidentIn(Actor):
@@ -200,7 +200,7 @@ class IncidentIn(Actor):
     status: Literal["investigating", "identified", "monitoring", "resolved"] = "investigating"
     body: str = pydantic.Field(min_length=1, max_length=20_000)
     impact: Literal["none", "minor", "major", "critical"] | None = None
-    components: dict[int, ComponentStatusName] = pydantic.Field(
+    components: dict[ComponentId, ComponentStatusName] = pydantic.Field(
         default_factory=dict, description="Component id -> the status this sets"
     )
     incident_id: int | None = pydantic.Field(
@@ -212,7 +212,7 @@ class UpdateIn(Actor):
     status: str = pydantic.Field(description="An incident's or a maintenance's next status")
     body: str = pydantic.Field(min_length=1, max_length=20_000)
     impact: Literal["none", "minor", "major", "critical"] | None = None
-    components: dict[int, ComponentStatusName] = pydantic.Field(default_factory=dict)
+    components: dict[ComponentId, ComponentStatusName] = pydantic.Field(default_factory=dict)
 
 
 class NameChange(_Body):
@@ -224,7 +224,7 @@ class MaintenanceIn(Actor):
     body: str = pydantic.Field(min_length=1, max_length=20_000)
     scheduled_for: str = pydantic.Field(description="ISO 8601 with an offset")
     scheduled_until: str = pydantic.Field(description="ISO 8601 with an offset")
-    component_ids: list[int] = pydantic.Field(default_factory=list)
+    component_ids: list[ComponentId] = pydantic.Field(default_factory=list)
     auto_start: bool = True
     auto_complete: bool = True
 
@@ -283,7 +283,9 @@ def change_group(request: Request, group_id: ItemId, body: GroupChange) -> Respo
     return json_response(group_json(g))
 
 
-@router.delete("/groups/{group_id}", summary="Delete a group (its components stay)")
+@router.delete(
+    "/groups/{group_id}", summary="Delete a group (its components stay)", status_code=204
+)
 def delete_group(request: Request, group_id: ItemId) -> Response:
     _service(request).delete_group(group_id)
     return Response(status_code=204)
@@ -320,7 +322,9 @@ def set_status(request: Request, component_id: ItemId, body: StatusChange) -> Re
     return json_response(component_json(c))
 
 
-@router.delete("/components/{component_id}", summary="Delete a component and its history")
+@router.delete(
+    "/components/{component_id}", summary="Delete a component and its history", status_code=204
+)
 def delete_component(request: Request, component_id: ItemId) -> Response:
     _service(request).delete_component(component_id)
     return Response(status_code=204)
@@ -354,7 +358,7 @@ def publish(request: Request, body: IncidentIn) -> Response:
         body.body,
         body.impact,
         dict(body.components),
-        body.who(),
+        body.who(request),
     )
     return json_response(public_json(i), 201)
 
@@ -372,7 +376,12 @@ def get_incident(request: Request, public_id: ItemId) -> Response:
 )
 def post_update(request: Request, public_id: ItemId, body: UpdateIn) -> Response:
     i = _service(request).post_update(
-        public_id, body.status, body.body, dict(body.components), body.who(), impact=body.impact
+        public_id,
+        body.status,
+        body.body,
+        dict(body.components),
+        body.who(request),
+        impact=body.impact,
     )
     return json_response(public_json(i), 201)
 
@@ -382,7 +391,9 @@ def rename(request: Request, public_id: ItemId, body: NameChange) -> Response:
     return json_response(public_json(_service(request).rename(public_id, body.name)))
 
 
-@router.delete("/incidents/{public_id}", summary="Delete a public incident or maintenance")
+@router.delete(
+    "/incidents/{public_id}", summary="Delete a public incident or maintenance", status_code=204
+)
 def delete_incident(request: Request, public_id: ItemId) -> Response:
     _service(request).delete_incident(public_id)
     return Response(status_code=204)
@@ -398,7 +409,7 @@ def schedule(request: Request, body: MaintenanceIn) -> Response:
         instant(body.scheduled_for, "scheduled_for", now),
         instant(body.scheduled_until, "scheduled_until", now),
         body.component_ids,
-        body.who(),
+        body.who(request),
         auto_start=body.auto_start,
         auto_complete=body.auto_complete,
     )
@@ -446,7 +457,7 @@ def add_subscriber(request: Request, body: SubscriberIn) -> Response:
     return json_response(subscriber_json(s), 201)
 
 
-@router.delete("/subscribers/{subscriber_id}", summary="Remove a subscriber")
+@router.delete("/subscribers/{subscriber_id}", summary="Remove a subscriber", status_code=204)
 def delete_subscriber(request: Request, subscriber_id: ItemId) -> Response:
     _subscriptions(request).delete(subscriber_id)
     return Response(status_code=204)

@@ -248,8 +248,8 @@ class EmailChannel:
     tls_context: ssl.SSLContext = field(default_factory=ssl.create_default_context)
     tls_server_name: str | None = None
     auth_username: str | None = None
-    auth_password: str | None = None
-    auth_secret: str | None = None
+    auth_password: str | None = field(default=None, repr=False)
+    auth_secret: str | None = field(default=None, repr=False)
     auth_identity: str | None = None
     timeout: float = TIMEOUT
 

@@ -1,8 +1,12 @@
-"""Alertmanager's ``http_config`` block (auth, TLS, redirects) shared by HTTP receivers."""
+"""Alertmanager's ``http_config`` block (auth, TLS, proxy, redirects) shared by HTTP
+receivers. A receiver that needs a client of its own (TLS files, a proxy) gets a guarded one
+(``tocsin.outbound``): redirects, when followed, are checked hop by hop like the first
+request."""
 
 from __future__ import annotations
 
 import base64
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +14,10 @@ from typing import Annotated, Any
 import httpx
 import pydantic
 
+from tocsin import redaction
+from tocsin.channels.building import FieldError
 from tocsin.config.durations import parse_duration
+from tocsin.outbound import Outbound, guarded_client
 
 __all__ = ["Duration", "HttpConfig", "StrictModel", "read_secret"]
 
@@ -30,12 +37,14 @@ class StrictModel(pydantic.BaseModel):
 
 
 def read_secret(value: str | None, file: str | None) -> str | None:
-    """A secret given inline or as ``*_file`` (read when the configuration loads)."""
+    """A secret given inline or as ``*_file`` (read when the configuration loads); no log
+    line shows it from then on (``tocsin.redaction``)."""
     if file:
         try:
-            return Path(file).read_text().strip()
+            value = Path(file).read_text().strip()
         except OSError as exc:
             raise ValueError(f"cannot read {file}: {exc.strerror}") from None
+    redaction.remember(value)
     return value
 
 
@@ -85,6 +94,7 @@ class HttpConfig(StrictModel):
         if self.basic_auth is not None:
             password = read_secret(self.basic_auth.password, self.basic_auth.password_file) or ""
             token = base64.b64encode(f"{self.basic_auth.username}:{password}".encode()).decode()
+            redaction.remember(token)  # an echo of the header is blanked too
             return {"Authorization": f"Basic {token}"}
         if self.authorization is not None:
             cred = read_secret(self.authorization.credentials, self.authorization.credentials_file)
@@ -95,17 +105,30 @@ class HttpConfig(StrictModel):
     def needs_own_client(self) -> bool:
         return self.tls_config is not None or self.proxy_url is not None
 
-    def client(self, timeout: float) -> httpx.Client:
-        """A client for settings the shared client cannot have (TLS files, a proxy)."""
-        options: dict[str, Any] = {"timeout": timeout, "follow_redirects": self.follow_redirects}
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS settings as a context (None: the default one); a FieldError when a file
+        cannot be read."""
         tls = self.tls_config
-        if tls is not None:
+        if tls is None:
+            return None
+        try:
+            context = ssl.create_default_context(cafile=tls.ca_file)
             if tls.insecure_skip_verify:
-                options["verify"] = False
-            elif tls.ca_file:
-                options["verify"] = tls.ca_file
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
             if tls.cert_file and tls.key_file:
-                options["cert"] = (tls.cert_file, tls.key_file)
-        if self.proxy_url:
-            options["proxy"] = self.proxy_url
-        return httpx.Client(**options)
+                context.load_cert_chain(tls.cert_file, tls.key_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise FieldError("http_config", f"cannot load TLS files: {exc}") from None
+        return context
+
+    def client(self, timeout: float) -> httpx.Client:
+        """A client for settings the shared client cannot have (TLS files, a proxy): made
+        when the configuration is read, so its limits come from the environment."""
+        return guarded_client(
+            Outbound.from_environment(),
+            timeout=timeout,
+            follow_redirects=self.follow_redirects,
+            verify=self.tls_context(),
+            proxy=self.proxy_url,
+        )

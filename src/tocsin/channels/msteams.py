@@ -175,11 +175,11 @@ def teams_answer(response: httpx.Response) -> SendResult:
 
 @dataclass
 class _TeamsChannel:
-    url: str
+    url: str = field(repr=False)  # the webhook URL is a secret
     title: Template
     text: Template
     send_resolved: bool = True
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials
     own_client: httpx.Client | None = None
 
     @staticmethod

@@ -16,8 +16,18 @@ from typing import Any, ClassVar, Protocol
 import httpx
 
 from tocsin.channels.webhook_payload import PayloadAlert
+from tocsin.outbound import Refused, TooLarge
+from tocsin.redaction import redact
 
-__all__ = ["Channel", "ChannelSpec", "Notification", "PayloadAlert", "SendResult", "post_json"]
+__all__ = [
+    "Channel",
+    "ChannelSpec",
+    "Notification",
+    "PayloadAlert",
+    "SendResult",
+    "post_json",
+    "transport_failure",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,9 @@ class SendResult:
     def failure(
         cls, error: str, *, retryable: bool = True, status_code: int | None = None
     ) -> SendResult:
-        return cls(ok=False, retryable=retryable, status_code=status_code, error=error[:2000])
+        # No secret in a stored error, even one the far end echoed (docs/security.md#secrets).
+        text = redact(error)[:2000]
+        return cls(ok=False, retryable=retryable, status_code=status_code, error=text)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> SendResult:
@@ -105,6 +117,16 @@ class ChannelSpec:
     channel: Channel
 
 
+def transport_failure(exc: httpx.HTTPError, blank: Callable[[str], str] = str) -> SendResult:
+    """A request that got no usable answer, its text passed through ``blank`` (secrets out):
+    refused by the outbound guard, or an answer too large (not retried: the same would
+    happen again), or a transport failure (connection refused, timeout, TLS: retried)."""
+    if isinstance(exc, Refused):
+        return SendResult.failure(blank(f"refused: {exc}"), retryable=False)
+    text = blank(f"{type(exc).__name__}: {exc}".rstrip(": "))
+    return SendResult.failure(text, retryable=not isinstance(exc, TooLarge))
+
+
 def post_json(
     client: httpx.Client,
     url: str,
@@ -114,17 +136,21 @@ def post_json(
     timeout: float | None = None,
     answer: Callable[[httpx.Response], SendResult] = SendResult.from_response,
     secret: str = "",
+    follow_redirects: bool | None = None,
 ) -> SendResult:
-    """POST a JSON body and read the answer with ``answer``; any transport failure (refused,
-    timeout, TLS) is a retryable result, with ``secret`` (e.g. a token in the URL) blanked."""
+    """POST a JSON body and read the answer with ``answer``; a request that got no answer is
+    a ``transport_failure``, with ``secret`` (e.g. a token in the URL) blanked. Redirects
+    are followed when ``follow_redirects`` (each hop checked by the guarded client)."""
     try:
         response = client.post(
             url,
             json=body,
             headers=dict(headers or {}),
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            follow_redirects=(
+                follow_redirects if follow_redirects is not None else httpx.USE_CLIENT_DEFAULT
+            ),
         )
     except httpx.HTTPError as exc:
-        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        return SendResult.failure(text.replace(secret, "<secret>") if secret else text)
+        return transport_failure(exc, lambda t: t.replace(secret, "<secret>") if secret else t)
     return answer(response)

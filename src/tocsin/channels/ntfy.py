@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import httpx
 
 from tocsin.channels.contact import Action, ContactMethod, PersonalMessage
-from tocsin.channels.notification import SendResult
+from tocsin.channels.notification import SendResult, transport_failure
 
 __all__ = ["NTFY_URL", "NtfySender"]
 
@@ -98,7 +98,7 @@ class NtfySender:
                 timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(self._blank(f"{type(exc).__name__}: {exc}".rstrip(": ")))
+            return transport_failure(exc, self._blank)
         if response.is_success:
             return SendResult.success(response.status_code, id=_answer(response).get("id"))
         result = SendResult.from_response(response)

@@ -10,6 +10,10 @@ home-assistant, a pager bridge). The body, version "1"::
 
 with the header ``Idempotency-Key`` (the same key: a receiver drops repeats of a retried
 delivery) and any configured extra headers, whose values are blanked in error texts.
+
+Anyone may set their own URL (the profile page), so it is guarded as a URL a user chose
+(``tocsin.outbound``, ``Trust.USER``): public addresses only, unless the operator lists
+the address or host in ``TOCSIN_OUTBOUND_ALLOW``; redirects are not followed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any, ClassVar
 import httpx
 
 from tocsin.channels.contact import ContactMethod, PersonalMessage
-from tocsin.channels.notification import SendResult
+from tocsin.channels.notification import SendResult, transport_failure
+from tocsin.outbound import TRUST, Trust
 
 __all__ = ["VERSION", "WebhookSender", "payload"]
 
@@ -64,9 +69,11 @@ class WebhookSender:
                 json=payload(message),
                 headers=headers,
                 timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                follow_redirects=False,
+                extensions={TRUST: Trust.USER},
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(self._blank(f"{type(exc).__name__}: {exc}".rstrip(": ")))
+            return transport_failure(exc, self._blank)
         result = SendResult.from_response(response)
         if result.ok:
             return result

@@ -42,8 +42,6 @@ cannot ping ``<!channel>`` or forge a link.
 from __future__ import annotations
 
 import http.client
-import math
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -55,8 +53,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from tocsin.channels.building import FieldError, compile_field
 from tocsin.channels.http_config import Duration, HttpConfig, StrictModel, read_secret
-from tocsin.channels.notification import Notification, SendResult
+from tocsin.channels.notification import Notification, SendResult, transport_failure
 from tocsin.channels.registry import register
+from tocsin.channels.slack_web import SlackWebClient
 from tocsin.channels.templates import DEFAULT_TITLE, Template, TemplateError
 
 __all__ = ["SlackChannel", "SlackConfig", "SlackMessage"]
@@ -323,22 +322,6 @@ def _webhook_answer(response: httpx.Response) -> SendResult:
     return SendResult.success(response.status_code)
 
 
-def _tls_context(http: HttpConfig) -> ssl.SSLContext | None:
-    tls = http.tls_config
-    if tls is None:
-        return None
-    try:
-        context = ssl.create_default_context(cafile=tls.ca_file)
-        if tls.insecure_skip_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        if tls.cert_file and tls.key_file:
-            context.load_cert_chain(tls.cert_file, tls.key_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise FieldError("http_config", f"cannot load TLS files: {exc}") from None
-    return context
-
-
 def _api_base(url: str | None) -> str:
     """The Web API root from ``api_url``/``app_url``, which may name chat.postMessage."""
     if not url:
@@ -355,12 +338,12 @@ class SlackChannel:
     kind: ClassVar[str] = "slack_configs"
     message: SlackMessage
     #: An incoming webhook (or Web API method) URL; None when posting as an app.
-    url: str | None = None
+    url: str | None = field(default=None, repr=False)  # a webhook URL is a secret
     #: The Web API client when posting as an app.
     bot: WebClient | None = None
     send_resolved: bool = False
     timeout: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials
     own_client: httpx.Client | None = None
 
     @classmethod
@@ -378,13 +361,12 @@ class SlackChannel:
             if not cfg.channel:
                 raise FieldError("channel", "is required when posting with a bot token")
             api = cfg.app_url or cfg.api_url
-            bot = WebClient(
-                token=token,
-                base_url=_api_base(str(api) if api is not None else None),
-                timeout=math.ceil(timeout or DEFAULT_TIMEOUT),
-                ssl=_tls_context(http),
+            bot = SlackWebClient(
+                token,
+                _api_base(str(api) if api is not None else None),
+                timeout or DEFAULT_TIMEOUT,
+                ssl=http.tls_context(),
                 proxy=http.proxy_url,
-                retry_handlers=[],  # Tocsin's pipeline retries, with backoff
             )
             return cls(message, bot=bot, send_resolved=cfg.send_resolved, timeout=timeout)
         url = _webhook_url(cfg, globals_)
@@ -413,7 +395,7 @@ class SlackChannel:
                 timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(f"{type(exc).__name__}: {exc}".rstrip(": "))
+            return transport_failure(exc)
         return _webhook_answer(response)
 
     def _post_as_app(self, body: dict[str, Any]) -> SendResult:

@@ -2,9 +2,10 @@
 workflow uses it: channels, topics, invitations, cards, and the people behind Slack user ids.
 
 Every method is one Web API call through slack_sdk (``base_url`` is ``api_url``, so tests
-point it at a local server) and raises ``SlackCallError`` for ``{"ok": false}``, with
-``retryable`` set for rate limits, Slack's own failures and transport errors. slack_sdk's
-own retry handlers are off: the engine retries, with backoff, from what was recorded.
+point it at a local server; its HTTP is Tocsin's guarded client, ``slack_web``) and raises
+``SlackCallError`` for ``{"ok": false}``, with ``retryable`` set for rate limits, Slack's
+own failures and transport errors. slack_sdk's own retry handlers are off: the engine
+retries, with backoff, from what was recorded.
 
 Scopes the app needs: ``channels:manage`` (``groups:write`` for private channels),
 ``channels:read``, ``chat:write``, ``users:read``, ``users:read.email``, ``pins:write``,
@@ -14,18 +15,17 @@ Scopes the app needs: ``channels:manage`` (``groups:write`` for private channels
 from __future__ import annotations
 
 import http.client
-import math
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
 from tocsin.channels.slack import DEFAULT_TIMEOUT, RETRYABLE_ERRORS, SLACK_API
 from tocsin.channels.slack import _api_base as api_base
+from tocsin.channels.slack_web import SlackWebClient
 
 __all__ = ["SlackApp", "SlackCallError"]
 
@@ -65,12 +65,7 @@ class SlackApp:
     ) -> None:
         self._token = bot_token
         self.signing_secret = signing_secret
-        self.client = WebClient(
-            token=bot_token,
-            base_url=api_base(api_url),
-            timeout=math.ceil(timeout or DEFAULT_TIMEOUT),
-            retry_handlers=[],
-        )
+        self.client = SlackWebClient(bot_token, api_base(api_url), timeout or DEFAULT_TIMEOUT)
         self._people: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 

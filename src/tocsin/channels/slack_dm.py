@@ -16,11 +16,9 @@ and ``channel`` are kept in the result's details.
 from __future__ import annotations
 
 import http.client
-import math
 from typing import Any, ClassVar
 
 import httpx
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from tocsin.channels.contact import ContactMethod, PersonalMessage
@@ -28,6 +26,7 @@ from tocsin.channels.notification import SendResult
 from tocsin.channels.slack import DEFAULT_TIMEOUT, SLACK_API
 from tocsin.channels.slack import _api_answer as api_answer
 from tocsin.channels.slack import _api_base as api_base
+from tocsin.channels.slack_web import SlackWebClient
 
 __all__ = ["SlackDirect", "blocks"]
 
@@ -74,12 +73,7 @@ class SlackDirect:
         self, bot_token: str, api_url: str = SLACK_API, timeout: float | None = None
     ) -> None:
         self._token = bot_token
-        self.bot = WebClient(
-            token=bot_token,
-            base_url=api_base(api_url),
-            timeout=math.ceil(timeout or DEFAULT_TIMEOUT),
-            retry_handlers=[],  # Tocsin's notification pipeline retries, with backoff
-        )
+        self.bot = SlackWebClient(bot_token, api_base(api_url), timeout or DEFAULT_TIMEOUT)
 
     def __repr__(self) -> str:
         return f"SlackDirect(api_url={self.bot.base_url!r})"

@@ -34,7 +34,7 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from tocsin.channels.contact import ContactMethod, PersonalMessage
-from tocsin.channels.notification import SendResult
+from tocsin.channels.notification import SendResult, transport_failure
 from tocsin.channels.templates import TemplateError
 from tocsin.channels.twilio import MAX_SMS, sms_text
 
@@ -149,7 +149,7 @@ class GatewaySms:
                 **body,
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(self._blank(f"{type(exc).__name__}: {exc}".rstrip(": ")))
+            return transport_failure(exc, self._blank)
         return self._answer(response)
 
     def _answer(self, response: httpx.Response) -> SendResult:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from tocsin.channels.msteams import ADAPTIVE_CARD, teams_answer
+from tocsin.channels.notification import transport_failure
 from tocsin.domain.drills import DRILL_TAG
 from tocsin.domain.incident_rooms import IncidentCard, RoomResult, RoomState, RoomWish
 
@@ -97,7 +98,8 @@ def _send(client: httpx.Client, url: str, body: dict[str, Any]) -> None:
     try:
         response = client.post(url, json=body)
     except httpx.HTTPError as exc:
-        raise _Failed(f"Teams: {type(exc).__name__}: {exc}", True) from None
+        failed = transport_failure(exc)
+        raise _Failed(f"Teams: {failed.error}", failed.retryable) from None
     answer = teams_answer(response)
     if not answer.ok:
         raise _Failed(answer.error or "Teams refused the message", answer.retryable)

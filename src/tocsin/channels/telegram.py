@@ -188,7 +188,7 @@ def truncate(text: str, mode: str, limit: int = MAX_TEXT) -> str:
 @dataclass
 class TelegramChannel:
     kind: ClassVar[str] = "telegram_configs"
-    url: str
+    url: str = field(repr=False)  # holds the bot token
     chat_id: int
     message: Template
     parse_mode: str = "HTML"
@@ -197,10 +197,10 @@ class TelegramChannel:
     message_thread_id: int | None = None
     disable_notification: bool = False
     send_resolved: bool = True
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials
     own_client: httpx.Client | None = None
     #: Hidden from error texts: the token is part of the URL.
-    token: str = ""
+    token: str = field(default="", repr=False)
 
     @classmethod
     def build(cls, cfg: TelegramConfig, globals_: Mapping[str, Any]) -> TelegramChannel:

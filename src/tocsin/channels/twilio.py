@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 import httpx
 
 from tocsin.channels.contact import ContactMethod, PersonalMessage
-from tocsin.channels.notification import SendResult
+from tocsin.channels.notification import SendResult, transport_failure
 
 __all__ = [
     "TWILIO_API",
@@ -136,7 +136,7 @@ class TwilioAccount:
                 timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
-            return SendResult.failure(self._blank(f"{type(exc).__name__}: {exc}".rstrip(": ")))
+            return transport_failure(exc, self._blank)
         return self._answer(response)
 
     def _answer(self, response: httpx.Response) -> SendResult:

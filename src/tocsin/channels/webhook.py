@@ -35,12 +35,14 @@ class WebhookConfig(StrictModel):
 @dataclass
 class WebhookChannel:
     kind: ClassVar[str] = "webhook_configs"
-    url: str
+    url: str = field(repr=False)  # often carries a token
     send_resolved: bool = True
     max_alerts: int = 0
     timeout: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # credentials
     own_client: httpx.Client | None = None
+    #: ``http_config.follow_redirects`` (Alertmanager's default: true); each hop is checked.
+    follow_redirects: bool = True
 
     @classmethod
     def build(cls, cfg: WebhookConfig, globals_: Mapping[str, Any]) -> WebhookChannel:
@@ -54,6 +56,7 @@ class WebhookChannel:
             timeout=timeout,
             headers=http.headers(),
             own_client=http.client(timeout or 10.0) if http.needs_own_client() else None,
+            follow_redirects=http.follow_redirects,
         )
 
     def send(self, notification: Notification, client: httpx.Client) -> SendResult:
@@ -67,5 +70,10 @@ class WebhookChannel:
             reason=notification.reason or None,
         )
         return post_json(
-            self.own_client or client, self.url, body, headers=self.headers, timeout=self.timeout
+            self.own_client or client,
+            self.url,
+            body,
+            headers=self.headers,
+            timeout=self.timeout,
+            follow_redirects=self.follow_redirects,
         )

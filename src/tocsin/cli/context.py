@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tocsin.errors import ConfigError, TocsinError
+from tocsin.config.compile import RoutingConfig
+from tocsin.domain.access import Need, Principal, Role, refusal
+from tocsin.errors import ConfigError, Forbidden, TocsinError
+from tocsin.services.access import person_principal
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import migrate
@@ -23,8 +27,10 @@ __all__ = [
     "console",
     "fail",
     "open_runtime",
+    "operator",
     "settings_with",
     "tocsin_errors",
+    "vouch",
 ]
 
 console = Console()
@@ -52,6 +58,21 @@ def tocsin_errors(fn: Callable[P, R]) -> Callable[P, R]:
             sys.exit(130)
 
     return wrapper
+
+
+def operator(runtime: Runtime) -> Principal:
+    """The person at the CLI: whoever holds the database's credentials may do anything
+    (``--as`` names the person an action is recorded for, and their role is checked)."""
+    return Principal(f"cli:{getpass.getuser()}", Role.ADMIN)
+
+
+def vouch(config: RoutingConfig | None, person: str, need: Need = Need.RESPOND) -> str:
+    """``person``, named as the one who acts (``--author``, ``--as``): refused when they are
+    a configured person whose role does not allow it (docs/security.md, "The CLI")."""
+    principal = person_principal(config, person)
+    if principal is not None and not principal.may(need):
+        raise Forbidden(f"{person}: {refusal(principal, need)}")
+    return person
 
 
 def settings_with(database_url: str | None = None, **overrides: object) -> Settings:

@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from tocsin.api.app import create_app
-from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.context import console, open_runtime, operator, settings_with, tocsin_errors
 from tocsin.cli.demo_history import seed_history
 from tocsin.cli.demo_runbooks import ping_backup, write_demo_files
 from tocsin.cli.demo_sink import DemoSink, demo_config
@@ -36,6 +36,14 @@ DEMO_INTEGRATIONS = {
 DEMO_PASSWORD = "tocsin-demo"
 
 
+def _sink_allowed(own_config: bool) -> str | None:
+    """The demo's people are paged on the demo sink at 127.0.0.1, by personal webhook: a URL
+    a user may choose, which reaches a private address only when the operator allows it."""
+    if not own_config:
+        return None
+    return ",".join(filter(None, [os.environ.get("TOCSIN_OUTBOUND_ALLOW", ""), "127.0.0.1"]))
+
+
 def _demo_accounts(runtime: Runtime) -> list[str]:
     """Let every configured person sign in to the web UI with the demo password."""
     config = runtime.routing
@@ -55,6 +63,14 @@ def _demo_tokens(runtime: Runtime) -> dict[str, str]:
             _, tokens[key] = runtime.integrations.rotate_token(name)
         else:
             _, tokens[key] = runtime.integrations.create(name, kind)
+    # The stream acts through the API with a service token (one per start; the last one's
+    # revoked, as a real rotation would).
+    for old in runtime.api_tokens.listing(kind="service"):
+        if old.name == "demo-stream" and old.revoked_at is None:
+            runtime.api_tokens.revoke(old.id, operator(runtime))
+    _, tokens["api"] = runtime.api_tokens.create(
+        kind="service", name="demo-stream", scope="respond", created_by="demo"
+    )
     return tokens
 
 
@@ -81,7 +97,7 @@ def demo(
         return str(demo_config(path, sink.url, scenarios=paths["scenarios"], heartbeats=heartbeats))
 
     config = write_config(heartbeats=False)
-    settings = settings_with(port=port, config=config)
+    settings = settings_with(port=port, config=config, outbound_allow=_sink_allowed(own_config))
     admin = open_runtime(settings)
     try:
         tokens = _demo_tokens(admin)
@@ -97,7 +113,7 @@ def demo(
         sink.quiet = False
     # Heartbeats from now on: the history had no cron job and no Watchdog to keep them up.
     config = write_config(heartbeats=True)
-    settings = settings_with(port=port, config=config)
+    settings = settings_with(port=port, config=config, outbound_allow=_sink_allowed(own_config))
     if own_config:
         admin = open_runtime(settings)
         try:
@@ -115,7 +131,9 @@ def demo(
     console.print(f"Health:         {base}/healthz  {base}/readyz  {base}/metrics")
     console.print("Tokens (demo only; real tokens are shown once):")
     for key, token in tokens.items():
-        console.print(f"  {DEMO_INTEGRATIONS[key][0]:<20} {key:<21} {token}")
+        name = DEMO_INTEGRATIONS[key][0] if key in DEMO_INTEGRATIONS else "demo-stream"
+        kind = key if key in DEMO_INTEGRATIONS else "API (service)"
+        console.print(f"  {name:<20} {kind:<21} {token}")
     console.print("Try:")
     console.print(
         f"  curl -s -H 'Authorization: Bearer {tokens['alertmanager']}' {base}/api/v2/alerts",
@@ -129,9 +147,7 @@ def demo(
     console.print("  .venv/bin/tocsin alerts --firing")
     console.print("  .venv/bin/tocsin notifications")
     console.print(f"  .venv/bin/tocsin oncall --config {config}")
-    console.print(
-        f"  curl -s -H 'Authorization: Bearer {tokens['alertmanager']}' {base}/api/oncall"
-    )
+    console.print(f"  curl -s -H 'Authorization: Bearer {tokens['api']}' {base}/api/oncall")
     console.print(f"Routing:        {config} (notifications print below)")
     console.print(
         f"  amtool alert query --alertmanager.url=http://demo:{tokens['alertmanager']}@"

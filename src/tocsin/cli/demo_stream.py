@@ -134,7 +134,7 @@ class DemoStream:
         client.post(
             f"{self.base}/api/slos/checkout-requests/events",
             json={"good": 300 - (rnd.random() < 0.1), "total": 300},
-            headers=headers,
+            headers={"Authorization": f"Bearer {self.tokens['api']}"},
         )
         if rnd.random() < 0.2:
             self._alertmanager_notification(client, now)
@@ -155,7 +155,7 @@ class DemoStream:
     def _respond(self, client: httpx.Client, now: datetime) -> None:
         """A responder: acknowledges an incident that has paged for a few minutes (some wait
         long enough to escalate), and now and then writes a note."""
-        headers = {"Authorization": f"Bearer {self.tokens['alertmanager']}"}
+        headers = {"Authorization": f"Bearer {self.tokens['api']}"}
         found = client.get(
             f"{self.base}/api/incidents", params={"status": "triggered"}, headers=headers
         )

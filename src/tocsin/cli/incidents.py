@@ -17,8 +17,10 @@ from tocsin.cli.context import configured_runtime, console, fail, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.durations import parse_duration
+from tocsin.domain.access import Need, refusal
 from tocsin.domain.incidents import Incident
-from tocsin.errors import InputError
+from tocsin.errors import Forbidden, InputError
+from tocsin.services.access import person_principal
 from tocsin.services.incident_slos import burn_words, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.services.runtime import Runtime
@@ -40,14 +42,24 @@ def _local(t: datetime | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M UTC") if t else ""
 
 
-def actor_of(runtime: Runtime, who: str | None) -> str:
+def actor_of(
+    runtime: Runtime, who: str | None, need: Need = Need.RESPOND, team: str | None = None
+) -> str:
     """Who acts: ``--as`` (a configured user), else the login name when it is one, else
-    ``cli:<login>``."""
-    if who:
-        return runtime.incidents.actor(who, "cli")
-    name = getpass.getuser()
+    ``cli:<login>`` (the operator, who holds the database's credentials). A person acting
+    must have a role that allows it: a viewer cannot acknowledge, even from the CLI."""
     config = runtime.routing
-    return name if config is not None and name in config.users else f"cli:{name}"
+    if who:
+        person = runtime.incidents.actor(who, "cli")
+    else:
+        name = getpass.getuser()
+        if config is None or name not in config.users:
+            return f"cli:{name}"
+        person = name
+    principal = person_principal(config, person)
+    if principal is not None and not principal.may(need, team):
+        raise Forbidden(f"{person}: {refusal(principal, need, team)}")
+    return person
 
 
 def _act(

@@ -65,6 +65,9 @@ def create(
         Path | None,
         typer.Option(help="webhook only: YAML file mapping the sender's JSON to alert fields."),
     ] = None,
+    team: Annotated[
+        str | None, typer.Option(help="The team that owns it: its managers may rotate it.")
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an integration and print its token (shown once; stored hashed)."""
@@ -73,7 +76,9 @@ def create(
         raise InputError("--mapping is only for --kind webhook")
     runtime = open_runtime(settings)
     try:
-        integration, token = runtime.integrations.create(name, kind, _settings_from(mapping))
+        integration, token = runtime.integrations.create(
+            name, kind, _settings_from(mapping), team=team
+        )
     finally:
         runtime.db.dispose()
     console.print(f"Created integration [bold]{integration.name}[/] ({integration.kind.value}).")

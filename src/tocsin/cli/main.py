@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from tocsin import __version__
+from tocsin import __version__, origin
 from tocsin.cli import (
     action_items,
     alerts,
+    audit,
     demo,
     drills,
     heartbeats,
@@ -27,9 +28,11 @@ from tocsin.cli import (
     runbooks,
     schedule_changes,
     schedules,
+    secrets,
     silences,
     slos,
     status_page,
+    tokens,
     users,
 )
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
@@ -81,6 +84,9 @@ app.add_typer(action_items.actions_app, name="actions")
 app.add_typer(remediation.remediation_app, name="remediation")
 app.add_typer(drills.drill_app, name="drill")
 app.add_typer(drills.tabletop_app, name="tabletop")
+app.add_typer(secrets.secrets_app, name="secrets")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(tokens.token_app, name="token")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)
@@ -95,11 +101,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    pass
+    # What a command changes is audited as done from the CLI, by its OS user on this host.
+    ctx.call_on_close(origin.enter(origin.cli_origin()))
 
 
 @app.command()
@@ -147,7 +155,9 @@ def _reload_on_sighup(runtime: Runtime) -> None:
 
     def reload(signum: int, frame: object) -> None:
         try:
-            runtime.reload()
+            where = origin.cli_origin().address
+            with origin.acting(origin.Origin("signal", where, "signal:SIGHUP")):
+                runtime.reload()
             log.info("configuration reloaded from %s", runtime.settings.config)
         except TocsinError as exc:
             log.error("configuration not reloaded, keeping the last good one: %s", exc)

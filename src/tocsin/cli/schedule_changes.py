@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tocsin.cli.context import console, tocsin_errors
+from tocsin.cli.context import configured_runtime, console, tocsin_errors, vouch
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl, parse_time, schedules
 
@@ -40,8 +40,10 @@ def add_override(
 ) -> None:
     """Put USER on call in SCHEDULE from --from to --to; print the override's id."""
     begin, until = parse_time(start, "--from"), parse_time(end, "--to")
-    with schedules(config, database_url) as service:
-        created = service.add_override(schedule, user, begin, until, author, note)
+    with configured_runtime(config, database_url) as runtime:
+        created = runtime.schedules.add_override(
+            schedule, user, begin, until, vouch(runtime.routing, author), note
+        )
     console.print(created.id)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
+from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors, vouch
 from tocsin.config.durations import parse_duration
 from tocsin.domain.matchers import parse_matchers
 from tocsin.domain.silences import SilenceState
@@ -59,7 +59,12 @@ def add(
             recurrence = named[recur]
         now = runtime.clock.now()
         silence_id = runtime.silences.save(
-            parsed, now, now + length, author, comment, recurrence=recurrence
+            parsed,
+            now,
+            now + length,
+            vouch(runtime.routing, author),
+            comment,
+            recurrence=recurrence,
         )
     finally:
         runtime.db.dispose()

@@ -14,8 +14,10 @@ from tocsin.cli.routing import ConfigFile, load
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.cli.slo_report import print_report, span_words
 from tocsin.config.durations import parse_duration
+from tocsin.domain.access import Need
 from tocsin.errors import InputError, Unavailable
 from tocsin.integrations.prometheus_slo_rules import slo_rules_yaml
+from tocsin.services.access import service_team
 
 __all__ = ["slo_app"]
 
@@ -130,7 +132,11 @@ def exception(
     except ValueError as exc:
         raise InputError(f"--for: {exc}") from None
     with configured_runtime(config, database_url) as runtime:
-        made = runtime.gate.grant(service, reason, length, actor_of(runtime, who))
+        # Opening the gate is the service's team managers' call (docs/security.md).
+        team = service_team(runtime.routing, service)
+        made = runtime.gate.grant(
+            service, reason, length, actor_of(runtime, who, Need.MANAGE, team)
+        )
     console.print(
         f"exception #{made.id}: {service} may release until {made.expires_at:%Y-%m-%d %H:%M} UTC"
     )

@@ -12,6 +12,7 @@ from rich.table import Table
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl, schedules
+from tocsin.domain.access import Role
 from tocsin.store import messages as message_store
 
 __all__ = ["user_app"]
@@ -45,6 +46,10 @@ def _settings(config: str | None, database_url: str | None) -> dict[str, str]:
 def create(
     user: Annotated[str, typer.Argument(help="Their id: a user in users:, or a new one.")],
     admin: Annotated[bool, typer.Option("--admin", help="May change anything.")] = False,
+    role: Annotated[
+        Role | None,
+        typer.Option("--role", help="stakeholder, viewer, responder (default) or admin."),
+    ] = None,
     name: Annotated[str, typer.Option("--name")] = "",
     email: Annotated[str | None, typer.Option("--email")] = None,
     password_stdin: Password = False,
@@ -55,11 +60,16 @@ def create(
     password = _password(password_stdin)
     runtime = open_runtime(settings_with(database_url, **_settings(config, database_url)))
     try:
-        account = runtime.accounts.create(user, password, admin=admin, name=name, email=email)
+        account = runtime.accounts.create(
+            user, password, admin=admin, name=name, email=email, role=role
+        )
+        made = runtime.accounts.person(user).role
     finally:
         runtime.db.dispose()
-    role = "an admin" if account.admin else "a user"
-    console.print(f"{account.user_id} can sign in at {runtime.settings.public_url}/ as {role}")
+    console.print(
+        f"{account.user_id} can sign in at {runtime.settings.public_url}/ as "
+        f"{'an' if made is Role.ADMIN else 'a'} {made.value}"
+    )
 
 
 @user_app.command("password")

@@ -27,6 +27,7 @@ from tocsin.config.prometheus import compile_prometheus
 from tocsin.config.remediation import compile_remediation
 from tocsin.config.runbooks import compile_runbook_policy
 from tocsin.config.schedules import compile_schedules
+from tocsin.config.secret_refs import KeySource, from_environment, resolve
 from tocsin.config.slo_files import load_slo_files
 from tocsin.config.slos import compile_slos
 from tocsin.config.time_intervals import SpecError, parse_spec
@@ -73,8 +74,8 @@ class RoutingConfig:
     channels: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     #: Things that load but deserve attention (file:line: key: text).
     warnings: tuple[str, ...] = ()
-    #: The ``global`` section as given.
-    globals: Mapping[str, Any] = field(default_factory=dict)
+    #: The ``global`` section as given (secrets resolved: kept out of the repr).
+    globals: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: Tocsin: (receiver, how long before the end) for silence expiry reminders.
     silence_reminders: tuple[str, timedelta] | None = None
     #: ``global.resolve_timeout`` when the file sets it.
@@ -434,7 +435,10 @@ def load_config(
     *,
     receivers_hook: ReceiversHook | None = None,
     providers_hook: ProvidersHook | None = None,
+    keys: KeySource = from_environment,
 ) -> RoutingConfig:
+    """The file at ``path``, its secret references (``${NAME}``, ``enc:``) resolved with
+    the environment and ``keys``, validated and compiled."""
     return compile_config(
-        load_yaml(path), receivers_hook=receivers_hook, providers_hook=providers_hook
+        resolve(load_yaml(path), keys), receivers_hook=receivers_hook, providers_hook=providers_hook
     )

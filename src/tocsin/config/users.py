@@ -14,6 +14,7 @@ import pydantic
 
 from tocsin.config.durations import parse_duration
 from tocsin.config.validation import Problem, validated
+from tocsin.domain.access import Role
 from tocsin.domain.users import ContactMethod, Rule, Team, User
 
 __all__ = [
@@ -56,6 +57,8 @@ class UserConfig(_Strict):
     ntfy_topic: str | None = pydantic.Field(default=None, pattern=r"^[-_A-Za-z0-9]{1,64}$")
     webhook_url: str | None = None
     admin: bool = False
+    #: stakeholder, viewer, responder (the default) or admin (``admin: true`` is admin too).
+    role: Role | None = None
     notification_rules: RulesConfig = pydantic.Field(default_factory=RulesConfig)
 
 
@@ -64,6 +67,7 @@ class TeamConfig(_Strict):
     members: list[str] = pydantic.Field(default_factory=list)
     managers: list[str] = pydantic.Field(default_factory=list)
     description: str = ""
+    services: list[str] = pydantic.Field(default_factory=list)
 
 
 def _each(
@@ -113,7 +117,10 @@ def compile_users(raw: Sequence[Any], problem: Problem) -> dict[str, User]:
             ntfy_topic=cfg.ntfy_topic,
             webhook_url=cfg.webhook_url,
             admin=cfg.admin,
+            role=cfg.role or Role.RESPONDER,
         )
+        if cfg.admin and cfg.role not in (None, Role.ADMIN):
+            problem([*keys, "admin"], f"{where}: admin: true contradicts role: {cfg.role.value}")
         rules: dict[str, tuple[Rule, ...]] = {}
         for urgency in ("high", "low"):
             found: list[Rule] = []
@@ -176,6 +183,7 @@ def _as_config(person: User) -> dict[str, Any]:
         "ntfy_topic": person.ntfy_topic,
         "webhook_url": person.webhook_url,
         "admin": person.admin,
+        "role": person.role.value,
         "notification_rules": rules,
     }
 
@@ -201,6 +209,7 @@ def compile_teams(
     raw: Sequence[Any], problem: Problem, users: Mapping[str, User]
 ) -> dict[str, Team]:
     out: dict[str, Team] = {}
+    owners: dict[str, str] = {}
     for keys, cfg in _each(raw, "teams", TeamConfig, problem):
         where = f"team {cfg.name!r}"
         if cfg.name in out:
@@ -210,5 +219,11 @@ def compile_teams(
                 if user not in users:
                     problem([*keys, field, j], f"{where}: no user {user!r} in users")
         members = tuple(dict.fromkeys([*cfg.members, *cfg.managers]))
-        out[cfg.name] = Team(cfg.name, members, tuple(cfg.managers), cfg.description)
+        for j, service in enumerate(cfg.services):
+            other = owners.setdefault(service, cfg.name)
+            if other != cfg.name:
+                problem([*keys, "services", j], f"{where}: service {service!r} is {other!r}'s")
+        out[cfg.name] = Team(
+            cfg.name, members, tuple(cfg.managers), cfg.description, tuple(cfg.services)
+        )
     return out

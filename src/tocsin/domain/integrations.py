@@ -39,3 +39,5 @@ class Integration:
     settings: Mapping[str, Any]
     created_at: datetime
     token_rotated_at: datetime
+    #: The team that owns it: its managers make and rotate it (None: admins only).
+    team: str | None = None

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from tocsin.domain.durations import duration_text
 from tocsin.domain.matchers import Matcher, matches_all
+from tocsin.outbound_rules import METADATA_ADDRESSES, METADATA_HOSTS, Rule
 
 __all__ = [
     "COUNTED",
@@ -44,6 +45,7 @@ __all__ = [
     "RunState",
     "Template",
     "address_refusal",
+    "address_rule",
     "changed_since",
     "command_env",
     "frees_at",
@@ -59,18 +61,9 @@ __all__ = [
 OUTPUT_LIMIT = 16 * 1024
 #: ``${NAME}`` in a header: the environment variable NAME, read only when the call is made.
 SECRET = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-#: Cloud metadata services: AWS/GCP/Azure/OpenStack (IPv4 and AWS's IPv6), Alibaba.
-METADATA_ADDRESSES = frozenset(
-    {"169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2"}
-)
-METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
 #: How long after a run started (plus its timeout) an engine that finds it still ``running``
 #: takes it for interrupted: until then the engine running it may still be at work.
 RUNNING_GRACE = timedelta(seconds=30)
-#: IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, and
-#: RFC 8215's local use) and IPv4-compatible addresses (deprecated, ``::a.b.c.d``).
-_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
-_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 
 class RunState(StrEnum):
@@ -246,19 +239,26 @@ def url_allowed(url: str, allowed: Sequence[str]) -> bool:
     return False
 
 
+def address_rule(
+    *, allow_private: bool, allow_link_local: bool, explicit: Collection[str] = ()
+) -> Rule:
+    """The addresses a remediation call may reach (``tocsin.outbound_rules``): link-local
+    and cloud metadata ones only with ``allow_link_local``; loopback, private and other
+    non-public ones only with ``allow_private`` or when written literally in
+    ``allowed_urls`` (``explicit``)."""
+    return Rule(
+        private=allow_private,
+        link_local=allow_link_local,
+        explicit=frozenset(explicit),
+        private_hint="; put it in allowed_urls literally or set allow_private",
+        link_local_hint="; set allow_link_local to allow it",
+    )
+
+
 def host_refusal(host: str, allow_link_local: bool) -> str | None:
     """Why a host named literally in a URL may not be called: a metadata service's name or
     address, or a link-local address (unless allowed)."""
-    if allow_link_local:
-        return None
-    name = host.lower().rstrip(".").strip("[]")
-    if name in METADATA_HOSTS:
-        return f"{name} is a cloud metadata service"
-    try:
-        ip = ipaddress.ip_address(name)
-    except ValueError:
-        return None
-    return address_refusal(str(ip), allow_private=True, allow_link_local=False)
+    return address_rule(allow_private=True, allow_link_local=allow_link_local).host_refusal(host)
 
 
 def address_refusal(
@@ -268,57 +268,12 @@ def address_refusal(
     allow_link_local: bool,
     explicit: Collection[str] = (),
 ) -> str | None:
-    """Why a resolved IP ``address`` may not be called (None: it may). Link-local and cloud
-    metadata addresses are refused unless ``allow_link_local``; loopback, private and
-    other non-public ones unless ``allow_private`` or the address is written literally in
-    ``allowed_urls`` (``explicit``). An IPv4 address inside IPv6 counts as the IPv4 one."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return f"{address!r} is not an IP address"
-    for inner in _embedded_ipv4(ip):
-        reason = address_refusal(
-            str(inner),
-            allow_private=allow_private,
-            allow_link_local=allow_link_local,
-            explicit=explicit,
-        )
-        if reason is not None:
-            return f"{ip} carries {inner}: {reason}"
-    if not allow_link_local:
-        if str(ip) in METADATA_ADDRESSES:
-            return f"{ip} is a cloud metadata address; set allow_link_local to allow it"
-        if ip.is_link_local:
-            return f"{ip} is a link-local address; set allow_link_local to allow it"
-    if ip.is_multicast or ip.is_unspecified:
-        return f"{ip} is not an address to call"
-    if allow_private or str(ip) in explicit or ip.is_link_local or str(ip) in METADATA_ADDRESSES:
-        return None
-    if not ip.is_global:
-        kind = "loopback" if ip.is_loopback else "private"
-        return f"{ip} is a {kind} address; put it in allowed_urls literally or set allow_private"
-    return None
-
-
-def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[Any]:
-    """The IPv4 addresses an IPv6 one leads to: IPv4-mapped (``::ffff:a.b.c.d``),
-    IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``)
-    and Teredo (its client address)."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return []
-    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    found: list[Any] = []
-    if ip.ipv4_mapped is not None:
-        found.append(ip.ipv4_mapped)
-    if ip in _COMPATIBLE and int(ip) > 1:  # not :: or ::1
-        found.append(low)
-    if any(ip in net for net in _NAT64):
-        found.append(low)
-    if ip.sixtofour is not None:
-        found.append(ip.sixtofour)
-    if ip.teredo is not None:
-        found += list(ip.teredo)
-    return found
+    """Why a resolved IP ``address`` may not be called (None: it may), by ``address_rule``.
+    An IPv4 address inside IPv6 counts as the IPv4 one."""
+    rule = address_rule(
+        allow_private=allow_private, allow_link_local=allow_link_local, explicit=explicit
+    )
+    return rule.refusal(address)
 
 
 def changed_since(action: RemediationAction, request: RenderedRequest) -> str | None:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from tocsin.domain.access import Role
+
 __all__ = ["ContactMethod", "Rule", "Team", "User", "reading_zone"]
 
 
@@ -44,9 +46,17 @@ class User:
     slack_user_id: str | None = None
     ntfy_topic: str | None = None
     webhook_url: str | None = None
+    #: Kept in step with ``role``: True exactly when the role is admin.
     admin: bool = False
     #: Personal notification rules by urgency ("high", "low"); empty: the defaults.
     rules: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    #: What the person may do (docs/security.md); ``admin=True`` makes it admin.
+    role: Role = Role.RESPONDER
+
+    def __post_init__(self) -> None:
+        if self.admin and self.role is not Role.ADMIN:
+            object.__setattr__(self, "role", Role.ADMIN)
+        object.__setattr__(self, "admin", self.role is Role.ADMIN)
 
     @property
     def display(self) -> str:
@@ -99,6 +109,8 @@ class Team:
     #: Members who manage the team (its policies, schedules, ...).
     managers: tuple[str, ...] = ()
     description: str = ""
+    #: The services the team owns (incidents naming one belong to the team).
+    services: tuple[str, ...] = ()
 
 
 def reading_zone(users: Mapping[str, User], user: str, fallback: ZoneInfo) -> ZoneInfo:

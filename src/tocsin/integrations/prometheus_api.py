@@ -4,7 +4,11 @@ forms so long expressions fit. Every answer that is not ``"status": "success"`` 
 ``Unavailable`` naming what Prometheus said; a time is always passed, never Prometheus'
 own "now" (Tocsin's clock decides). A Prometheus that cannot be reached (refused, timed out)
 is not asked again for ``RESTING`` seconds: the same error comes at once, so a page showing
-many SLOs waits out one timeout, not one per query."""
+many SLOs waits out one timeout, not one per query.
+
+The URL is the administrator's (tocsin.yaml), asked through Tocsin's guarded client
+(``tocsin.outbound``): never link-local or cloud metadata addresses, answers of at most
+``MAX_ANSWER`` bytes (a range query of many series is large)."""
 
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ from typing import Any
 import httpx
 
 from tocsin.errors import Unavailable
-from tocsin.tls import client_context
+from tocsin.outbound import Outbound, guarded_client
 
 __all__ = ["PrometheusApi", "Sample", "Series"]
 
 #: Prometheus refuses a range query of more than 11,000 points per series.
 MAX_POINTS = 10_000
 RESTING = 15.0
+#: Largest answer read: a range query of 10,000 points for a few dozen series.
+MAX_ANSWER = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,16 @@ class PrometheusApi:
         *,
         timeout: timedelta = timedelta(seconds=10),
         monotonic: Callable[[], float] = time.monotonic,
+        outbound: Outbound | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.monotonic = monotonic
-        self._http = httpx.Client(verify=client_context(), timeout=timeout.total_seconds())
+        self._http = guarded_client(
+            outbound or Outbound.from_environment(),
+            timeout=timeout.total_seconds(),
+            max_response_bytes=MAX_ANSWER,
+        )
         self._down: tuple[float, str] | None = None
 
     def close(self) -> None:

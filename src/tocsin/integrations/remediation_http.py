@@ -1,22 +1,24 @@
-"""A remediation action's HTTP call (``domain.remediation``), made with httpx to an address
-the caller has already checked and pinned (``notify.status_webhook_guard``): redirects are
-never followed, the answer's body is kept up to ``OUTPUT_LIMIT``. A 2xx answer succeeded;
-any other, or no answer, failed; no answer within the timeout timed out.
+"""A remediation action's HTTP call (``domain.remediation``), made through Tocsin's guarded
+client (``tocsin.outbound``) with the rule the caller gives (``domain.remediation.
+address_rule``): the host is resolved, every address checked, and the connection made to a
+checked one; a refused address is a ``refused`` run. Redirects are never followed, the
+answer's body is kept up to ``OUTPUT_LIMIT``. A 2xx answer succeeded; any other, or no
+answer, failed; no answer within the timeout timed out.
 
-The timeout is one deadline for the whole call (``time.monotonic``): each phase (connect,
-send, each read of the answer) may take at most what is left, and the answer is read in
-pieces, checking the deadline after each, so a server trickling its answer is cut there.
-(The caller bounds the name lookup and the whole call too: ``notify.remediation_job``.)"""
+The timeout is one deadline for the whole call (``time.monotonic``): each phase (name
+lookup, connect, send, each read of the answer) may take at most what is left, and the
+answer is read in pieces, checking the deadline after each, so a server trickling its
+answer is cut there. (The caller bounds the whole call too: ``notify.remediation_job``.)"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
 from tocsin.domain.remediation import OUTPUT_LIMIT, Outcome, RunState, truncate
+from tocsin.outbound import Guard, Outbound, Refused, Trust, guarded_client
 
 __all__ = ["call"]
 
@@ -29,26 +31,26 @@ def call(
     body: str | None,
     timeout: float,
     deadline: float | None = None,
-    extensions: Mapping[str, Any] | None = None,
-    transport: httpx.BaseTransport | None = None,
+    guard: Guard | None = None,
 ) -> Outcome:
     """Make the call, done by ``deadline`` (a ``time.monotonic`` instant; default: now +
-    ``timeout``); every failure is an Outcome, never an exception."""
+    ``timeout``), to addresses ``guard`` allows (default: those of a URL an administrator
+    configured); every failure is an Outcome, never an exception."""
     end = deadline if deadline is not None else time.monotonic() + timeout
     late = Outcome(RunState.TIMED_OUT, reason=f"no answer within {timeout:g}s")
     left = end - time.monotonic()
     if left <= 0:
         return late
+    limits = Outbound()  # the deadline here is the call's, and it reads OUTPUT_LIMIT at most
     try:
-        with httpx.Client(
-            timeout=left, follow_redirects=False, transport=transport, trust_env=False
+        with guarded_client(
+            limits, guard=guard or limits.guard(Trust.CONFIGURED), timeout=left
         ) as client:
             request = client.build_request(
                 method,
                 url,
                 headers=dict(headers),
                 content=body.encode() if body is not None else None,
-                extensions=dict(extensions or {}),
             )
             response = client.send(request, stream=True)
             try:
@@ -69,6 +71,8 @@ def call(
                 status = response.status_code
             finally:
                 response.close()
+    except Refused as exc:
+        return Outcome(RunState.REFUSED, reason=str(exc))
     except httpx.TimeoutException:
         return late
     except httpx.HTTPError as exc:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import Connection
 
 from tocsin.channels.notification import ChannelSpec, SendResult
@@ -26,12 +25,12 @@ from tocsin.domain.alerts import AlertStatus, effective_status
 from tocsin.domain.retry import backoff, jittered
 from tocsin.engine.runner import Again
 from tocsin.notify.content import decode, resolved_in
+from tocsin.outbound import Outbound, guarded_client
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
 from tocsin.store.deliveries import Attempt, DeliveryRow
 from tocsin.store.timers import Timer
-from tocsin.tls import client_context
 
 __all__ = ["DeliveryJob", "Work"]
 
@@ -59,12 +58,11 @@ class DeliveryJob:
         external_url: str,
         *,
         timeout: float = 10.0,
+        outbound: Outbound | None = None,
     ) -> None:
         self.routing = routing
         self.external_url = external_url
-        self.client = httpx.Client(
-            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
-        )
+        self.client = guarded_client(outbound or Outbound.from_environment(), timeout=timeout)
 
     def close(self) -> None:
         self.client.close()

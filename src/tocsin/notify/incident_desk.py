@@ -28,6 +28,7 @@ from tocsin.domain.incidents import (
 )
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.notify import incident_rooms as rooms
+from tocsin.notify.incident_audit import audited, opened
 from tocsin.notify.incident_updates import Updates
 from tocsin.notify.paging import ACK_TIMEOUT, ENGINE, ESCALATE, Paging, new_reply_code
 from tocsin.store import incidents as store
@@ -58,6 +59,10 @@ class Opening:
     drill: bool = False
 
 
+def _role_action(given: Mapping[str, Any], _: object) -> str:
+    return "incident.role_removed" if given.get("remove") else "incident.role_assigned"
+
+
 class Desk:
     def __init__(self, routing: Callable[[], RoutingConfig | None], paging: Paging) -> None:
         self.routing = routing
@@ -78,6 +83,7 @@ class Desk:
 
     # -- opening -----------------------------------------------------------------------------
 
+    @audited(opened)
     def open(self, conn: Connection, opening: Opening, actor: str, now: datetime) -> Incident:
         config = self._config()
         policy = self._policy(config, opening.policy) if opening.policy else None
@@ -181,6 +187,7 @@ class Desk:
         except ValueError as exc:
             raise Conflict(f"incident {incident_id}: {exc}") from None
 
+    @audited("incident.acknowledged")
     def acknowledge(
         self, conn: Connection, incident_id: int, actor: str, now: datetime, via: str = "api"
     ) -> Incident:
@@ -220,6 +227,7 @@ class Desk:
         seconds = data.get("ack_timeout") if data else None
         return timedelta(seconds=seconds) if seconds else None
 
+    @audited("incident.mitigated", details=("note",))
     def mitigate(
         self, conn: Connection, incident_id: int, actor: str, now: datetime, note: str = ""
     ) -> Incident:
@@ -232,6 +240,7 @@ class Desk:
         self._quiet(conn, incident_id)
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.resolved", details=("note",))
     def resolve(
         self,
         conn: Connection,
@@ -252,6 +261,7 @@ class Desk:
         self._quiet(conn, incident_id)
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.reopened")
     def reopen(self, conn: Connection, incident_id: int, actor: str, now: datetime) -> Incident:
         incident, _ = self._move(conn, incident_id, Action.REOPEN)
         if incident.merged_into is not None:
@@ -262,6 +272,7 @@ class Desk:
         )
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.escalated")
     def escalate_now(
         self, conn: Connection, incident_id: int, actor: str, now: datetime
     ) -> Incident:
@@ -290,6 +301,7 @@ class Desk:
         self.paging.start(conn, incident_id, now)
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.snoozed", details=("length",))
     def snooze(
         self, conn: Connection, incident_id: int, actor: str, now: datetime, length: timedelta
     ) -> Incident:
@@ -317,6 +329,7 @@ class Desk:
 
     # -- details -----------------------------------------------------------------------------
 
+    @audited("incident.severity_changed")
     def set_severity(
         self, conn: Connection, incident_id: int, severity: Severity, actor: str, now: datetime
     ) -> Incident:
@@ -342,6 +355,7 @@ class Desk:
         self.updates.severity_changed(conn, self.get(conn, incident_id), now)
         return self._changed(conn, incident_id, now)
 
+    @audited(_role_action, details=("role", "user"))
     def assign_role(
         self,
         conn: Connection,
@@ -382,6 +396,7 @@ class Desk:
         )
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.note_added", details=("text", "kind"))
     def add_note(
         self,
         conn: Connection,
@@ -407,6 +422,7 @@ class Desk:
         store.update_incident(conn, incident_id, {"updated_at": now})
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.update_posted", details=("parts", "next_in"))
     def post_update(
         self,
         conn: Connection,
@@ -433,6 +449,7 @@ class Desk:
         store.update_incident(conn, incident_id, {"updated_at": now})
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.responder_requested", details=("user", "schedule", "note"))
     def add_responder(
         self,
         conn: Connection,
@@ -478,6 +495,7 @@ class Desk:
         )
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.reassigned", details=("users", "policy"))
     def reassign(
         self,
         conn: Connection,
@@ -516,6 +534,7 @@ class Desk:
         )
         return self._changed(conn, incident_id, now)
 
+    @audited("incident.merged", incident="source_id", details=("target_id",))
     def merge(
         self, conn: Connection, source_id: int, target_id: int, actor: str, now: datetime
     ) -> Incident:

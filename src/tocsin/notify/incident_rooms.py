@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import Connection
 
 from tocsin.channels.slack_app import SlackApp
@@ -43,6 +42,7 @@ from tocsin.domain.incidents import ChatPolicy, Incident
 from tocsin.domain.retry import backoff, jittered
 from tocsin.domain.users import User
 from tocsin.engine.runner import Again
+from tocsin.outbound import Outbound, guarded_client
 from tocsin.store import alerts as alert_store
 from tocsin.store import incident_chats as chat_store
 from tocsin.store import incidents as incident_store
@@ -50,7 +50,6 @@ from tocsin.store import messages as message_store
 from tocsin.store import timers as timer_store
 from tocsin.store.incident_chats import ChatRow
 from tocsin.store.timers import Timer
-from tocsin.tls import client_context
 
 __all__ = ["ROOM", "Provider", "RoomJob", "card_of", "request", "slack_app", "touch", "wants_room"]
 
@@ -186,12 +185,11 @@ class RoomJob:
         link: Callable[[int], str],
         *,
         timeout: float = 10.0,
+        outbound: Outbound | None = None,
     ) -> None:
         self.routing = routing
         self.link = link
-        self.client = httpx.Client(
-            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
-        )
+        self.client = guarded_client(outbound or Outbound.from_environment(), timeout=timeout)
 
     def close(self) -> None:
         self.client.close()

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection
 
 from tocsin.channels.contact import Action, ContactSender, PersonalMessage
@@ -24,12 +23,12 @@ from tocsin.domain.incidents import Status
 from tocsin.domain.retry import backoff, jittered
 from tocsin.domain.users import ContactMethod, User
 from tocsin.engine.runner import Again
+from tocsin.outbound import Outbound, guarded_client
 from tocsin.store import incidents as incident_store
 from tocsin.store import messages as store
 from tocsin.store import timers as timer_store
 from tocsin.store.messages import Message
 from tocsin.store.timers import Timer
-from tocsin.tls import client_context
 
 __all__ = ["MESSAGE", "MessageJob", "post"]
 
@@ -111,13 +110,15 @@ class MessageJob:
     of a page goes on its incident's timeline."""
 
     def __init__(
-        self, routing: Callable[[], RoutingConfig | None], *, timeout: float = 10.0
+        self,
+        routing: Callable[[], RoutingConfig | None],
+        *,
+        timeout: float = 10.0,
+        outbound: Outbound | None = None,
     ) -> None:
         self.routing = routing
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
-        self.client = httpx.Client(
-            verify=client_context(), timeout=timeout, headers={"User-Agent": "Tocsin"}
-        )
+        self.client = guarded_client(outbound or Outbound.from_environment(), timeout=timeout)
 
     def close(self) -> None:
         self.client.close()

@@ -43,6 +43,7 @@ from tocsin.domain.schedules import oncall_at
 from tocsin.domain.users import ContactMethod, User
 from tocsin.engine.runner import Again
 from tocsin.notify import incident_rooms as rooms
+from tocsin.notify.incident_audit import audited, row_locked, timer_incident
 from tocsin.notify.messages import post
 from tocsin.notify.page_texts import page_text
 from tocsin.notify.runbook_links import PagedRunbook, paged
@@ -119,6 +120,7 @@ class Paging:
 
     # -- the handlers ------------------------------------------------------------------------
 
+    @audited("incident.escalated", incident=timer_incident, actor=ENGINE, read=row_locked)
     def escalate(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         incident = store.get(conn, int(timer.key), lock=True)
         config = self.routing()
@@ -516,6 +518,7 @@ class Paging:
             now,
         )
 
+    @audited("incident.retriggered", incident=timer_incident, actor=ENGINE, read=row_locked)
     def ack_timeout(self, conn: Connection, timer: Timer, now: datetime) -> None:
         """An acknowledgement or snooze ran out: page again from the first level."""
         incident = store.get(conn, int(timer.key), lock=True)

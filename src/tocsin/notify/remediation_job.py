@@ -5,9 +5,9 @@ it was asked under): an action removed, changed, or whose URL is no longer allow
 ``refused``; one now ``dry_run`` ends as a dry run; one now ``dangerous`` and not approved
 goes back to waiting for approval. ``perform`` first marks it ``running`` in a transaction
 of its own (committed before anything is sent, so a crash part-way is known), then checks
-the address (``status_webhook_guard`` with remediation's rule: the host is resolved, each
-address checked, and the call pinned to a checked one) and makes the call or runs the
-command; ``complete`` records the outcome and its timeline entry.
+the address (``tocsin.outbound`` with remediation's rule, ``address_rule``: the host is
+resolved, each address checked, and the connection made to a checked one) as it makes the
+call, or runs the command; ``complete`` records the outcome and its timeline entry.
 
 One deadline bounds the whole run (the action's ``timeout``, at most 20s): an HTTP call's
 name lookup, connection, request and answer all run on a worker thread the job waits for
@@ -39,7 +39,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
@@ -53,7 +52,7 @@ from tocsin.domain.remediation import (
     RemediationAction,
     RemediationConfig,
     RunState,
-    address_refusal,
+    address_rule,
     changed_since,
     command_env,
     host_refusal,
@@ -64,7 +63,7 @@ from tocsin.engine.runner import Again
 from tocsin.integrations.remediation_command import run_command
 from tocsin.integrations.remediation_http import call
 from tocsin.notify.remediation_requests import ask_responders, event
-from tocsin.notify.status_webhook_guard import Refused, Resolver, WebhookGuard, system_resolver
+from tocsin.outbound import Guard, Resolver, system_resolver
 from tocsin.store import incidents as incident_store
 from tocsin.store import remediation_runs as runs
 from tocsin.store.remediation_runs import Run
@@ -98,7 +97,6 @@ class RemediationJob:
         *,
         resolve: Resolver = system_resolver,
         environ: Mapping[str, str] | None = None,
-        transport: httpx.BaseTransport | None = None,
         link: Callable[[int], str] | None = None,
     ) -> None:
         self.routing = routing
@@ -106,7 +104,6 @@ class RemediationJob:
         self.clock = clock
         self.resolve = resolve
         self.environ = environ if environ is not None else os.environ
-        self.transport = transport
         self.link = link or (lambda incident_id: f"/incidents/{incident_id}")
 
     def prepare(self, conn: Connection, timer: Timer, now: datetime) -> _Work | None:
@@ -177,34 +174,22 @@ class RemediationJob:
             headers[name] = SECRET.sub(lambda m: secrets[m.group(1)], value)
         assert request.url is not None and request.method is not None
         url, method = request.url, request.method
-        explicit = config.explicit_for(url)
-
-        def refusal(address: str) -> str | None:
-            return address_refusal(
-                address,
-                allow_private=config.allow_private,
-                allow_link_local=config.allow_link_local,
-                explicit=explicit,
-            )
-
-        guard = WebhookGuard(False, self.resolve, refusal=refusal)
+        rule = address_rule(
+            allow_private=config.allow_private,
+            allow_link_local=config.allow_link_local,
+            explicit=config.explicit_for(url),
+        )
+        guard = Guard(rule, self.resolve)
 
         def attempt() -> Outcome:
-            try:
-                target = guard.target(url)
-            except Refused as exc:
-                return Outcome(RunState.REFUSED, reason=str(exc))
-            except (OSError, UnicodeError, httpx.InvalidURL) as exc:
-                return Outcome(RunState.FAILED, reason=f"the host does not resolve: {exc}")
             return call(
                 method,
-                target.url,
-                headers={**headers, **target.headers},
+                url,
+                headers=headers,
                 body=request.body,
                 timeout=timeout,
                 deadline=deadline,
-                extensions=target.extensions,
-                transport=self.transport,
+                guard=guard,
             )
 
         outcome = _within(attempt, deadline, timeout)

@@ -34,6 +34,7 @@ from tocsin.domain.remediation import (
 from tocsin.domain.users import User
 from tocsin.notify import messages
 from tocsin.store import alerts as alert_store
+from tocsin.store import audit
 from tocsin.store import incidents as incident_store
 from tocsin.store import remediation_runs as runs
 from tocsin.store import timers as timer_store
@@ -108,6 +109,16 @@ def event(
         actor,
         f"Remediation {run.action} (run {run.id}): {text}",
         {"run": run.id, "action": run.action, "state": str(kind), **data},
+    )
+    # Each step of a run is in the audit log too: asked for, approved, rejected, run...
+    audit.record(
+        conn,
+        now,
+        f"remediation.{kind}",
+        "remediation_run",
+        run.id,
+        actor=actor,
+        after={"action": run.action, "incident_id": run.incident_id, "state": str(kind), **data},
     )
 
 

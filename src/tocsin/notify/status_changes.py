@@ -41,6 +41,7 @@ from tocsin.errors import FieldProblem, InputError, NotFound
 from tocsin.notify import status_json
 from tocsin.notify.status_json import Site
 from tocsin.notify.status_subscribers import Event, Links, fan_out
+from tocsin.store import audit
 from tocsin.store import status_incidents as incidents
 from tocsin.store import status_page as pages
 from tocsin.store import status_subscribers as subscriber_store
@@ -55,6 +56,18 @@ __all__ = ["MAINTENANCE_TIMER", "StatusDesk", "check_name"]
 #: maintenance whose auto_start / auto_complete is set; its key is the maintenance's id.
 MAINTENANCE_TIMER = "status.maintenance"
 ENGINE = "tocsin"
+
+
+def _kind(found: PublicIncident) -> str:
+    """The audit log's name of a public incident's kind."""
+    return MAINTENANCE if found.kind == MAINTENANCE else "status_incident"
+
+
+def _shown(found: PublicIncident) -> dict[str, Any]:
+    """A public incident in the audit log: its fields, not its updates."""
+    return audit.snapshot(found, ("updated_at", "updates", "holds", "created_at"))
+
+
 #: Statuspage's words for the updates its automation posts.
 STARTED = "Scheduled maintenance is currently in progress. We will provide updates as necessary."
 COMPLETED = "The scheduled maintenance has been completed."
@@ -260,6 +273,21 @@ class StatusDesk:
         pages.touch(conn, now)
         after = incidents.get(conn, public_id)
         assert after is not None
+        audit.record(
+            conn,
+            now,
+            f"{_kind(after)}.{'published' if created else 'updated'}",
+            _kind(after),
+            public_id,
+            actor=actor,
+            before=None if created else {"status": before.status},
+            after={
+                **({"name": after.name, "impact": after.impact} if created else {}),
+                "status": status,
+                "body": body,
+                "components": {str(c.component_id): c.new for c in changes},
+            },
+        )
         self._tell(conn, after, update_id, created, now)
         self._tell_components(conn, changes, now, public_id)
         return after
@@ -413,6 +441,9 @@ class StatusDesk:
         subscriber_store.cancel_for(conn, public_id, "cancelled: the incident was deleted")
         incidents.delete_incident(conn, public_id)
         pages.touch(conn, now)
+        audit.record(
+            conn, now, f"{_kind(found)}.deleted", _kind(found), public_id, before=_shown(found)
+        )
         self._tell_components(conn, changes, now)
 
     # --- maintenance on time ---------------------------------------------------------------
@@ -460,6 +491,15 @@ class StatusDesk:
         pages.touch(conn, now)
         after = incidents.get(conn, public_id)
         assert after is not None
+        audit.record_change(
+            conn,
+            now,
+            "maintenance.rescheduled",
+            MAINTENANCE,
+            public_id,
+            _shown(found),
+            _shown(after),
+        )
         self._arm(conn, after)
         return after
 

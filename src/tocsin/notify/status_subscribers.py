@@ -11,9 +11,10 @@ A confirmation email is the only one an unconfirmed address ever gets, and it ge
 one every ``CONFIRM_EVERY`` (6 hours), however often the form is sent.
 
 Webhooks go only to public addresses unless allowed otherwise (``status_webhook_guard``),
-checked again at each send; what is recorded of a receiver's answer is its status code and
-reason phrase, never its body. A notification that cannot even be composed (a name with a
-line break, from before names were checked) fails at once with the reason, without retries.
+checked again at each connection (``tocsin.outbound``); what is recorded of a receiver's
+answer is its status code and reason phrase, never its body. A notification that cannot
+even be composed (a name with a line break, from before names were checked) fails at once
+with the reason, without retries.
 """
 
 from __future__ import annotations
@@ -33,18 +34,18 @@ import httpx
 import orjson
 from sqlalchemy import Connection
 
-from tocsin.channels.notification import SendResult
+from tocsin.channels.notification import SendResult, transport_failure
 from tocsin.channels.personal_email import PersonalMail
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain import status_links
 from tocsin.domain.retry import backoff, jittered
 from tocsin.engine.runner import Again
-from tocsin.notify.status_webhook_guard import Refused, WebhookGuard
+from tocsin.notify.status_webhook_guard import WebhookGuard
+from tocsin.outbound import Outbound, guarded_client
 from tocsin.store import status_subscribers as store
 from tocsin.store import timers as timer_store
 from tocsin.store.status_subscribers import EMAIL, WEBHOOK, Notification, Subscriber
 from tocsin.store.timers import Timer
-from tocsin.tls import client_context
 
 __all__ = [
     "CONFIRM_EVERY",
@@ -211,14 +212,12 @@ class StatusSendJob:
         *,
         timeout: float = 10.0,
         guard: WebhookGuard | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self.routing = routing
         self.guard = guard or WebhookGuard(allow_private=False)
-        self.client = httpx.Client(
-            verify=client_context(),
-            timeout=timeout,
-            headers={"User-Agent": "Tocsin"},
-            follow_redirects=False,
+        self.client = guarded_client(
+            outbound or Outbound.from_environment(), guard=self.guard, timeout=timeout
         )
         self._mail: tuple[RoutingConfig | None, PersonalMail | str] | None = None
 
@@ -262,26 +261,15 @@ class StatusSendJob:
         if not n.address.startswith(("http://", "https://")):
             return SendResult.failure(f"{n.address!r} is not an http(s) URL", retryable=False)
         try:
-            target = self.guard.target(n.address)
-        except Refused as exc:
-            return SendResult.failure(f"refused: {exc}", retryable=False)
-        except (OSError, UnicodeError) as exc:
-            return SendResult.failure(f"cannot resolve the host: {type(exc).__name__}")
+            response = self.client.post(
+                n.address,
+                content=n.body.encode(),
+                headers={"Content-Type": "application/json", "Idempotency-Key": f"status-{n.id}"},
+            )
         except httpx.InvalidURL as exc:
             return SendResult.failure(f"not a valid URL: {exc}"[:200], retryable=False)
-        try:
-            response = self.client.post(
-                target.url,
-                content=n.body.encode(),
-                headers={
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": f"status-{n.id}",
-                    **target.headers,
-                },
-                extensions=target.extensions,
-            )
-        except httpx.HTTPError as exc:
-            return SendResult.failure(f"{type(exc).__name__}: {exc}".rstrip(": ")[:300])
+        except httpx.HTTPError as exc:  # refused by the guard, too large: not retried
+            return transport_failure(exc, lambda text: text[:300])
         # Statuspage's rule: a 2xx is delivered, anything else (3xx too) failed; 5xx and
         # 429 are tried again, other answers say the request itself is refused. Of the
         # answer only its status is kept (the body is the receiver's, not ours to store).

@@ -20,20 +20,23 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
 from tocsin.config.users import USER_ID, with_profile
 from tocsin.config.validation import field_path
+from tocsin.domain.access import Role
 from tocsin.domain.sign_in_lockout import LockoutPolicy
 from tocsin.domain.users import User
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
 from tocsin.services.sign_in_guard import SessionPolicy, SignInGuard, account_key, address_key
 from tocsin.store import accounts as store
+from tocsin.store import audit
 from tocsin.store.accounts import Account
 from tocsin.store.database import Database
 
-__all__ = ["AccountService", "SignedIn", "merge_people"]
+__all__ = ["AccountService", "SignedIn", "account_role", "merge_people"]
 
 #: A session's last-seen time is written at most this often.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -71,7 +74,9 @@ def merge_people(
         return file
     users = dict(file.users)
     for account in accounts.values():
-        person = users.get(account.user_id) or User(account.user_id, account.name, account.email)
+        person = users.get(account.user_id) or User(
+            account.user_id, account.name, account.email, role=account_role(account)
+        )
         person = replace(
             person,
             admin=person.admin or account.admin,
@@ -82,6 +87,34 @@ def merge_people(
             person = with_profile(person, account.profile, lambda keys, text: None) or person
         users[account.user_id] = person
     return replace(file, users=users)
+
+
+def account_role(account: Account) -> Role:
+    """The role of a person made with ``tocsin user create``."""
+    if account.admin:
+        return Role.ADMIN
+    return Role(account.role) if account.role in set(Role) else Role.RESPONDER
+
+
+#: A new password, as the audit log records it (never the password, nor its hash).
+_NEW_PASSWORD = {"password": audit.SECRET, "sessions": "ended"}
+
+
+def _audit(
+    conn: Connection,
+    now: datetime,
+    action: str,
+    user_id: str,
+    before: Account | Mapping[str, Any] | None,
+    after: Account | Mapping[str, Any] | None,
+    actor: str | None = None,
+) -> None:
+    """An account's change in the audit log: the fields that changed (``before`` None: a
+    new account, shown whole); its password only as "changed"."""
+    if before is None:
+        audit.record(conn, now, action, "account", user_id, actor=actor, after=after)
+        return
+    audit.record_change(conn, now, action, "account", user_id, before, after, actor=actor)
 
 
 def _verify(stored: str | None, password: str) -> bool:
@@ -146,6 +179,7 @@ class AccountService:
         admin: bool = False,
         name: str = "",
         email: str | None = None,
+        role: Role | None = None,
     ) -> Account:
         """Let ``user_id`` sign in: a configured user, or a new person. Someone who already
         has a password is refused (``set_password`` changes it)."""
@@ -171,12 +205,25 @@ class AccountService:
                 name=name or (existing.name if existing else ""),
                 email=email or (existing.email if existing else None),
                 password_hash=hashed,
+                role=role.value if role else (existing.role if existing else None),
             )
             store.delete_sessions_of(conn, user_id)
             account = store.get(conn, user_id)
+            _audit(conn, now, "account.created", user_id, existing, account)
         assert account is not None
         self.load()
         return account
+
+    def join(self, user_id: str, *, name: str = "", email: str | None = None) -> None:
+        """Someone new whom single sign-on vouched for: an account without a password,
+        a viewer (``services/sso_people``)."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            if store.get(conn, user_id) is not None:
+                raise InputError(FieldProblem("user", f"{user_id} already has an account"))
+            store.save(conn, user_id, now, admin=False, name=name, email=email, role=Role.VIEWER)
+            _audit(conn, now, "account.created", user_id, None, store.get(conn, user_id))
+        self.load()
 
     def set_password(self, user_id: str, password: str) -> None:
         """A new password for ``user_id`` (a configured user gets an account); every session
@@ -191,6 +238,7 @@ class AccountService:
                 store.save(conn, user_id, now, admin=False)
             store.set_password(conn, user_id, hashed, now)
             store.delete_sessions_of(conn, user_id)
+            _audit(conn, now, "account.password_changed", user_id, None, _NEW_PASSWORD)
         self.load()
 
     def change_password(self, user_id: str, current: str, new: str) -> tuple[str, SignedIn]:
@@ -223,6 +271,7 @@ class AccountService:
             store.set_password(conn, user_id, hashed, now)
             store.delete_sessions_of(conn, user_id)
             store.insert_session(conn, digest(token), user_id, csrf, now, self._expiry(now, now))
+            _audit(conn, now, "account.password_changed", user_id, None, _NEW_PASSWORD, user_id)
         return token, self._signed_in(user_id, csrf)
 
     @staticmethod
@@ -256,13 +305,17 @@ class AccountService:
             self.guard.failed(keys, now)
             raise Unauthorized(REFUSED)
         self.guard.succeeded(keys, now)
+        return self.start_session(account.user_id)
+
+    def start_session(self, user_id: str) -> tuple[str, SignedIn]:
+        """A new session for ``user_id`` (a password, or single sign-on, vouched for them):
+        the cookie's token and the session."""
+        now = self.clock.now()
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         with self.db.write() as conn:
-            store.insert_session(
-                conn, digest(token), account.user_id, csrf, now, self._expiry(now, now)
-            )
-        return token, self._signed_in(account.user_id, csrf)
+            store.insert_session(conn, digest(token), user_id, csrf, now, self._expiry(now, now))
+        return token, self._signed_in(user_id, csrf)
 
     def _expiry(self, created: datetime, now: datetime) -> datetime:
         """When a session made at ``created`` and seen at ``now`` ends."""
@@ -299,7 +352,7 @@ class AccountService:
         """An admin lets ``user_id`` sign in again at once (their failed tries are
         forgotten); whether there were any."""
         self.person(user_id)  # NotFound for nobody
-        return self.guard.unlock(user_id)
+        return self.guard.unlock(user_id, self.clock.now())
 
     def locked(self) -> dict[str, datetime]:
         """Accounts (ids or names typed) locked now, with when each lockout ends."""
@@ -322,7 +375,7 @@ class AccountService:
         account = self.account(user_id)
         if account is None:
             raise NotFound(f"no user {user_id!r}")
-        return User(user_id, account.name, account.email, admin=account.admin)
+        return User(user_id, account.name, account.email, role=account_role(account))
 
     # -- profiles ----------------------------------------------------------------------------
 
@@ -341,14 +394,19 @@ class AccountService:
             raise InputError(problems or [FieldProblem("profile", "is not valid")])
         now = self.clock.now()
         with self.db.write() as conn:
-            if store.get(conn, user_id) is None:
+            before = store.get(conn, user_id)
+            if before is None:
                 store.save(conn, user_id, now, admin=False)
             store.set_profile(conn, user_id, profile, now)
+            _audit(conn, now, "account.profile_changed", user_id, before, store.get(conn, user_id))
         self.load()
         return self.person(user_id)
 
     def clear_profile(self, user_id: str) -> None:
         """Back to the configuration file's contact methods and rules."""
         with self.db.write() as conn:
+            before = store.get(conn, user_id)
             store.set_profile(conn, user_id, None, self.clock.now())
+            after = store.get(conn, user_id)
+            _audit(conn, self.clock.now(), "account.profile_reset", user_id, before, after)
         self.load()

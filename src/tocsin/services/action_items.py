@@ -32,6 +32,7 @@ from tocsin.domain.action_items import (
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.store import action_items as store
+from tocsin.store import audit
 from tocsin.store import incidents as incident_store
 from tocsin.store.action_items import Listed, TeamScope
 from tocsin.store.database import Database
@@ -244,6 +245,22 @@ class ActionItemService:
                     "status": ItemStatus.OPEN.value,
                 },
             )
+            audit.record(
+                conn,
+                now,
+                "action_item.created",
+                "action_item",
+                item_id,
+                actor=actor,
+                after={
+                    "incident_id": incident_id,
+                    "title": clean_title,
+                    "owner": owner,
+                    "due": day,
+                    "status": ItemStatus.OPEN.value,
+                    "ticket_url": ticket or None,
+                },
+            )
             return item_id
 
         item_id = self.db.transact(work)
@@ -320,6 +337,16 @@ class ActionItemService:
                 return
             store.update_item(conn, item_id, {**values, "updated_at": now})
             if changes:
+                audit.record(
+                    conn,
+                    now,
+                    "action_item.changed",
+                    "action_item",
+                    item_id,
+                    actor=actor,
+                    before={k: v[0] for k, v in changes.items()},
+                    after={k: v[1] for k, v in changes.items()},
+                )
                 said = "; ".join(_said(k, v) for k, v in changes.items())
                 incident_store.add_event(
                     conn,

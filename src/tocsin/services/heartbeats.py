@@ -43,9 +43,10 @@ from tocsin.integrations.alertmanager_webhook import parse_webhook_message
 from tocsin.notify.heartbeat_watch import HeartbeatWatch
 from tocsin.services.intake import Submission
 from tocsin.services.integrations import hash_token
+from tocsin.store import audit
 from tocsin.store import heartbeats as store
-from tocsin.store import site_secrets
 from tocsin.store.database import Database
+from tocsin.store.site_secrets import SiteSecrets
 
 __all__ = ["HeartbeatService", "HeartbeatView", "TokenRefused"]
 
@@ -93,8 +94,10 @@ class HeartbeatService:
         watch: HeartbeatWatch,
         wake: Callable[[], None],
         pulse: timedelta,
+        site_secrets: SiteSecrets,
     ) -> None:
         self.db = db
+        self.site_secrets = site_secrets
         self.clock = clock
         self.current = current
         self.watch = watch
@@ -147,7 +150,7 @@ class HeartbeatService:
 
     def _create(self, conn: Connection, name: str, now: datetime) -> HeartbeatStatus:
         salt = secrets.token_hex(16)
-        token = _derive(site_secrets.get_or_create(conn, _KEY, now), name, salt)
+        token = _derive(self.site_secrets.get_or_create(conn, _KEY, now), name, salt)
         return store.create(conn, name, token_hash=hash_token(token), token_salt=salt, now=now)
 
     # -- reading ----------------------------------------------------------------------------
@@ -177,12 +180,20 @@ class HeartbeatService:
         spec = self._spec(name)
         now = self.clock.now()
         with self.db.write() as conn:
-            key = site_secrets.get_or_create(conn, _KEY, now)
+            key = self.site_secrets.get_or_create(conn, _KEY, now)
             if store.credentials(conn, name) is None:
                 self.watch.schedule(conn, spec, self._create(conn, name, now))
             if rotate:
                 salt = secrets.token_hex(16)
                 store.set_token(conn, name, hash_token(_derive(key, name, salt)), salt, now)
+                audit.record(
+                    conn,
+                    now,
+                    "heartbeat.token_rotated",
+                    "heartbeat",
+                    name,
+                    after={"token": audit.SECRET},
+                )
             found = store.credentials(conn, name)
             assert found is not None
             return _derive(key, name, found.salt)
@@ -194,7 +205,7 @@ class HeartbeatService:
             if not found:
                 return {}
             # The key was made with the first heartbeat: this only reads it.
-            key = site_secrets.get_or_create(conn, _KEY, self.clock.now())
+            key = self.site_secrets.get_or_create(conn, _KEY, self.clock.now())
         return {name: _derive(key, name, salt) for name, salt in found.items()}
 
     def _check_token(self, conn: Connection, name: str, token: str | None) -> None:

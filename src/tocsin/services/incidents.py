@@ -25,6 +25,7 @@ from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, LINK_LIFETIME
 from tocsin.store import alerts as alert_store
+from tocsin.store import audit
 from tocsin.store import incident_chats as room_store
 from tocsin.store import incidents as store
 from tocsin.store import messages as message_store
@@ -346,6 +347,15 @@ class IncidentService:
                     f"{actor} asked for "
                     + ("a Slack channel" if kind is Provider.SLACK else "the Teams card"),
                     {"provider": kind.value},
+                )
+                audit.record(
+                    conn,
+                    now,
+                    "incident.room_requested",
+                    "incident",
+                    incident_id,
+                    actor=actor,
+                    after={"room": kind.value},
                 )
             return made
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import pydantic
@@ -23,6 +21,8 @@ from tocsin.domain.integrations import Integration, IntegrationKind
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
 from tocsin.integrations.webhook import WebhookMapping
+from tocsin.services.token_cache import TokenCache
+from tocsin.store import audit
 from tocsin.store import integrations as store
 from tocsin.store.database import Database
 
@@ -61,18 +61,36 @@ def _check_name(name: str) -> str:
     return name
 
 
+#: Not shown in the audit log (the token's hash is never shown anywhere).
+_BOOKKEEPING = ("token_hash", "token_rotated_at", "created_at")
+
+
 class IntegrationService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        teams: Callable[[], Collection[str] | None] = lambda: None,
+    ) -> None:
         self.db = db
         self.clock = clock
-        self._cache: dict[str, tuple[Integration | None, float]] = {}
-        self._lock = threading.Lock()
+        #: The configured teams (None: not known here, as in a CLI run without one).
+        self.teams = teams
+        self.cache: TokenCache[Integration] = TokenCache(_CACHE_SECONDS)
 
     def create(
-        self, name: str, kind: IntegrationKind, settings: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        kind: IntegrationKind,
+        settings: Mapping[str, Any] | None = None,
+        team: str | None = None,
     ) -> tuple[Integration, str]:
-        """Create an integration; return it and its token (the only time it is shown)."""
+        """Create an integration (owned by ``team``, if given); return it and its token (the
+        only time it is shown)."""
         name = _check_name(name)
+        known = self.teams()
+        if team is not None and known is not None and team not in known:
+            raise InputError(FieldProblem("team", f"no team {team!r} in the configuration"))
         checked = _check_settings(kind, settings or {})
         token = new_token()
         with self.db.write() as conn:
@@ -83,6 +101,15 @@ class IntegrationService:
                 token_hash=hash_token(token),
                 settings=checked,
                 now=self.clock.now(),
+                team=team,
+            )
+            audit.record(
+                conn,
+                integration.created_at,
+                "integration.created",
+                "integration",
+                integration.id,
+                after={**audit.snapshot(integration, _BOOKKEEPING), "token": audit.SECRET},
             )
         return integration, token
 
@@ -98,8 +125,15 @@ class IntegrationService:
             if integration is None:
                 raise NotFound(f"no integration named {name!r}")
             store.set_token_hash(conn, integration.id, hash_token(token), self.clock.now())
-        with self._lock:
-            self._cache.pop(integration.token_hash, None)
+            audit.record(
+                conn,
+                self.clock.now(),
+                "integration.token_rotated",
+                "integration",
+                integration.id,
+                after={"name": integration.name, "token": audit.SECRET},
+            )
+        self.cache.forget(integration.token_hash)
         return integration, token
 
     def authenticate(self, token: str | None, kinds: Collection[IntegrationKind]) -> Integration:
@@ -107,7 +141,7 @@ class IntegrationService:
         if not token:
             raise Unauthorized("missing credentials")
         digest = hash_token(token)
-        found = self._lookup(digest)
+        found = self.cache.get(digest, self._load)
         if (
             found is None
             or not hmac.compare_digest(found.token_hash, digest)
@@ -116,17 +150,6 @@ class IntegrationService:
             raise Unauthorized("invalid credentials")
         return found
 
-    def _lookup(self, digest: str) -> Integration | None:
-        # A short per-process cache keeps token checks off the database on the hot path.
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
-            if cached is not None and cached[1] > now:
-                return cached[0]
+    def _load(self, digest: str) -> Integration | None:
         with self.db.read() as conn:
-            found = store.by_token_hash(conn, digest)
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[digest] = (found, now + _CACHE_SECONDS)
-        return found
+            return store.by_token_hash(conn, digest)

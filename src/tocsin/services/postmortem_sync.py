@@ -88,7 +88,7 @@ def sync(service: PostmortemService, doc: PostmortemFile, actor: str) -> Synced:
             after = edit(
                 pm, change, service.actor(incident, actor), service.clock.now(), service.policy
             )
-        saved = service.save(conn, pm, after)
+        saved = service.save(conn, pm, after, action="postmortem.synced", actor=actor)
         return Synced(
             Outcome.SAVED,
             f"saved as version {saved.version}",

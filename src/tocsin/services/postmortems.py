@@ -41,6 +41,7 @@ from tocsin.errors import ConfigError, Conflict, FieldProblem, InputError, NotFo
 from tocsin.notify.paging import ENGINE
 from tocsin.services import postmortem_drafts as drafts
 from tocsin.services.slos import SloService
+from tocsin.store import audit
 from tocsin.store import incidents as incident_store
 from tocsin.store import postmortems as store
 from tocsin.store.database import Database
@@ -207,7 +208,17 @@ class PostmortemService:
             f"Postmortem drafted {how}{due}",
             {"step": "draft"},
         )
-        return store.for_incident(conn, new.incident_id)
+        made = store.for_incident(conn, new.incident_id)
+        audit.record(
+            conn,
+            now,
+            "postmortem.drafted",
+            "postmortem",
+            new.incident_id,
+            actor=new.created_by,
+            after=made,
+        )
+        return made
 
     def actor(self, incident: Incident, user: str) -> Actor:
         config = self.config()
@@ -240,7 +251,7 @@ class PostmortemService:
                 after = edit(pm, change, self.actor(incident, actor), now, self.policy)
             if change.timeline_selection is not None:
                 after = self._redraw_timeline(conn, incident, after)
-            return self.save(conn, pm, after)
+            return self.save(conn, pm, after, actor=actor)
 
         return self.db.transact(work)
 
@@ -270,9 +281,18 @@ class PostmortemService:
             raise NotFound(f"incident {incident_id} has no postmortem")
         return pm
 
-    def save(self, conn: Connection, before: Postmortem, after: Postmortem) -> Postmortem:
+    def save(
+        self,
+        conn: Connection,
+        before: Postmortem,
+        after: Postmortem,
+        *,
+        action: str = "postmortem.edited",
+        actor: str | None = None,
+    ) -> Postmortem:
         """Write ``after`` over ``before`` (read under lock): a changed document is one
-        version more than ``before``, however many parts of it changed."""
+        version more than ``before``, however many parts of it changed. The audit log
+        records ``action`` by ``actor``."""
         if after is before:
             return before
         if _document(after) != _document(before):
@@ -282,6 +302,16 @@ class PostmortemService:
             raise VersionConflict(
                 before.incident_id, stored.version if stored else 0, before.version
             )
+        audit.record_change(
+            conn,
+            self.clock.now(),
+            action,
+            "postmortem",
+            before.incident_id,
+            before,
+            after,
+            actor=actor,
+        )
         return after
 
     def _step(
@@ -305,7 +335,7 @@ class PostmortemService:
                 body = replace_block(after.body, "action_items", action_items_text(items))
                 if body is not None:
                     after = replace(after, body=body)
-            saved = self.save(conn, pm, after)
+            saved = self.save(conn, pm, after, action=_DONE[what], actor=user)
             text = STEP_WORDS[what].format(who=user)
             if what is Step.PUBLISH and pm.waiting_for:
                 text += f" without the approval of {', '.join(pm.waiting_for)}"
@@ -329,6 +359,16 @@ class PostmortemService:
     def reopen(self, incident_id: int, actor: str) -> Postmortem:
         """Back to draft from review."""
         return self._step(incident_id, Step.REOPEN, actor)
+
+
+#: The audit log's action of each step.
+_DONE = {
+    Step.EDIT: "postmortem.edited",
+    Step.SUBMIT: "postmortem.submitted",
+    Step.APPROVE: "postmortem.approved",
+    Step.PUBLISH: "postmortem.published",
+    Step.REOPEN: "postmortem.reopened",
+}
 
 
 def _document(pm: Postmortem) -> tuple[object, ...]:

@@ -26,9 +26,11 @@ from tocsin.domain.runbooks import (
     with_section_text,
 )
 from tocsin.engine.clock import Clock
-from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.errors import Conflict, FieldProblem, Forbidden, InputError, NotFound
 from tocsin.notify.runbook_links import catalogue
+from tocsin.services.access import service_team
 from tocsin.store import alerts as alert_store
+from tocsin.store import audit
 from tocsin.store import incidents as incident_store
 from tocsin.store import runbooks as store
 from tocsin.store.database import Database
@@ -115,6 +117,10 @@ def previous_markdown(previous: Sequence[Used]) -> str:
             f"{u.severity.value} | {markdown_escape(u.title)} | {_hours(u)} |"
         )
     return "\n".join(rows)
+
+
+def _ANY(team: str | None) -> bool:
+    return True
 
 
 class RunbookService:
@@ -271,17 +277,49 @@ class RunbookService:
             raise InputError(problems or [FieldProblem("body", "is not a runbook")])
         return rb
 
-    def create(self, slug: str, fields: Fields, who: str) -> Runbook:
+    def team_of(self, rb: Runbook) -> str | None:
+        """The team a runbook belongs to: its owner, when a team owns it, else the team
+        owning its service."""
+        config = self.current()
+        if rb.owner and config is not None and rb.owner in config.teams:
+            return rb.owner
+        return service_team(config, rb.service)
+
+    def _may(self, rb: Runbook, may_change: Callable[[str | None], bool]) -> None:
+        team = self.team_of(rb)
+        if not may_change(team):
+            raise Forbidden(f"only members of team {team!r} and admins can change this runbook")
+
+    def create(
+        self, slug: str, fields: Fields, who: str, may_change: Callable[[str | None], bool] = _ANY
+    ) -> Runbook:
+        """Write a database runbook; ``may_change(team)`` says whether who asks may write
+        for that team (the runbook's owner or its service's team)."""
         rb = self._checked(slug, fields)
+        self._may(rb, may_change)
         with self.db.write() as conn:
             if store.get(conn, slug) is not None:
                 raise Conflict(f"there is a runbook {slug!r} already")
-            return store.create(conn, rb, who, self.clock.now())
+            made = store.create(conn, rb, who, self.clock.now())
+            audit.record(
+                conn, self.clock.now(), "runbook.created", "runbook", slug, actor=who, after=made
+            )
+            return made
 
-    def update(self, slug: str, version: int, fields: Fields, who: str) -> Runbook:
+    def update(
+        self,
+        slug: str,
+        version: int,
+        fields: Fields,
+        who: str,
+        may_change: Callable[[str | None], bool] = _ANY,
+    ) -> Runbook:
+        """Replace a database runbook; who asks must be allowed to change it as it is and
+        as it will be (``create``)."""
         with self.db.read() as conn:
-            self._writable(conn, slug)
+            self._may(self._writable(conn, slug), may_change)
         rb = self._checked(slug, fields)
+        self._may(rb, may_change)
         with self.db.write() as conn:
             stored = self._writable(conn, slug)
             if stored.version != version:
@@ -291,16 +329,32 @@ class RunbookService:
                 )
             store.save(conn, rb, version, who, self.clock.now())
             saved = store.get(conn, slug)
+            audit.record_change(
+                conn, self.clock.now(), "runbook.edited", "runbook", slug, stored, saved, actor=who
+            )
         assert saved is not None
         return saved
 
-    def review(self, slug: str, who: str) -> Runbook:
+    def review(
+        self, slug: str, who: str, may_change: Callable[[str | None], bool] = _ANY
+    ) -> Runbook:
         """Mark a database runbook reviewed today (UTC)."""
         now = self.clock.now()
         with self.db.write() as conn:
-            self._writable(conn, slug)
+            stored = self._writable(conn, slug)
+            self._may(stored, may_change)
             store.reviewed(conn, slug, now.date(), who, now)
             saved = store.get(conn, slug)
+            audit.record(
+                conn,
+                now,
+                "runbook.reviewed",
+                "runbook",
+                slug,
+                actor=who,
+                before={"last_reviewed": stored.last_reviewed},
+                after={"last_reviewed": now.date()},
+            )
         assert saved is not None
         return saved
 

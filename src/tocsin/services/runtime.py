@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from tocsin import redaction
 from tocsin.config.compile import RoutingConfig
 from tocsin.domain.alerts import Alert, AlertEvent
 from tocsin.engine.clock import Clock, ScaledClock, SystemClock
@@ -54,10 +55,14 @@ from tocsin.notify.status_changes import MAINTENANCE_TIMER, StatusDesk
 from tocsin.notify.status_subscribers import SEND as STATUS_SEND
 from tocsin.notify.status_subscribers import Links, StatusSendJob
 from tocsin.notify.status_webhook_guard import WebhookGuard
+from tocsin.outbound import Outbound, guarded_client
+from tocsin.secret_box import keys_for
 from tocsin.services.accounts import AccountService, merge_people
 from tocsin.services.action_items import ActionItemService
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
+from tocsin.services.api_tokens import ApiTokenService
+from tocsin.services.audit import AuditService, config_loaded, config_summary, record_config
 from tocsin.services.chatops import ChatOps
 from tocsin.services.configuration import load_configuration
 from tocsin.services.drills import DrillService
@@ -72,6 +77,7 @@ from tocsin.services.people import PeopleService
 from tocsin.services.postmortem_watch import KIND as POSTMORTEM_WATCH
 from tocsin.services.postmortem_watch import PostmortemWatch, first_payload
 from tocsin.services.postmortems import PostmortemService
+from tocsin.services.rate_limits import RateLimits
 from tocsin.services.remediation import RemediationService
 from tocsin.services.repeats import repeat_finder
 from tocsin.services.report_gauges import ReportGauges
@@ -82,18 +88,22 @@ from tocsin.services.sign_in_guard import guard_from, sessions_from
 from tocsin.services.silences import REMINDER, SilenceService
 from tocsin.services.slo_gate import ReleaseGate
 from tocsin.services.slos import SloService
+from tocsin.services.sso import SingleSignOn
+from tocsin.services.sso_settings import oidc_config
 from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.services.tabletop import TabletopService
 from tocsin.settings import Settings
-from tocsin.store import migrate, site_secrets
+from tocsin.store import migrate
 from tocsin.store import timers as timer_store
 from tocsin.store.accounts import Account
 from tocsin.store.database import Database
+from tocsin.store.site_secrets import SiteSecrets
 
 __all__ = ["Current", "Runtime"]
 
 log = logging.getLogger("tocsin.config")
+secrets_log = logging.getLogger("tocsin.secrets")
 #: How often each node re-reads accounts and profiles (changed on another node).
 PEOPLE_REFRESH = 5.0
 
@@ -102,12 +112,24 @@ class SigningKey:
     """The key that signs one-click links in pages: made once, kept in the database (so all
     nodes and restarts agree); loaded when the runtime starts."""
 
-    def __init__(self) -> None:
+    def __init__(self, site: SiteSecrets) -> None:
+        self.site = site
         self.value: bytes | None = None
 
     def load(self, db: Database, now: datetime) -> None:
+        """Encrypt the site secrets stored plain (docs/security.md#secrets), then load."""
         with db.write() as conn:
-            self.value = bytes.fromhex(site_secrets.get_or_create(conn, "action-links", now))
+            sealed = self.site.seal_plain(conn, now)
+            self.value = bytes.fromhex(self.site.get_or_create(conn, "action-links", now))
+        if sealed:
+            secrets_log.info("encrypted the site secrets stored plain: %s", ", ".join(sealed))
+        if self.site.box is None:
+            secrets_log.warning(
+                "no key is set for the secrets Tocsin stores: they are kept unencrypted in "
+                "the database. Set TOCSIN_SECRET_KEYS on every node (`tocsin secrets "
+                "new-key` makes one); they are encrypted at the next start "
+                "(docs/security.md#secrets)"
+            )
 
     def __call__(self) -> bytes:
         if self.value is None:
@@ -170,6 +192,8 @@ class Runtime:
     gate: ReleaseGate
     signing_key: SigningKey
     accounts: AccountService
+    #: Personal and service API tokens (docs/security.md).
+    api_tokens: ApiTokenService
     #: The routing configuration file's text as given (``--config``).
     routing_text: str
     #: The public status page (docs/status-page.md) and its subscribers.
@@ -193,9 +217,15 @@ class Runtime:
     remediation: RemediationService
     #: Runbooks linked to alerts (docs/runbooks.md).
     runbooks: RunbookService
+    #: The audit log (docs/security.md).
+    audit: AuditService
+    #: Rate limits per integration and API token (docs/security.md#rate-limits).
+    rate_limits: RateLimits
     started_at: datetime = field(init=False)
     _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
+    #: Single sign-on with OpenID Connect, when configured (docs/security.md).
+    sso: SingleSignOn | None = None
 
     @classmethod
     def build(
@@ -205,9 +235,13 @@ class Runtime:
             origin = settings.clock_origin or SystemClock().now()
             clock = ScaledClock(origin, settings.clock_rate)
         clock = clock or SystemClock()
+        oidc = oidc_config(settings)  # ConfigError: refuse to start
+        redaction.install()  # no secret in any log line (docs/security.md#secrets)
+        site_secrets = SiteSecrets(keys_for(settings))  # SecretKeyError: refuse to start
         routing, routing_text = None, ""
         if settings.config:
-            routing = load_configuration(settings.config)  # ConfigError: refuse to start
+            # ConfigError: refuse to start
+            routing = load_configuration(settings.config, lambda: site_secrets.box)
             _warn(routing)
             routing_text = Path(settings.config).read_text()
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
@@ -226,11 +260,14 @@ class Runtime:
 
         silences = SilenceService(db, clock, reminder_lead)
         dispatcher = Dispatcher(current)
+        outbound = Outbound.from_settings(settings)
         delivery = DeliveryJob(
-            current, settings.external_url or f"http://{settings.host}:{settings.port}"
+            current,
+            settings.external_url or f"http://{settings.host}:{settings.port}",
+            outbound=outbound,
         )
         runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
-        signing_key = SigningKey()
+        signing_key = SigningKey(site_secrets)
         paging = Paging(current, settings.public_url, signing_key)
         triggers = RemediationTriggers(current, paging.link)
         paging.on_level = triggers.on_level
@@ -260,16 +297,16 @@ class Runtime:
             SLO_PROMETHEUS,
             PrometheusSloWatch(current, slo_alerts, slos.prometheus, time.monotonic),
         )
-        messages = MessageJob(current)
+        messages = MessageJob(current, outbound=outbound)
         runner.register(MESSAGE, messages)
         status_links = Links(settings.public_url, signing_key)
         status_desk = StatusDesk(status_links)
         runner.register(MAINTENANCE_TIMER, status_desk.maintenance_timer)
         runner.register(STATUS_DAYS, StatusDays())
-        webhook_guard = WebhookGuard(settings.status_webhooks_allow_private)
-        status_sends = StatusSendJob(current, guard=webhook_guard)
+        webhook_guard = WebhookGuard(settings.status_webhooks_allow_private, allow=outbound.allow)
+        status_sends = StatusSendJob(current, guard=webhook_guard, outbound=outbound)
         runner.register(STATUS_SEND, status_sends)
-        rooms = RoomJob(current, paging.link)
+        rooms = RoomJob(current, paging.link, outbound=outbound)
         runner.register(ROOM, rooms)
         runner.register(UPDATE_DUE, desk.updates.due)
         runner.register(ACTIONS_REMIND, ActionReminders(current, settings.public_url))
@@ -285,7 +322,13 @@ class Runtime:
         heartbeat_watch = HeartbeatWatch(current, _raise_alerts(dispatcher), settings.public_url)
         runner.register(HEARTBEAT_CHECK, heartbeat_watch.check)
         heartbeats = HeartbeatService(
-            db, clock, current, heartbeat_watch, runner.wake, settings.housekeeping_interval
+            db,
+            clock,
+            current,
+            heartbeat_watch,
+            runner.wake,
+            settings.housekeeping_interval,
+            site_secrets,
         )
         runner.register(RUNBOOK_REVIEW, RunbookReviews(current, settings.public_url))
         remediation = RemediationService(db, clock, current, paging.link, runner.wake)
@@ -294,7 +337,9 @@ class Runtime:
             db=db,
             clock=clock,
             metrics=metrics,
-            integrations=IntegrationService(db, clock),
+            integrations=IntegrationService(
+                db, clock, lambda: current.routing.teams if current.routing else None
+            ),
             intake=Intake(
                 db,
                 clock,
@@ -330,6 +375,7 @@ class Runtime:
                 guard=guard_from(settings, db),
                 sessions=sessions_from(settings),
             ),
+            api_tokens=ApiTokenService(db, clock, current),
             routing_text=routing_text,
             status_page=StatusPageService(db, clock, status_desk, runner.wake),
             subscriptions=SubscriptionService(
@@ -347,7 +393,17 @@ class Runtime:
             heartbeats=heartbeats,
             remediation=remediation,
             runbooks=RunbookService(db, clock, current, settings.public_url),
+            audit=AuditService(db),
+            rate_limits=RateLimits.from_settings(
+                settings,
+                clock,
+                heartbeat_names=lambda: current.routing.heartbeats if current.routing else (),
+                registry=metrics.registry,
+            ),
             run_engine=run_engine,
+            sso=(
+                SingleSignOn(oidc, clock, client=lambda: guarded_client(outbound)) if oidc else None
+            ),
         )
 
     @property
@@ -369,14 +425,23 @@ class Runtime:
         and the ConfigError says why."""
         if not self.settings.config:
             raise ConfigError("no configuration file to reload: start with --config")
-        routing = load_configuration(self.settings.config)
+        routing = load_configuration(self.settings.config, lambda: self.signing_key.site.box)
         _warn(routing)
         text = Path(self.settings.config).read_text()
-        self.routing_text = text
+        before, self.routing_text = self.routing_text, text
         self.current.set_file(routing)
         self.heartbeats.sync(restarted=False)
         self.resync()
         with self.db.write() as conn:
+            key = self.signing_key()
+            record_config(
+                conn,
+                self.clock.now(),
+                "config.reloaded",
+                self.settings.config,
+                config_summary(before, key),
+                config_summary(text, key),
+            )
             _check_schedules(conn, self.clock.now())
             timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now())  # drills changed?
         self.runner.wake()
@@ -394,6 +459,14 @@ class Runtime:
         self.started_at = self.clock.now()
         migrate.upgrade(self.db)
         self.signing_key.load(self.db, self.clock.now())
+        if self.settings.config:  # an edit made while Tocsin was away is audited
+            config_loaded(
+                self.db,
+                self.started_at,
+                self.settings.config,
+                self.routing_text,
+                self.signing_key(),
+            )
         self.accounts.load()
         self._people_watch.clear()
         threading.Thread(target=self._watch_people, name="tocsin-people", daemon=True).start()

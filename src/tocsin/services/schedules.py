@@ -22,9 +22,9 @@ from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
 from tocsin.notify import oncall_texts
 from tocsin.notify.messages import post
 from tocsin.services.integrations import hash_token, new_token
+from tocsin.store import audit, user_tokens
 from tocsin.store import overrides as override_store
 from tocsin.store import swaps as swap_store
-from tocsin.store import user_tokens
 from tocsin.store.database import Database
 from tocsin.store.overrides import StoredOverride, effective_schedules
 from tocsin.store.swaps import Swap
@@ -143,6 +143,15 @@ class ScheduleService:
             created = override_store.insert_override(
                 conn, StoredOverride(0, name, user, start, end, now, created_by.strip(), note)
             )
+            audit.record(
+                conn,
+                now,
+                "override.created",
+                "override",
+                created.id,
+                after=created,
+                fallback=created_by.strip(),
+            )
             self.changed(conn, now)
         self.wake()
         return created
@@ -162,6 +171,7 @@ class ScheduleService:
             if found is None:
                 raise NotFound(f"override {override_id} not found")
             override_store.remove(conn, override_id)
+            audit.record(conn, now, "override.removed", "override", override_id, before=found)
             self.changed(conn, now)
         self.wake()
         return found
@@ -200,6 +210,7 @@ class ScheduleService:
                 )
             swap = Swap(str(uuid.uuid4()), name, user, start, end, now, offered_to=to, note=note)
             swap_store.insert_swap(conn, swap)
+            audit.record(conn, now, "swap.offered", "swap", swap.id, after=swap, fallback=user)
             if to is not None:
                 zone = reading_zone(config.users, to, schedule.zone)
                 subject, body = oncall_texts.swap_offered(
@@ -280,6 +291,9 @@ class ScheduleService:
                 )
             self.changed(conn, now)
             taken = swap_store.by_id(conn, swap.id)
+            audit.record_change(
+                conn, now, "swap.taken", "swap", swap.id, swap, taken, fallback=user
+            )
         self.wake()
         assert taken is not None
         return taken
@@ -294,6 +308,9 @@ class ScheduleService:
             ):
                 raise Conflict(f"swap {swap_id} is {swap.status}")
             withdrawn = swap_store.by_id(conn, swap_id)
+            audit.record_change(
+                conn, self.clock.now(), "swap.withdrawn", "swap", swap_id, swap, withdrawn
+            )
         assert withdrawn is not None
         return withdrawn
 
@@ -309,6 +326,15 @@ class ScheduleService:
         token = new_token()
         with self.db.write() as conn:
             user_tokens.replace_token(conn, user, hash_token(token), self.clock.now())
+            audit.record(
+                conn,
+                self.clock.now(),
+                "calendar_token.rotated",
+                "user",
+                user,
+                after={"calendar_token": audit.SECRET},
+                fallback=user,
+            )
         return token
 
     def calendar_owner(self, token: str | None) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from tocsin.domain.sign_in_lockout import LockoutPolicy, counted, failed, is_locked
 from tocsin.settings import Settings
+from tocsin.store import audit
 from tocsin.store import sign_in_failures as store
 from tocsin.store.database import Database
 
@@ -100,10 +101,14 @@ class SignInGuard:
                     less = replace(counter, failures=counter.failures - 1)
                     store.put(conn, key, less, now)
 
-    def unlock(self, user_id: str) -> bool:
+    def unlock(self, user_id: str, now: datetime) -> bool:
         """An admin lets ``user_id`` try again now; whether they were locked or had failures."""
         with self.db.write() as conn:
-            return store.clear(conn, account_key(user_id))
+            had = store.clear(conn, account_key(user_id))
+            if had:
+                counter = {"failures": "forgotten", "locked": False}
+                audit.record(conn, now, "account.unlocked", "account", user_id, after=counter)
+            return had
 
     def locked(self, now: datetime) -> dict[str, datetime]:
         """The accounts locked now (by the id or name typed), with when each lockout ends."""

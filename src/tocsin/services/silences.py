@@ -13,6 +13,7 @@ from tocsin.domain.silences import Silence, Silencer, SilenceState, silence_prob
 from tocsin.domain.time_intervals import TimeInterval
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.store import audit
 from tocsin.store import silences as store
 from tocsin.store import timers as timer_store
 from tocsin.store.database import Database
@@ -99,10 +100,32 @@ class SilenceService:
                         created_by=created_by,
                     )
                     self._remind(conn, old.id, ends_at, now)
+                    audit.record_change(
+                        conn,
+                        now,
+                        "silence.updated",
+                        "silence",
+                        old.id,
+                        old,
+                        store.by_id(conn, old.id),
+                        fallback=created_by,
+                    )
                     return old.id
                 self._expire(conn, old, now)
             store.insert_silence(conn, new)
             self._remind(conn, new.id, ends_at, now)
+            # Changed matchers (or a moved start) make a new silence in place of the old.
+            replaced = {"replaces": old.id} if old is not None else {}
+            audit.record(
+                conn,
+                now,
+                "silence.updated" if replaced else "silence.created",
+                "silence",
+                new.id,
+                before=audit.snapshot(old) if old is not None else None,
+                after={**audit.snapshot(new), **replaced},
+                fallback=created_by,
+            )
         return new.id
 
     def expire(self, silence_id: str) -> None:
@@ -114,6 +137,15 @@ class SilenceService:
             if silence.state(now) is SilenceState.EXPIRED:
                 raise Conflict(f"silence {silence_id} already expired")
             self._expire(conn, silence, now)
+            audit.record_change(
+                conn,
+                now,
+                "silence.expired",
+                "silence",
+                silence_id,
+                silence,
+                store.by_id(conn, silence_id),
+            )
 
     @staticmethod
     def _expire(conn: Connection, silence: Silence, now: datetime) -> None:

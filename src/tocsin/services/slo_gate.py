@@ -13,6 +13,7 @@ from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, Unavailable
 from tocsin.services.slos import SloService
 from tocsin.store import alerts as alert_store
+from tocsin.store import audit
 from tocsin.store import slo_gate as gate_store
 from tocsin.store.database import Database
 
@@ -77,6 +78,15 @@ class ReleaseGate:
         with self.db.write() as conn:
             made = gate_store.create(conn, service, reason.strip()[:2000], actor, now, now + length)
             found = gate_store.get(conn, made)
+            audit.record(
+                conn,
+                now,
+                "slo_gate.exception_granted",
+                "gate_exception",
+                made,
+                actor=actor,
+                after=found,
+            )
         assert found is not None
         return found
 
@@ -89,6 +99,16 @@ class ReleaseGate:
             if not gate_store.revoke(conn, exception_id, actor, now):
                 raise Conflict(f"gate exception {exception_id} has ended already")
             done = gate_store.get(conn, exception_id)
+            audit.record_change(
+                conn,
+                now,
+                "slo_gate.exception_revoked",
+                "gate_exception",
+                exception_id,
+                found,
+                done,
+                actor=actor,
+            )
         assert done is not None
         return done
 

@@ -35,6 +35,7 @@ from tocsin.engine.status_days import StatusDays
 from tocsin.errors import FieldProblem, InputError, NotFound
 from tocsin.notify.status_changes import StatusDesk
 from tocsin.notify.status_json import Site
+from tocsin.store import audit
 from tocsin.store import incidents as internal_store
 from tocsin.store import status_days as days_store
 from tocsin.store import status_incidents as incidents
@@ -127,6 +128,9 @@ class StatusPageService:
         def work(conn: Connection, now: datetime) -> Page:
             before = pages.page(conn, now)
             after = pages.set_page(conn, now, **values)
+            audit.record_change(
+                conn, now, "status_page.changed", "status_page", None, before, after
+            )
             if after.time_zone != before.time_zone:
                 StatusDays.soon(conn, now)  # keep the days of the new zone's calendar
             return after
@@ -150,9 +154,11 @@ class StatusPageService:
 
         def work(conn: Connection, now: datetime) -> Group:
             pages.touch(conn, now)
-            return pages.create_group(
+            made = pages.create_group(
                 conn, name=name, description=description, position=position, now=now
             )
+            audit.record(conn, now, "status_group.created", "status_group", made.id, after=made)
+            return made
 
         return self._write(work)
 
@@ -173,21 +179,27 @@ class StatusPageService:
             values["position"] = position
 
         def work(conn: Connection, now: datetime) -> Group:
-            if pages.group(conn, group_id) is None:
+            before = pages.group(conn, group_id)
+            if before is None:
                 raise NotFound(f"no component group {group_id}")
             pages.update_group(conn, group_id, now, **values)
             pages.touch(conn, now)
             found = pages.group(conn, group_id)
             assert found is not None
+            audit.record_change(
+                conn, now, "status_group.changed", "status_group", group_id, before, found
+            )
             return found
 
         return self._write(work)
 
     def delete_group(self, group_id: int) -> None:
         def work(conn: Connection, now: datetime) -> None:
+            before = pages.group(conn, group_id)
             if not pages.delete_group(conn, group_id):
                 raise NotFound(f"no component group {group_id}")
             pages.touch(conn, now)
+            audit.record(conn, now, "status_group.deleted", "status_group", group_id, before=before)
 
         self._write(work)
 
@@ -217,7 +229,7 @@ class StatusPageService:
         def work(conn: Connection, now: datetime) -> Component:
             self._check_group(conn, group_id)
             pages.touch(conn, now)
-            return pages.create_component(
+            made = pages.create_component(
                 conn,
                 name=name,
                 description=description,
@@ -228,6 +240,10 @@ class StatusPageService:
                 showcase=showcase,
                 now=now,
             )
+            audit.record(
+                conn, now, "status_component.created", "status_component", made.id, after=made
+            )
+            return made
 
         return self._write(work)
 
@@ -239,7 +255,8 @@ class StatusPageService:
             changes["name"] = _name(changes["name"] or "", "name", 200)
 
         def work(conn: Connection, now: datetime) -> Component:
-            if pages.component(conn, component_id) is None:
+            before = pages.component(conn, component_id)
+            if before is None:
                 raise NotFound(f"no component {component_id}")
             if "group_id" in changes:
                 self._check_group(conn, changes["group_id"])
@@ -247,9 +264,18 @@ class StatusPageService:
                 pages.update_component(conn, component_id, now, **changes)
                 pages.touch(conn, now)
             if status is not None:
-                return self.desk.set_component(conn, component_id, status, now)
+                self.desk.set_component(conn, component_id, status, now)
             found = pages.component(conn, component_id)
             assert found is not None
+            audit.record_change(
+                conn,
+                now,
+                "status_component.changed",
+                "status_component",
+                component_id,
+                before,
+                found,
+            )
             return found
 
         return self._write(work)
@@ -259,9 +285,18 @@ class StatusPageService:
 
     def delete_component(self, component_id: int) -> None:
         def work(conn: Connection, now: datetime) -> None:
+            before = pages.component(conn, component_id)
             if not pages.delete_component(conn, component_id):
                 raise NotFound(f"no component {component_id}")
             pages.touch(conn, now)
+            audit.record(
+                conn,
+                now,
+                "status_component.deleted",
+                "status_component",
+                component_id,
+                before=before,
+            )
 
         self._write(work)
 
@@ -333,9 +368,14 @@ class StatusPageService:
         name = _name(name, "name", 500)
 
         def work(conn: Connection, now: datetime) -> PublicIncident:
-            if incidents.get(conn, public_id) is None:
+            before = incidents.get(conn, public_id)
+            if before is None:
                 raise NotFound(f"no public incident {public_id}")
             incidents.set_fields(conn, public_id, name=name, updated_at=now)
+            kind = "maintenance" if before.kind == "maintenance" else "status_incident"
+            audit.record_change(
+                conn, now, f"{kind}.renamed", kind, public_id, {"name": before.name}, {"name": name}
+            )
             pages.touch(conn, now)
             found = incidents.get(conn, public_id)
             assert found is not None

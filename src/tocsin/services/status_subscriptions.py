@@ -21,6 +21,7 @@ from tocsin.errors import FieldProblem, InputError, NotFound, TocsinError
 from tocsin.notify.status_subscribers import CONFIRM_EVERY, Links, queue_confirmation
 from tocsin.notify.status_webhook_guard import WebhookGuard
 from tocsin.services.throttle import Throttle
+from tocsin.store import audit
 from tocsin.store import status_page as pages
 from tocsin.store import status_subscribers as store
 from tocsin.store.database import Database
@@ -102,7 +103,16 @@ class SubscriptionService:
         if problem is not None:
             raise InputError(FieldProblem("endpoint", problem))
         with self.db.write() as conn:
-            subscriber, _ = store.add(conn, WEBHOOK, url, self.clock.now())
+            subscriber, made = store.add(conn, WEBHOOK, url, self.clock.now())
+            if made:
+                audit.record(
+                    conn,
+                    self.clock.now(),
+                    "status_subscriber.created",
+                    "status_subscriber",
+                    subscriber.id,
+                    after={"mode": WEBHOOK, "address": url},
+                )
         return subscriber
 
     def _checked(self, key: str, token: str, action: str) -> tuple[bool, Subscriber | None]:
@@ -151,8 +161,17 @@ class SubscriptionService:
 
     def delete(self, subscriber_id: int) -> None:
         with self.db.write() as conn:
+            found = store.get(conn, subscriber_id)
             if not store.remove(conn, subscriber_id):
                 raise NotFound(f"no subscriber {subscriber_id}")
+            audit.record(
+                conn,
+                self.clock.now(),
+                "status_subscriber.deleted",
+                "status_subscriber",
+                subscriber_id,
+                before={"mode": found.mode, "address": found.address} if found else None,
+            )
 
     def notifications(
         self, *, subscriber_id: int | None = None, limit: int = 100

@@ -19,6 +19,7 @@ from tocsin.domain.tabletop import (
 )
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, InputError, NotFound
+from tocsin.store import audit
 from tocsin.store import drills as store
 from tocsin.store.database import Database
 
@@ -49,6 +50,9 @@ def _participants(names: Sequence[str]) -> list[str]:
     if len(out) > MAX_PARTICIPANTS:
         raise InputError(FieldProblem("participants", f"at most {MAX_PARTICIPANTS}"))
     return out
+
+
+_KIND = "tabletop_session"
 
 
 class TabletopService:
@@ -83,7 +87,11 @@ class TabletopService:
             sid = store.create_session(
                 conn, chosen.name, chosen.title, people, actor, self.clock.now()
             )
-            return self._get(conn, sid)
+            made = self._get(conn, sid)
+            audit.record(
+                conn, self.clock.now(), "tabletop.started", _KIND, sid, actor=actor, after=made
+            )
+            return made
 
         return self.db.transact(work)
 
@@ -118,9 +126,9 @@ class TabletopService:
             raise InputError(FieldProblem("step", f"must be between 1 and {view.steps + 1}"))
 
         def work(conn: Connection) -> Session:
-            self._running(conn, session_id)
+            before = self._running(conn, session_id)
             store.update_session(conn, session_id, step=step)
-            return self._get(conn, session_id)
+            return self._changed(conn, "tabletop.step_changed", before, self._get(conn, session_id))
 
         return self.db.transact(work)
 
@@ -145,7 +153,9 @@ class TabletopService:
             store.add_answer(conn, session_id, step, question, text, actor, now)
             if actor not in session.participants:
                 store.update_session(conn, session_id, participants=[*session.participants, actor])
-            return store.answers(conn, session_id)[-1]
+            made = store.answers(conn, session_id)[-1]
+            audit.record(conn, now, "tabletop.answered", _KIND, session_id, actor=actor, after=made)
+            return made
 
         return self.db.transact(work)
 
@@ -153,9 +163,10 @@ class TabletopService:
         people = _participants(names)
 
         def work(conn: Connection) -> Session:
-            self._running(conn, session_id)
+            before = self._running(conn, session_id)
             store.update_session(conn, session_id, participants=people)
-            return self._get(conn, session_id)
+            after = self._get(conn, session_id)
+            return self._changed(conn, "tabletop.participants_changed", before, after)
 
         return self.db.transact(work)
 
@@ -164,7 +175,7 @@ class TabletopService:
             raise InputError(FieldProblem("notes", f"is longer than {MAX_NOTES} characters"))
 
         def work(conn: Connection) -> Session:
-            self._running(conn, session_id)
+            before = self._running(conn, session_id)
             store.update_session(
                 conn,
                 session_id,
@@ -172,9 +183,14 @@ class TabletopService:
                 notes=notes.strip(),
                 finished_at=self.clock.now(),
             )
-            return self._get(conn, session_id)
+            return self._changed(conn, "tabletop.finished", before, self._get(conn, session_id))
 
         return self.db.transact(work)
+
+    def _changed(self, conn: Connection, action: str, before: Session, after: Session) -> Session:
+        """Record what a session's change changed (the audit log); the session after."""
+        audit.record_change(conn, self.clock.now(), action, _KIND, after.id, before, after)
+        return after
 
     def markdown(self, session_id: int) -> str:
         view = self.view(session_id)

@@ -39,6 +39,8 @@ class Account:
     profile: Mapping[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    #: stakeholder, viewer, responder or admin (None: responder, or admin when ``admin``).
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def _account(row: Any) -> Account:
         row.profile,
         row.created_at,
         row.updated_at,
+        row.role,
     )
 
 
@@ -81,9 +84,17 @@ def save(
     name: str = "",
     email: str | None = None,
     password_hash: str | None = None,
+    role: str | None = None,
 ) -> None:
-    """Make the account, or update its name, email and admin flag (and password, if given)."""
-    values: dict[str, Any] = {"admin": admin, "name": name, "email": email, "updated_at": now}
+    """Make the account, or update its name, email, admin flag and role (and password, if
+    given)."""
+    values: dict[str, Any] = {
+        "admin": admin,
+        "name": name,
+        "email": email,
+        "role": role,
+        "updated_at": now,
+    }
     if password_hash is not None:
         values["password_hash"] = password_hash
     if get(conn, user_id) is None:

@@ -25,6 +25,7 @@ def _to_integration(row: RowMapping) -> Integration:
         settings=row["settings"],
         created_at=row["created_at"],
         token_rotated_at=row["token_rotated_at"],
+        team=row["team"],
     )
 
 
@@ -36,6 +37,7 @@ def create(
     token_hash: str,
     settings: Mapping[str, Any],
     now: datetime,
+    team: str | None = None,
 ) -> Integration:
     if by_name(conn, name) is not None:
         raise Conflict(f"an integration named {name!r} already exists")
@@ -49,11 +51,12 @@ def create(
                 "settings": dict(settings),
                 "created_at": now,
                 "token_rotated_at": now,
+                "team": team,
             },
         ).scalar_one()
     except IntegrityError:
         raise Conflict(f"an integration named {name!r} already exists") from None
-    return Integration(new_id, name, kind, token_hash, dict(settings), now, now)
+    return Integration(new_id, name, kind, token_hash, dict(settings), now, now, team)
 
 
 def by_name(conn: Connection, name: str) -> Integration | None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 # The other schema modules: importing them puts their tables on the metadata.
 from tocsin.store import (  # noqa: F401
+    audit_tables,
     drill_tables,
     heartbeat_tables,
     learning_tables,
@@ -68,6 +69,8 @@ integrations = Table(
     Column("settings", JSONMap, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("token_rotated_at", UTCDateTime, nullable=False),
+    # The team that owns it (its managers may rotate its token); None: admins only.
+    Column("team", String(100), nullable=True),
 )
 
 alerts = Table(
@@ -429,12 +432,14 @@ round_robin = Table(
     Column("counter", Integer, nullable=False),
 )
 
-# Secrets Tocsin makes for itself on first start (the key that signs action links).
+# Secrets Tocsin makes for itself on first start (the keys that sign action links and
+# derive heartbeat tokens), encrypted with the site's keys (store/site_secrets.py).
 site_secrets = Table(
     "site_secrets",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("value", String(128), nullable=False),
+    # ``enc:`` and a Fernet token (docs/security.md#secrets; plain only without a key).
+    Column("value", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -447,6 +452,9 @@ accounts = Table(
     Column("user_id", String(100), primary_key=True),
     Column("password_hash", String(200), nullable=True),
     Column("admin", Boolean, nullable=False, default=False),
+    # stakeholder, viewer, responder, admin (None: responder, or admin when ``admin``); a
+    # person in the configuration file has the file's role.
+    Column("role", String(16), nullable=True),
     Column("name", String(200), nullable=False, default=""),
     Column("email", String(320), nullable=True),
     Column("profile", JSONMap, nullable=True),

@@ -6,12 +6,14 @@ methods and notification rules (an admin anyone's); what they save takes precede
 the configuration file's until they choose "Use the configuration file's settings".
 
 Changing one's password ends every session of that person, on every browser; the browser
-that changed it gets a new session at once, so it stays signed in."""
+that changed it gets a new session at once, so it stays signed in. Admins see whose account
+is locked after repeated wrong passwords, and unlock it (as ``tocsin user unlock`` does)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -42,6 +44,8 @@ NOTICES = {
         "Password changed. Every other browser signed in as you has been signed out; "
         "this one stays signed in."
     ),
+    "unlocked": "Unlocked: they may sign in again now.",
+    "not-locked": "That account was not locked.",
 }
 
 
@@ -70,6 +74,8 @@ class PersonView:
     #: Their own settings (saved on their page) are in force, not the file's.
     own_settings: bool
     teams: list[Team]
+    #: When the sign-in lockout after wrong passwords ends (shown to admins only).
+    locked_until: datetime | None = None
 
 
 def _sees_all(viewer: Viewer, user_id: str) -> bool:
@@ -77,7 +83,11 @@ def _sees_all(viewer: Viewer, user_id: str) -> bool:
 
 
 def _view(
-    person: User, viewer: Viewer, accounts: Mapping[str, Account], teams: Sequence[Team]
+    person: User,
+    viewer: Viewer,
+    accounts: Mapping[str, Account],
+    teams: Sequence[Team],
+    locked: Mapping[str, datetime] | None = None,
 ) -> PersonView:
     full = _sees_all(viewer, person.id)
     contacts = []
@@ -97,7 +107,13 @@ def _view(
         can_sign_in=account is not None and bool(account.password_hash),
         own_settings=account is not None and bool(account.profile),
         teams=[t for t in teams if person.id in t.members],
+        locked_until=(locked or {}).get(person.id.lower()) if viewer.admin else None,
     )
+
+
+def _locked(runtime: Runtime, viewer: Viewer) -> dict[str, datetime]:
+    """Accounts locked now, by lower-cased id (only admins are shown them)."""
+    return runtime.accounts.locked() if viewer.admin else {}
 
 
 def _teams(runtime: Runtime) -> list[Team]:
@@ -115,8 +131,17 @@ def people_page(request: Request, viewer: Annotated[Viewer, Depends(viewing)]) -
         users, teams = runtime.people.users(), runtime.people.teams()
     except NotFound:  # no configuration file: the people who can sign in
         users, teams = [runtime.accounts.person(a) for a in sorted(accounts)], []
-    people = [_view(u, viewer, accounts, teams) for u in users]
-    return page(request, "people/people.html", viewer, title="People", people=people, teams=teams)
+    locked = _locked(runtime, viewer)
+    people = [_view(u, viewer, accounts, teams, locked) for u in users]
+    return page(
+        request,
+        "people/people.html",
+        viewer,
+        title="People",
+        people=people,
+        teams=teams,
+        sso=runtime.sso is not None,
+    )
 
 
 def _person_page(
@@ -132,7 +157,8 @@ def _person_page(
 ) -> Response:
     runtime = runtime_of(request)
     person = runtime.accounts.person(user_id)
-    view = _view(person, viewer, runtime.accounts.everyone(), _teams(runtime))
+    everyone = runtime.accounts.everyone()
+    view = _view(person, viewer, everyone, _teams(runtime), _locked(runtime, viewer))
     editable = _sees_all(viewer, user_id)
     return page(
         request,
@@ -152,6 +178,8 @@ def _person_page(
         results=[_result(r) for r in results or ()],
         tested=results is not None,
         notice=notice,
+        sso=runtime.sso is not None,
+        passwords=runtime.sso is None or runtime.sso.config.passwords,
     )
 
 
@@ -247,3 +275,14 @@ def change_password(
     response = RedirectResponse(f"/people/{user_id}?done=password#password", 303)
     keep_session(response, request, token)
     return response
+
+
+@router.post("/people/{user_id}/unlock")
+def unlock(request: Request, user_id: str, form: Annotated[Acting, Depends(acting)]) -> Response:
+    """An admin lets someone locked out after wrong passwords sign in again now."""
+    runtime = runtime_of(request)
+    if not form.viewer.admin:
+        raise HTTPException(403, "only admins can unlock an account")
+    had = runtime.accounts.unlock(user_id)  # NotFound: 404
+    done = "unlocked" if had else "not-locked"
+    return RedirectResponse(f"/people/{user_id}?done={done}#sign-in", 303)

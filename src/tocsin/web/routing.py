@@ -12,7 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinError, Unauthorized
+from tocsin.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InputError,
+    NotFound,
+    TocsinError,
+    Unauthorized,
+)
 from tocsin.web.render import page
 from tocsin.web.session import SignInNeeded, viewer
 
@@ -41,7 +49,7 @@ async def error_page(request: Request, exc: Exception) -> Response:
         code, title = 404, "Not found"
     elif isinstance(exc, Conflict):
         code, title = 409, "That cannot be done now"
-    elif isinstance(exc, Unauthorized):
+    elif isinstance(exc, Unauthorized | Forbidden):
         code, title = 403, "Not allowed"
     elif isinstance(exc, HTTPException):
         code, title = exc.status_code, "Not allowed" if exc.status_code == 403 else "Error"

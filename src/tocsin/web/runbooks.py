@@ -172,7 +172,13 @@ async def create_runbook(request: Request, form: Annotated[Acting, Depends(actin
     runtime = runtime_of(request)
     slug = typed.get("slug", "").lower()
     try:
-        await run_in_threadpool(runtime.runbooks.create, slug, _fields(typed), viewer.user_id)
+        await run_in_threadpool(
+            runtime.runbooks.create,
+            slug,
+            _fields(typed),
+            viewer.user_id,
+            viewer.principal.may_change,
+        )
     except InputError as exc:
         return await _editor(
             request, viewer, slug=None, typed=typed, problems=exc.problems, status_code=400
@@ -254,7 +260,12 @@ async def save_runbook(
         if not version.isdigit() or int(version) < 1:
             raise InputError(FieldProblem("version", "the form is out of date: reload the page"))
         await run_in_threadpool(
-            runtime.runbooks.update, slug, int(version), _fields(typed), viewer.user_id
+            runtime.runbooks.update,
+            slug,
+            int(version),
+            _fields(typed),
+            viewer.user_id,
+            viewer.principal.may_change,
         )
     except InputError as exc:
         return await _editor(
@@ -271,5 +282,10 @@ async def save_runbook(
 async def review_runbook(
     request: Request, slug: str, form: Annotated[Acting, Depends(acting)]
 ) -> Response:
-    await run_in_threadpool(runtime_of(request).runbooks.review, slug, form.viewer.user_id)
+    await run_in_threadpool(
+        runtime_of(request).runbooks.review,
+        slug,
+        form.viewer.user_id,
+        form.viewer.principal.may_change,
+    )
     return RedirectResponse(f"/runbooks/{slug}", 303)

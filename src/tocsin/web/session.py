@@ -15,6 +15,10 @@ from fastapi import HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from tocsin.domain.access import Need, Principal, Role, refusal
+from tocsin.services.access import person_principal
+from tocsin.web.access import need_of
+
 if TYPE_CHECKING:
     from tocsin.services.runtime import Runtime
 
@@ -23,6 +27,7 @@ __all__ = [
     "SignInNeeded",
     "Viewer",
     "acting",
+    "allow",
     "keep_session",
     "secure_cookies",
     "viewer",
@@ -41,6 +46,25 @@ class Viewer:
     admin: bool
     csrf: str
     zone: ZoneInfo
+    #: What they may do (their role, the teams they manage).
+    principal: Principal = Principal("", Role.STAKEHOLDER)
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def responds(self) -> bool:
+        """May act on incidents, alerts and shifts (responders and admins)."""
+        return self.principal.may(Need.RESPOND)
+
+    @property
+    def reads_all(self) -> bool:
+        """Beyond incidents and the status page (everyone but stakeholders)."""
+        return self.principal.may(Need.READ)
+
+    def may(self, need: Need, team: str | None = None) -> bool:
+        return self.principal.may(need, team)
 
 
 @dataclass(frozen=True)
@@ -110,18 +134,36 @@ async def viewer(request: Request) -> Viewer | None:
         config = runtime.current.routing
         person = config.users.get(signed.user_id) if config else None
         zone = (person.time_zone if person else None) or ZoneInfo("UTC")
-        found = Viewer(signed.user_id, signed.name, signed.admin, signed.csrf, zone)
+        principal = person_principal(config, signed.user_id) or Principal(
+            signed.user_id,
+            Role.ADMIN if signed.admin else Role.RESPONDER,
+            user=signed.user_id,
+        )
+        found = Viewer(
+            signed.user_id, signed.name, principal.role is Role.ADMIN, signed.csrf, zone, principal
+        )
     request.state.viewer = found
     return found
 
 
 async def viewing(request: Request) -> Viewer:
-    """A page's dependency: the signed-in person, else off to the sign-in page."""
+    """A page's dependency: the signed-in person, else off to the sign-in page; 403 when
+    their role does not reach what the page needs (``web.access``)."""
     found = await viewer(request)
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeeded(target)
+    route = request.scope.get("route")
+    need = need_of(request.method, getattr(route, "path", request.url.path))
+    if not found.may(need):
+        raise HTTPException(403, refusal(found.principal, need))
     return found
+
+
+def allow(viewer: Viewer, need: Need, team: str | None) -> None:
+    """403 unless ``viewer`` may do what needs ``need`` to an object of ``team``."""
+    if not viewer.may(need, team):
+        raise HTTPException(403, refusal(viewer.principal, need, team))
 
 
 def _same_origin(request: Request) -> bool:

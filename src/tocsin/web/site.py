@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from tocsin.web import (
     action_items,
     alerts,
+    audit,
     deliveries,
     drills,
     heartbeats,
@@ -17,6 +18,7 @@ from tocsin.web import (
     incidents,
     integrations,
     live,
+    oidc,
     oncall,
     oncall_health,
     people,
@@ -29,6 +31,7 @@ from tocsin.web import (
     status_page,
     status_page_feed,
     status_page_subscribe,
+    tokens,
 )
 
 __all__ = ["mount"]
@@ -39,6 +42,7 @@ STATIC = Path(__file__).parent / "static"
 def mount(app: FastAPI) -> None:
     for module in (
         sign_in,
+        oidc,
         home,
         live,
         incidents,
@@ -55,10 +59,12 @@ def mount(app: FastAPI) -> None:
         reports,
         drills,
         action_items,
+        audit,
         remediation,
         status_page,
         status_page_feed,
         status_page_subscribe,
+        tokens,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
