@@ -300,7 +300,11 @@ def test_control_characters_in_names_are_a_400_naming_the_field(status: Status):
         r = status.client.post(f"/api/status-page{path}", json=body, headers=status.auth)
         assert r.status_code == 400, r.text
         (error,) = r.json()["errors"]
-        assert error["field"] == "name" and "control characters" in error["problem"]
+        if "\x00" in body["name"]:
+            # A NUL is refused for every field of every request before the endpoint runs.
+            assert error["field"] == "body.name" and "NUL" in error["problem"], error
+        else:
+            assert error["field"] == "name" and "control characters" in error["problem"]
     api = status.component("API")
     r = status.client.patch(
         f"/api/status-page/components/{api}", json={"name": "A\nB"}, headers=status.auth
