@@ -145,6 +145,16 @@ def test_default_rules_follow_the_methods_a_person_has(tmp_path: Path) -> None:
             "escalation_policies.0.team: escalation policy 'platform': no team 'ops'",
         ),
         (
+            "  - name: primary\n    time_zone: UTC",
+            "  - name: primary\n    team: ops\n    time_zone: UTC",
+            "schedules.0.team: no team 'ops' in teams",
+        ),
+        (
+            "{name: platform, members: [ann], managers: [bob]}",
+            "{name: platform, members: [ann], services: [api]}\n  - {name: b, services: [api]}",
+            "teams.1.services.0: team 'b': service 'api' is owned by team 'platform'",
+        ),
+        (
             "escalation_policy: platform",
             "escalation_policy: nobody",
             "receivers.0.escalation_policy: no escalation policy 'nobody'",

@@ -160,6 +160,15 @@ users:
 teams:
   - {name: red, members: [rob], managers: [mia], services: [checkout]}
   - {name: blue, managers: [otto], services: [search]}
+schedules:
+  - name: red-shifts
+    team: red
+    time_zone: UTC
+    layers: [{name: all, start: "2026-02-23T09:00:00", rotation: {type: weekly}, users: [rob]}]
+  - name: blue-shifts
+    team: blue
+    time_zone: UTC
+    layers: [{name: all, start: "2026-02-23T09:00:00", rotation: {type: weekly}, users: [otto]}]
 escalation_policies:
   - name: red-policy
     team: red

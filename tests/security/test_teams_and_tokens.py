@@ -317,3 +317,25 @@ def test_a_team_bound_admin_token_is_not_a_site_admin(site: Web) -> None:
     red = declare(w, "red")
     ok = w.client.post(f"/api/incidents/{red}/acknowledge", json={}, headers=bearer(bound))
     assert ok.status_code == 200
+
+
+def test_a_team_token_changes_its_teams_shifts_only(site: Web) -> None:
+    w = site
+    blue_bot = bearer(token(w, None, "respond", team="blue"))
+    when = {"start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z"}
+
+    def override(schedule: str, user: str) -> Any:
+        body = {"user": user, **when}
+        return w.client.post(f"/api/schedules/{schedule}/overrides", json=body, headers=blue_bot)
+
+    assert override("red-shifts", "otto").status_code == 403
+    made = override("blue-shifts", "otto")
+    assert made.status_code == 201, made.text
+    red = w.client.post(
+        "/api/schedules/red-shifts/overrides",
+        json={"user": "rob", **when},
+        headers=bearer(token(w, "rob")),
+    ).json()["id"]
+    assert w.client.delete(f"/api/overrides/{red}", headers=blue_bot).status_code == 403
+    blue = made.json()["id"]
+    assert w.client.delete(f"/api/overrides/{blue}", headers=blue_bot).status_code == 200

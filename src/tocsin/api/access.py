@@ -18,7 +18,7 @@ from tocsin.api.runtime import runtime_of
 from tocsin.domain.access import Need, Principal, Role, Scope, refusal
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.errors import FieldProblem, Forbidden, InputError, NotFound, Unauthorized
-from tocsin.services.access import incident_team
+from tocsin.services.access import incident_team, service_team
 from tocsin.services.api_tokens import is_api_token
 from tocsin.services.runtime import Runtime
 
@@ -233,21 +233,45 @@ async def require(request: Request, need: Need, *, amtool: bool = False) -> Prin
     if not principal.may(need, own):
         raise Forbidden(refusal(principal, need, own))
     if principal.team is not None and need >= Need.RESPOND:
-        incident_id = request.path_params.get("incident_id")
-        if incident_id is not None:
-            team = await run_in_threadpool(_incident_team, runtime, incident_id)
+        params = dict(request.path_params)
+        if params.keys() & _OWNED:
+            team = await run_in_threadpool(_object_team, runtime, params)
             if not principal.may(need, team):
                 raise Forbidden(refusal(principal, need, team))
     request.state.principal = principal
     return principal
 
 
-def _incident_team(runtime: Runtime, incident_id: str) -> str | None:
+#: Path parameters naming an object a team may own.
+_OWNED = {"incident_id", "name", "slo_id", "override_id", "swap_id"}
+
+
+def _object_team(runtime: Runtime, params: dict[str, str]) -> str | None:
+    """The team owning the object a path names (None: no team, or no such object: the
+    endpoint answers 404 or 400 for that)."""
+    config = runtime.current()
     try:
-        incident = runtime.incidents.get(int(incident_id))
+        if "incident_id" in params:
+            return incident_team(config, runtime.incidents.get(int(params["incident_id"])))
+        if "slo_id" in params:
+            return service_team(config, runtime.slos.spec(params["slo_id"]).service)
+        schedule = params.get("name")
+        if "override_id" in params:
+            wanted = int(params["override_id"])
+            found = [
+                o
+                for name in (config.schedules if config else {})
+                for o in runtime.schedules.overrides(name, current=False)
+                if o.id == wanted
+            ]
+            schedule = found[0].schedule if found else None
+        if "swap_id" in params:
+            swaps = [w for w in runtime.schedules.swaps() if w.id == params["swap_id"]]
+            schedule = swaps[0].schedule if swaps else None
+        owner = config.schedules.get(schedule) if config and schedule else None
+        return owner.team if owner is not None else None
     except (NotFound, ValueError):
-        return None  # the endpoint answers 404 (or 400)
-    return incident_team(runtime.current(), incident)
+        return None
 
 
 def _need_of(rule: Need | str, method: str) -> Need:

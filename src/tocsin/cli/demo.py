@@ -32,6 +32,8 @@ DEMO_INTEGRATIONS = {
 }
 
 
+#: The demo people who are not plain responders.
+DEMO_ROLES = {"sam", "vera", "casey"}
 #: Every demo person signs in with this password (the demo prints it; never use it for real).
 DEMO_PASSWORD = "tocsin-demo"
 
@@ -122,8 +124,9 @@ def demo(
             admin.db.dispose()
     console.rule("[bold]Tocsin demo")
     console.print(
-        f"[bold]Open {base}/[/] and sign in as sam (an admin) or any of "
-        f"{', '.join(p for p in people if p != 'sam')}; password: {DEMO_PASSWORD}",
+        f"[bold]Open {base}/[/] and sign in as sam (an admin), vera (a viewer), casey (a "
+        f"stakeholder) or any of {', '.join(p for p in people if p not in DEMO_ROLES)}; "
+        f"password: {DEMO_PASSWORD}",
         soft_wrap=True,
     )
     console.print(f"Database:       {settings.database_url}")

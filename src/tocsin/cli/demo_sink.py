@@ -50,8 +50,9 @@ escalation_policies:
         targets: [{{schedule: follow-the-sun}}]
       - delay: 5m
         targets: [{{schedule: database}}, {{user: sam}}]
-teams:
-  - {{name: sre, members: [akiko, kenji, jonas, lena, maria, sam]}}
+teams:                            # roles and teams: docs/security.md
+  - {{name: sre, members: [akiko, kenji, jonas, lena, maria, sam], managers: [lena],
+     services: [api, checkout, auth, inventory]}}
 # On call: who is on call (tocsin oncall), shifts, gaps, overrides and swaps (docs/schedules.md).
 users:
   - {{id: akiko, name: Akiko (Tokyo), time_zone: Asia/Tokyo, webhook_url: "{url}/page/akiko"}}
@@ -62,6 +63,8 @@ users:
      webhook_url: "{url}/page/maria"}}
   - {{id: sam, name: Sam (Los Angeles), time_zone: America/Los_Angeles,
      webhook_url: "{url}/page/sam", admin: true}}
+  - {{id: vera, name: Vera (reads everything), role: viewer}}
+  - {{id: casey, name: Casey (stakeholder), role: stakeholder}}
 schedules:
   - name: follow-the-sun          # three regions, eight hours each, weekly turns
     time_zone: UTC

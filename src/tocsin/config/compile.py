@@ -359,6 +359,10 @@ def compile_config(
     schedules = compile_schedules(cfg.schedules, c.problem, users)
     on_call = compile_on_call(cfg.on_call, c.problem)
     teams = compile_teams(cfg.teams, c.problem, users)
+    for i, raw in enumerate(cfg.schedules):
+        team = raw.get("team") if isinstance(raw, dict) else None
+        if isinstance(team, str) and team not in teams:
+            c.problem(["schedules", i, "team"], f"no team {team!r} in teams")
     policies = compile_policies(cfg.escalation_policies, c.problem, users, schedules, teams)
     receiver_policies: dict[str, str] = {}
     for i, receiver in enumerate(cfg.receivers):

@@ -63,6 +63,8 @@ class ScheduleConfig(_Strict):
     time_zone: str
     layers: list[LayerConfig]
     overrides: list[OverrideConfig] = pydantic.Field(default_factory=list)
+    #: The team that owns it (docs/security.md).
+    team: str | None = None
 
 
 def _aware(value: datetime, zone: ZoneInfo) -> datetime:
@@ -120,7 +122,7 @@ def compile_schedules(
                 )
                 continue
             overrides.append(Override(start, end, o.user))
-        out[cfg.name] = Schedule(cfg.name, zone, tuple(layers), tuple(overrides))
+        out[cfg.name] = Schedule(cfg.name, zone, tuple(layers), tuple(overrides), cfg.team)
     return out
 
 

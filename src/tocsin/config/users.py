@@ -222,7 +222,10 @@ def compile_teams(
         for j, service in enumerate(cfg.services):
             other = owners.setdefault(service, cfg.name)
             if other != cfg.name:
-                problem([*keys, "services", j], f"{where}: service {service!r} is {other!r}'s")
+                problem(
+                    [*keys, "services", j],
+                    f"{where}: service {service!r} is owned by team {other!r}",
+                )
         out[cfg.name] = Team(
             cfg.name, members, tuple(cfg.managers), cfg.description, tuple(cfg.services)
         )

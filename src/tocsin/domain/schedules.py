@@ -108,6 +108,8 @@ class Schedule:
     layers: tuple[Layer, ...]
     #: Later ones win where two overlap.
     overrides: tuple[Override, ...] = ()
+    #: The team that owns it (a token bound to another team cannot change its shifts).
+    team: str | None = None
 
 
 @dataclass(frozen=True)
