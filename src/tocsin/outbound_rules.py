@@ -64,6 +64,10 @@ METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metada
 #: RFC 8215's local use) and IPv4-compatible addresses (deprecated, ``::a.b.c.d``).
 _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
 _COMPATIBLE = ipaddress.IPv6Network("::/96")
+#: IPv4-translated addresses (RFC 2765, ``::ffff:0:a.b.c.d``).
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+#: Site-local addresses (deprecated by RFC 3879, still routed inside some networks).
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
 
 
 class Kind(StrEnum):
@@ -102,7 +106,7 @@ def kind_of(ip: IP) -> Kind:
         return Kind.LINK_LOCAL
     if ip.is_loopback:
         return Kind.LOOPBACK
-    if ip.is_private:
+    if ip.is_private or (isinstance(ip, ipaddress.IPv6Address) and ip in _SITE_LOCAL):
         return Kind.PRIVATE
     if not ip.is_global:
         return Kind.OTHER
@@ -122,15 +126,16 @@ def _described(ip: IP, kind: Kind) -> str:
 
 def embedded_ipv4(ip: IP) -> list[ipaddress.IPv4Address]:
     """The IPv4 addresses an IPv6 one leads to: IPv4-mapped (``::ffff:a.b.c.d``),
-    IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``)
-    and Teredo (its server and client addresses)."""
+    IPv4-compatible (``::a.b.c.d``), IPv4-translated (``::ffff:0:a.b.c.d``), NAT64
+    (``64:ff9b::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``) and Teredo (its server and client
+    addresses)."""
     if not isinstance(ip, ipaddress.IPv6Address):
         return []
     low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     found: list[ipaddress.IPv4Address] = []
     if ip.ipv4_mapped is not None:
         found.append(ip.ipv4_mapped)
-    if ip in _COMPATIBLE and int(ip) > 1:  # not :: or ::1
+    if (ip in _COMPATIBLE and int(ip) > 1) or ip in _TRANSLATED:  # not :: or ::1
         found.append(low)
     if any(ip in net for net in _NAT64):
         found.append(low)

@@ -287,5 +287,5 @@ def test_api_tokens_made_and_revoked(web: Any) -> None:
     response = w.client.post(f"/api/tokens/{made.object_id}/revoke", headers=w.harness.api)
     assert response.status_code == 200, response.text
     revoked = only(w.runtime, "api_token.revoked")
-    assert (revoked.actor, revoked.via) == ("token:tests", "api")
+    assert (revoked.actor, revoked.via) == ("token:tests", "api token:tests")
     _no_secret(w, w.harness.api_token)

@@ -26,7 +26,11 @@ def test_each_action_through_the_api_is_one_entry_with_before_and_after(web: Any
     made = _api(w, "", {"title": "Checkout down", "severity": "SEV2", "policy": "platform"})
     n = str(made["id"])
     declared = only(w.runtime, "incident.declared")
-    assert (declared.actor, declared.via, declared.address) == ("token:tests", "api", "testclient")
+    assert (declared.actor, declared.via, declared.address) == (
+        "token:tests",
+        "api token:tests",
+        "testclient",
+    )
     assert (declared.object_kind, declared.object_id) == ("incident", n)
     assert declared.before is None
     assert declared.after is not None
@@ -35,7 +39,7 @@ def test_each_action_through_the_api_is_one_entry_with_before_and_after(web: Any
 
     _api(w, f"/{n}/acknowledge", {"user": "bob"})
     ack = only(w.runtime, "incident.acknowledged")
-    assert ack.actor == "bob" and ack.via == "api"
+    assert ack.actor == "bob" and ack.via == "api token:tests"  # on behalf: the token is named
     assert ack.before == {"status": "triggered", "acknowledged_by": None}
     assert ack.after == {"status": "acknowledged", "acknowledged_by": "bob"}
 

@@ -293,3 +293,19 @@ def test_the_events_url_is_verified_with_its_challenge(rooms: Any) -> None:
     assert answer.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
     forged = _send(r, "/integrations/slack/events", body, "application/json", secret="x")
     assert forged.status_code == 401
+
+
+def test_a_stakeholder_or_viewer_cannot_act_from_slack(rooms: Any) -> None:
+    r = rooms()
+    declared(r)
+    text = r.h.config.read_text().replace(
+        "email: bob@example.com}", "email: bob@example.com, role: stakeholder}"
+    )
+    r.h.reload(text)
+    answer = command(r, "ack #1", user="U0BOB").json()
+    assert "bob: a stakeholder cannot act" in answer["text"], answer
+    assert command(r, "declare sev3 from bob", user="U0BOB").json()["text"].startswith("bob:")
+    assert r.service.get(1).status.value == "triggered"
+    oncall = command(r, "oncall", user="U0BOB").json()["text"]
+    assert "bob: a stakeholder cannot read" in oncall
+    assert command(r, "ack #1").json()["text"] == "cat acknowledged #1"

@@ -36,6 +36,7 @@ from tocsin.settings import Settings
         ("172.31.255.255", Kind.PRIVATE),
         ("192.168.0.1", Kind.PRIVATE),
         ("fd12:3456::1", Kind.PRIVATE),
+        ("fec0::1", Kind.PRIVATE),  # site-local (deprecated, still routed in places)
         ("100.64.0.1", Kind.OTHER),  # carrier-grade NAT
     ],
 )
@@ -83,6 +84,7 @@ def test_what_each_trust_refuses(address: str, user: str | None, configured: str
         ("2002:a9fe:a9fe::1", "169.254.169.254"),  # 6to4
         ("2001:0:4136:e378:8000:63bf:5601:5601", "169.254.169.254"),  # Teredo client
         ("::ffff:10.0.0.1", "10.0.0.1"),
+        ("::ffff:0:a9fe:a9fe", "169.254.169.254"),  # IPv4-translated
         ("64:ff9b::7f00:1", "127.0.0.1"),
     ],
 )

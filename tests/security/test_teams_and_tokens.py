@@ -339,3 +339,117 @@ def test_a_team_token_changes_its_teams_shifts_only(site: Web) -> None:
     assert w.client.delete(f"/api/overrides/{red}", headers=blue_bot).status_code == 403
     blue = made.json()["id"]
     assert w.client.delete(f"/api/overrides/{blue}", headers=blue_bot).status_code == 200
+
+
+def test_a_service_token_acts_for_a_person_only_within_both_their_powers(site: Web) -> None:
+    w = site
+    incident = declare(w, "red")
+    bot = bearer(token(w, None, "respond"))
+
+    def note(user: str) -> Any:
+        body = {"text": f"for {user}", "user": user}
+        return w.client.post(f"/api/incidents/{incident}/notes", json=body, headers=bot)
+
+    assert note("rob").status_code == 200
+    assert note("sue").status_code == 403  # a stakeholder cannot act, not even by proxy
+    refused = note("ada")  # an admin may do more than the token
+    assert refused.status_code == 403 and "on behalf of 'ada'" in refused.text
+    assert note("mia").status_code == 403  # a team's manager too
+    admin_bot = bearer(token(w, None, "manage"))
+    body = {"text": "by the admin token", "user": "ada"}
+    ok = w.client.post(f"/api/incidents/{incident}/notes", json=body, headers=admin_bot)
+    assert ok.status_code == 200
+    # The audit log names the token behind what a person was recorded as doing.
+    rows = list(w.runtime.audit.each(w.runtime.audit.query(action="incident.")))
+    assert any(r.actor == "rob" and "token:" in (r.via or "") for r in rows), rows
+
+
+def test_a_token_passes_its_limits_to_the_tokens_it_makes(site: Web) -> None:
+    w = site
+    _, parent = w.runtime.api_tokens.create(
+        kind="personal",
+        name="rob-red",
+        scope="respond",
+        created_by="t",
+        owner="rob",
+        team="red",
+        lifetime=timedelta(days=1),
+    )
+    made = w.client.post(
+        "/api/tokens",
+        json={"name": "child", "scope": "respond", "expiresIn": "never"},
+        headers=bearer(parent),
+    )
+    assert made.status_code == 201, made.text
+    child = made.json()
+    assert child["team"] == "red" and child["expiresAt"] is not None
+    other = w.client.post("/api/tokens", json={"name": "x", "team": "blue"}, headers=bearer(parent))
+    assert other.status_code == 403
+    # A read token revokes nothing; a revoked token cannot be revoked twice.
+    read = bearer(token(w, "ada", "read"))
+    assert w.client.post(f"/api/tokens/{child['id']}/revoke", headers=read).status_code == 403
+    ada = bearer(token(w, "ada"))
+    assert w.client.post(f"/api/tokens/{child['id']}/revoke", headers=ada).status_code == 200
+    assert w.client.post(f"/api/tokens/{child['id']}/revoke", headers=ada).status_code == 409
+    # A team's manager sees and revokes the team's service tokens.
+    bot_id, _ = w.runtime.api_tokens.create(
+        kind="service", name="blue-bot", scope="respond", created_by="otto", team="blue"
+    )
+    otto = bearer(token(w, "otto"))
+    assert "blue-bot" in {t["name"] for t in w.client.get("/api/tokens", headers=otto).json()}
+    revoked = w.client.post(f"/api/tokens/{bot_id.id}/revoke", headers=otto)
+    assert revoked.status_code == 200
+    mia = bearer(token(w, "mia"))
+    assert "blue-bot" not in {t["name"] for t in w.client.get("/api/tokens", headers=mia).json()}
+
+
+def test_contact_details_are_masked_for_everyone_but_the_person_and_admins(site: Web) -> None:
+    w = site
+    text = w.harness.config.read_text().replace(
+        "{id: rob, email: rob@example.com}",
+        '{id: rob, email: rob@example.com, phone: "+4915112345678", '
+        'webhook_url: "https://hooks.example.com/secret-path-rob"}',
+    )
+    w.harness.reload(text)
+    vic = w.client.get("/api/users/rob", headers=bearer(token(w, "vic"))).json()
+    assert vic["phone"] != "+4915112345678" and "secret-path-rob" not in vic["webhookUrl"]
+    own = w.client.get("/api/users/rob", headers=bearer(token(w, "rob"))).json()
+    assert own["phone"] == "+4915112345678"
+    admin = w.client.get("/api/users/rob", headers=bearer(token(w, "ada"))).json()
+    assert "secret-path-rob" in admin["webhookUrl"]
+
+
+def test_a_team_token_declares_and_updates_for_its_team_only(site: Web) -> None:
+    w = site
+    red_bot = bearer(token(w, None, "respond", team="red"))
+    blue = {"title": "Blue down", "team": "blue"}
+    assert w.client.post("/api/incidents", json=blue, headers=red_bot).status_code == 403
+    by_policy = {"title": "Blue down", "policy": "blue-policy"}
+    assert w.client.post("/api/incidents", json=by_policy, headers=red_bot).status_code == 403
+    red = {"title": "Red down", "team": "red"}
+    assert w.client.post("/api/incidents", json=red, headers=red_bot).status_code == 201
+    public = {"name": "Outage", "status": "investigating", "body": "x"}
+    r = w.client.post("/api/status-page/incidents", json=public, headers=red_bot)
+    assert r.status_code == 403  # the status page is the whole site's
+
+
+def test_a_nul_in_any_spelling_of_json_is_refused(site: Web) -> None:
+    w = site
+    incident = declare(w)
+    for kind in ("Application/JSON", ""):
+        r = w.client.post(
+            f"/api/incidents/{incident}/notes",
+            content=b'{"text": "a\\u0000b"}',
+            headers={**bearer(token(w, "ada")), "Content-Type": kind},
+        )
+        assert r.status_code == 400 and "NUL" in r.text, (kind, r.text)
+
+
+def test_a_page_link_does_not_let_a_stakeholder_act(site: Web) -> None:
+    w = site
+    incident = declare(w)
+    link = w.runtime.incidents.link(incident, "sue", "ack")
+    token_part = link.rsplit("/", 1)[-1]
+    r = w.client.post(f"/act/{token_part}")
+    assert r.status_code in (401, 403), r.text
+    assert w.runtime.incidents.get(incident).status.value == "triggered"

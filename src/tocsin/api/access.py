@@ -13,12 +13,13 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from tocsin import origin
 from tocsin.api.auth import token_from_headers
 from tocsin.api.runtime import runtime_of
 from tocsin.domain.access import Need, Principal, Role, Scope, refusal
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.errors import FieldProblem, Forbidden, InputError, NotFound, Unauthorized
-from tocsin.services.access import incident_team, service_team
+from tocsin.services.access import incident_team, person_principal, service_team
 from tocsin.services.api_tokens import is_api_token
 from tocsin.services.runtime import Runtime
 
@@ -234,16 +235,33 @@ async def require(request: Request, need: Need, *, amtool: bool = False) -> Prin
         raise Forbidden(refusal(principal, need, own))
     if principal.team is not None and need >= Need.RESPOND:
         params = dict(request.path_params)
-        if params.keys() & _OWNED:
+        path = getattr(request.scope.get("route"), "path", "")
+        # The status page is the whole site's: no team's token changes it.
+        if params.keys() & _OWNED or path.startswith("/api/status-page"):
             team = await run_in_threadpool(_object_team, runtime, params)
             if not principal.may(need, team):
                 raise Forbidden(refusal(principal, need, team))
     request.state.principal = principal
+    request.state.need = need
+    if principal.token_id is not None:
+        # The audit log names the token behind every change (also one made on behalf).
+        found = origin.current()
+        if found is not origin.ENGINE:
+            found.via = f"api {principal.actor}" if principal.user is None else "api token"
     return principal
 
 
 #: Path parameters naming an object a team may own.
-_OWNED = {"incident_id", "name", "slo_id", "override_id", "swap_id"}
+_OWNED = {
+    "incident_id",
+    "name",
+    "slo_id",
+    "override_id",
+    "swap_id",
+    "item_id",
+    "run_id",
+    "exception_id",
+}
 
 
 def _object_team(runtime: Runtime, params: dict[str, str]) -> str | None:
@@ -251,8 +269,17 @@ def _object_team(runtime: Runtime, params: dict[str, str]) -> str | None:
     endpoint answers 404 or 400 for that)."""
     config = runtime.current()
     try:
-        if "incident_id" in params:
-            return incident_team(config, runtime.incidents.get(int(params["incident_id"])))
+        incident_id = params.get("incident_id")
+        if "item_id" in params:
+            incident_id = str(runtime.action_items.get(int(params["item_id"])).item.incident_id)
+        if "run_id" in params:
+            incident_id = str(runtime.remediation.run(int(params["run_id"])).incident_id)
+        if incident_id is not None:
+            return incident_team(config, runtime.incidents.get(int(incident_id)))
+        if "exception_id" in params:
+            wanted = int(params["exception_id"])
+            granted = [e for e in runtime.gate.exceptions() if e.id == wanted]
+            return service_team(config, granted[0].service) if granted else None
         if "slo_id" in params:
             return service_team(config, runtime.slos.spec(params["slo_id"]).service)
         schedule = params.get("name")
@@ -303,6 +330,17 @@ def acting(request: Request, user: str | None) -> str:
     if user is None:
         return principal.actor
     config = runtime_of(request).current()
-    if config is None or user not in config.users:
+    person = person_principal(config, user)
+    if person is None:
         raise InputError(FieldProblem("user", f"no user {user!r} in the configuration"))
+    # On behalf of someone: never more than they may, nor than the token may. A person
+    # with powers beyond responding (an admin, a team's manager) is named only by a token
+    # that has them all.
+    need: Need = getattr(request.state, "need", Need.RESPOND)
+    if not person.may(need):
+        raise Forbidden(f"{user}: {refusal(person, need)}")
+    if (person.role is Role.ADMIN or person.manages) and not principal.may(Need.ADMIN):
+        raise Forbidden(
+            f"this token cannot act on behalf of {user!r}, who may do more than the token"
+        )
     return user

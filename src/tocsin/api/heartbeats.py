@@ -3,7 +3,7 @@ signal a failure, or feed one from an Alertmanager Watchdog route.
 
 A ping takes the heartbeat's own token: ``Authorization: Bearer TOKEN``, basic auth with
 the token as password, or ``?token=TOKEN``. No token: 401; a wrong one: 403; an unknown
-heartbeat: 404. Listing takes an Alertmanager-kind integration token, as other reads do.
+heartbeat: 404. Listing takes an API token that may read (docs/security.md).
 """
 
 from __future__ import annotations

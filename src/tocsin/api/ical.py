@@ -1,8 +1,8 @@
 """Calendar feeds: a schedule's shifts, and one person's shifts in every schedule.
 
 Calendar apps cannot send headers, so feeds take ``?token=``: a person's secret calendar
-token (``tocsin user calendar-token USER``). A schedule's feed also opens with an
-Alertmanager-kind integration token in the Authorization header.
+token (``tocsin user calendar-token USER``). A schedule's feed also opens with an API
+token that may read, in the Authorization header.
 """
 
 from __future__ import annotations

@@ -8,17 +8,20 @@ from typing import Annotated, Any, Literal
 import pydantic
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tocsin.api.access import acting
+from tocsin.api.access import acting, allow, principal_of
 from tocsin.api.repeats import repeats_json
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import instant, iso, iso_or_none, minutes
 from tocsin.config.durations import duration_input
+from tocsin.domain.access import Need, Principal
 from tocsin.domain.incidents import Incident
+from tocsin.services.access import incident_team, service_team
 from tocsin.services.incident_slos import IncidentBurn, SloBurn, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.store.incidents import Event, IncidentAlert
 from tocsin.store.messages import Message
+from tocsin.web.contact_words import shown
 
 __all__ = ["incident_json", "router"]
 
@@ -81,12 +84,14 @@ def _alert(a: IncidentAlert) -> dict[str, Any]:
     }
 
 
-def _page(m: Message) -> dict[str, Any]:
+def _page(m: Message, principal: Principal) -> dict[str, Any]:
+    # Phone numbers, webhook URLs and ntfy topics: in full to the person and to admins.
+    full = principal.may(Need.ADMIN) or principal.user == m.user
     return {
         "id": m.id,
         "user": m.user,
         "method": m.method,
-        "address": m.address,
+        "address": shown(m.method, m.address, full)[0],
         "status": m.status,
         "attempts": m.attempts,
         "lastError": m.last_error,
@@ -209,6 +214,11 @@ def list_incidents(
 @router.post("/incidents", summary="Declare an incident by hand", status_code=201)
 def declare(request: Request, body: Declared) -> Response:
     svc = _service(request)
+    # A token bound to a team declares only its team's incidents (who they would page).
+    config = runtime_of(request).current()
+    policy = config.escalation_policies.get(body.policy) if config and body.policy else None
+    team = body.team or (policy.team if policy else None) or service_team(config, body.service)
+    allow(request, Need.RESPOND, team)
     incident = svc.declare(
         title=body.title,
         severity=body.severity,
@@ -237,7 +247,7 @@ def get_incident(request: Request, incident_id: IncidentId) -> Response:
             **incident_json(view.incident),
             "alerts": [_alert(a) for a in view.alerts],
             "timeline": [_event(e) for e in view.timeline],
-            "pages": [_page(m) for m in view.pages],
+            "pages": [_page(m, principal_of(request)) for m in view.pages],
             # The SLOs it burned over sloSpan, the most budget consumed first.
             "slos": [_slo(b) for b in burn.slos],
             "sloSpan": _slo_span(burn),
@@ -329,4 +339,5 @@ def reassign(request: Request, incident_id: IncidentId, body: Reassign) -> Respo
 @router.post("/incidents/{incident_id}/merge", summary="Merge this incident into another")
 def merge(request: Request, incident_id: IncidentId, body: Merge) -> Response:
     svc = _service(request)
+    allow(request, Need.RESPOND, incident_team(runtime_of(request).current(), svc.get(body.into)))
     return _done(svc.merge(incident_id, body.into, body.who(request)))

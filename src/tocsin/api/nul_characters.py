@@ -44,9 +44,10 @@ async def _parsed_body(request: Request) -> Any:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.body_field is None:
         return None
-    kind = request.headers.get("content-type", "")
+    # As FastAPI reads it: any case, and JSON when no type is given at all.
+    kind = request.headers.get("content-type", "").lower()
     try:
-        if "json" in kind:
+        if "json" in kind or not kind.strip():
             return await request.json()
         if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             return {k: v for k, v in (await request.form()).multi_items() if isinstance(v, str)}

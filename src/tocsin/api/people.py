@@ -9,26 +9,33 @@ from fastapi import APIRouter, Request, Response
 from tocsin.api.access import principal_of
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.domain.access import Need
+from tocsin.domain.access import Need, Principal
 from tocsin.domain.escalation import EscalationPolicy
 from tocsin.domain.users import User
 from tocsin.errors import Forbidden
+from tocsin.web.contact_words import shown
 
 __all__ = ["policy_json", "router", "user_json"]
 
 router = APIRouter(prefix="/api", tags=["People"])
 
 
-def user_json(u: User) -> dict[str, Any]:
+def user_json(u: User, full: bool = True) -> dict[str, Any]:
+    """A person; ``full``: their phone, webhook URL and ntfy topic as they are (for the
+    person and admins), else masked as the web UI shows them."""
+
+    def mask(field: str, value: str | None) -> str | None:
+        return shown(field, value, full)[0] if value else value
+
     return {
         "id": u.id,
         "name": u.name,
         "email": u.email,
         "timeZone": u.time_zone.key if u.time_zone else None,
-        "phone": u.phone,
+        "phone": mask("phone", u.phone),
         "slackUserId": u.slack_user_id,
-        "ntfyTopic": u.ntfy_topic,
-        "webhookUrl": u.webhook_url,
+        "ntfyTopic": mask("ntfy_topic", u.ntfy_topic),
+        "webhookUrl": mask("webhook_url", u.webhook_url),
         "admin": u.admin,
         "role": u.role.value,
         "contactMethods": [m.value for m in u.methods],
@@ -64,12 +71,20 @@ def policy_json(p: EscalationPolicy) -> dict[str, Any]:
 
 @router.get("/users", summary="People, their contact methods and notification rules")
 def list_users(request: Request) -> Response:
-    return json_response([user_json(u) for u in runtime_of(request).people.users()])
+    who = principal_of(request)
+    return json_response(
+        [user_json(u, _full(who, u.id)) for u in runtime_of(request).people.users()]
+    )
 
 
 @router.get("/users/{user_id}", summary="One person")
 def get_user(request: Request, user_id: str) -> Response:
-    return json_response(user_json(runtime_of(request).people.user(user_id)))
+    full = _full(principal_of(request), user_id)
+    return json_response(user_json(runtime_of(request).people.user(user_id), full))
+
+
+def _full(principal: Principal, user_id: str) -> bool:
+    return principal.may(Need.ADMIN) or principal.user == user_id
 
 
 @router.post("/users/{user_id}/test-page", summary="Send a test page over each contact method")

@@ -12,7 +12,6 @@ from tocsin.api.access import principal_of
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.api.schedules import iso, iso_or_none
-from tocsin.domain.access import Need
 from tocsin.services.api_tokens import TokenRow, lifetime_of
 
 __all__ = ["router", "token_json"]
@@ -52,16 +51,9 @@ class NewToken(pydantic.BaseModel):
     )
 
 
-@router.get("", summary="API tokens: your own (admins: every token)")
+@router.get("", summary="API tokens: your own and your teams' service tokens (admins: every token)")
 def list_tokens(request: Request) -> Response:
-    principal = principal_of(request)
-    service = runtime_of(request).api_tokens
-    if principal.may(Need.ADMIN):
-        found = service.listing()
-    elif principal.user is not None:
-        found = service.listing(owner=principal.user)
-    else:
-        found = []
+    found = runtime_of(request).api_tokens.visible_to(principal_of(request))
     return json_response([token_json(t) for t in found])
 
 

@@ -58,6 +58,8 @@ class SignedIn:
     csrf: str
     admin: bool
     name: str
+    #: Their role (the configuration's, else their account's).
+    role: Role = Role.RESPONDER
 
 
 def digest(token: str) -> str:
@@ -365,7 +367,7 @@ class AccountService:
 
     def _signed_in(self, user_id: str, csrf: str) -> SignedIn:
         person = self.person(user_id)
-        return SignedIn(user_id, csrf, person.admin, person.display)
+        return SignedIn(user_id, csrf, person.admin, person.display, person.role)
 
     def person(self, user_id: str) -> User:
         """The person as paging sees them (configuration plus their own settings)."""

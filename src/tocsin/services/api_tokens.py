@@ -14,7 +14,7 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.config.durations import duration_input
 from tocsin.domain.access import Need, Principal, Role, Scope
 from tocsin.engine.clock import Clock
-from tocsin.errors import FieldProblem, Forbidden, InputError, NotFound, Unauthorized
+from tocsin.errors import Conflict, FieldProblem, Forbidden, InputError, NotFound, Unauthorized
 from tocsin.services.access import person_principal
 from tocsin.services.token_cache import TokenCache
 from tocsin.store import api_tokens as store
@@ -127,7 +127,17 @@ class ApiTokenService:
     ) -> tuple[TokenRow, str]:
         """Make a token for ``by``: a personal token for themselves, within their role (and
         a token's own scope); a service token if they are an admin, or one of a team they
-        manage."""
+        manage. A token making a token passes on its limits: no wider scope, its team, and
+        an expiry no later than its own."""
+        if by.team is not None:
+            if team is not None and team != by.team:
+                raise Forbidden(f"a token for team {by.team!r} cannot make one for {team!r}")
+            team = by.team
+        if by.token_id is not None:
+            parent = self.get(by.token_id)
+            if parent.expires_at is not None:
+                left = parent.expires_at - self.clock.now()
+                lifetime = left if lifetime is None else min(lifetime, left)
         wanted = _SCOPE_NEED.get(scope)
         if wanted is None:
             raise InputError(FieldProblem("scope", f"{scope!r} is not read, respond or manage"))
@@ -164,11 +174,17 @@ class ApiTokenService:
     def revoke(self, token_id: int, by: Principal) -> TokenRow:
         """Revoke a token: its owner or an admin (a service token: an admin)."""
         row = self.get(token_id)
-        if not (by.role is Role.ADMIN or (row.owner is not None and row.owner == by.user)):
-            raise Forbidden("only the token's owner or an admin can revoke it")
+        if by.scope is Scope.READ:
+            raise Forbidden("a read token cannot revoke tokens")
+        own = row.owner is not None and row.owner == by.user
+        teams = row.owner is None and row.team is not None and by.may(Need.MANAGE, row.team)
+        if not (own or teams or by.may(Need.ADMIN)):
+            raise Forbidden("only the token's owner, its team's managers or an admin can revoke it")
         with self.db.write() as conn:
-            store.revoke(conn, token_id, self.clock.now(), by.actor)
+            done = store.revoke(conn, token_id, self.clock.now(), by.actor)
             found = store.get(conn, token_id)
+            if not done:
+                raise Conflict(f"API token {token_id} was revoked already")
             audit.record(
                 conn,
                 self.clock.now(),
@@ -188,6 +204,18 @@ class ApiTokenService:
         if row is None:
             raise NotFound(f"no API token {token_id}")
         return row
+
+    def visible_to(self, by: Principal) -> list[TokenRow]:
+        """The tokens ``by`` may see and revoke: every one for an admin; else their own
+        and the service tokens of the teams they manage."""
+        if by.may(Need.ADMIN):
+            return self.listing()
+        return [
+            t
+            for t in self.listing()
+            if (t.owner is not None and t.owner == by.user)
+            or (t.owner is None and t.team is not None and by.may(Need.MANAGE, t.team))
+        ]
 
     def listing(self, owner: str | None = None, kind: str | None = None) -> list[TokenRow]:
         with self.db.read() as conn:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_views import PAGE_CALLBACK, page_modal
 from tocsin.config.compile import RoutingConfig
+from tocsin.domain.access import Need, refusal
 from tocsin.domain.chat_commands import HELP, Command, CommandError, Verb, parse_command
 from tocsin.domain.incident_rooms import Provider
 from tocsin.domain.incident_updates import UpdateParts
@@ -23,6 +24,7 @@ from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinEr
 from tocsin.integrations.slack_events import MarkedMessage, SlashCommand, Submission, slack_plain
 from tocsin.integrations.slack_inbound import SlackAction
 from tocsin.notify.incident_rooms import slack_app
+from tocsin.services.access import person_principal
 from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
 from tocsin.services.remediation import RemediationService
@@ -97,6 +99,16 @@ class ChatOps:
             f"Slack user {slack_user_id} is not a Tocsin user: no slack_user_id or email matches"
         )
 
+    def acting(self, slack_user_id: str, need: Need = Need.RESPOND) -> str:
+        """The Tocsin user behind a Slack user id, if their role allows what they ask
+        (a stakeholder or viewer acts in Slack no more than in the web UI)."""
+        user = self.person(slack_user_id)
+        principal = person_principal(self.config(), user)
+        if principal is None or not principal.may(need):
+            why = refusal(principal, need) if principal else "not a Tocsin user"
+            raise Unauthorized(f"{user}: {why}")
+        return user
+
     def _incident_of(self, command: Command, channel_id: str) -> int:
         if command.incident is not None:
             return command.incident
@@ -127,7 +139,8 @@ class ChatOps:
             command = parse_command(slash.text)
             if command.verb is Verb.HELP:
                 return Reply("Usage:\n" + HELP)
-            actor = self.person(slash.slack_user_id)
+            need = Need.READ if command.verb is Verb.ONCALL else Need.RESPOND
+            actor = self.acting(slash.slack_user_id, need)
             return self._run(
                 replace(command, text=slack_plain(command.text)), actor, slash.channel_id
             )
@@ -243,7 +256,7 @@ class ChatOps:
         except ValueError:
             return Reply(f"unknown action {action.action_id!r}")
         try:
-            actor = self.person(action.slack_user_id)
+            actor = self.acting(action.slack_user_id)
             if action.action_id == "tocsin_page":
                 return self._open_page_modal(incident_id, action.trigger_id)
             incident = self._press(action.action_id, incident_id, actor)
@@ -305,7 +318,7 @@ class ChatOps:
         note = submission.values.get("why", {}).get("text", "").strip()
         try:
             incident_id = int(submission.private_metadata)
-            actor = self.person(submission.slack_user_id)
+            actor = self.acting(submission.slack_user_id)
             if kind == "user":
                 self.incidents.add_responder(incident_id, actor, user=name, note=note)
             elif kind == "schedule":
@@ -347,7 +360,7 @@ class ChatOps:
         text = slack_plain(text or "")
         if not text.strip():
             return False
-        actor = self.person(mark.slack_user_id)
+        actor = self.acting(mark.slack_user_id)
         written = self._author(str(author)) if author else None
         by = f" (written by {written})" if written and written != actor else ""
         self.incidents.add_slack_note(

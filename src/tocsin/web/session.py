@@ -135,9 +135,7 @@ async def viewer(request: Request) -> Viewer | None:
         person = config.users.get(signed.user_id) if config else None
         zone = (person.time_zone if person else None) or ZoneInfo("UTC")
         principal = person_principal(config, signed.user_id) or Principal(
-            signed.user_id,
-            Role.ADMIN if signed.admin else Role.RESPONDER,
-            user=signed.user_id,
+            signed.user_id, signed.role, user=signed.user_id
         )
         found = Viewer(
             signed.user_id, signed.name, principal.role is Role.ADMIN, signed.csrf, zone, principal

@@ -34,7 +34,7 @@ def _page(
     runtime = runtime_of(request)
     service = runtime.api_tokens
     every = viewer.may(Need.ADMIN)
-    rows = service.listing() if every else service.listing(owner=viewer.user_id)
+    rows = service.visible_to(viewer.principal)
     config = runtime.current()
     teams = sorted(config.teams) if config else []
     service_teams = [t for t in teams if viewer.may(Need.MANAGE, t)]
