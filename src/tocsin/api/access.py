@@ -19,7 +19,7 @@ from tocsin.api.runtime import runtime_of
 from tocsin.domain.access import Need, Principal, Role, Scope, refusal
 from tocsin.domain.integrations import IntegrationKind
 from tocsin.errors import FieldProblem, Forbidden, InputError, NotFound, Unauthorized
-from tocsin.services.access import incident_team, person_principal, service_team
+from tocsin.services.access import incident_team, person_principal, require_role, service_team
 from tocsin.services.api_tokens import is_api_token
 from tocsin.services.runtime import Runtime
 
@@ -284,14 +284,7 @@ def _object_team(runtime: Runtime, params: dict[str, str]) -> str | None:
             return service_team(config, runtime.slos.spec(params["slo_id"]).service)
         schedule = params.get("name")
         if "override_id" in params:
-            wanted = int(params["override_id"])
-            found = [
-                o
-                for name in (config.schedules if config else {})
-                for o in runtime.schedules.overrides(name, current=False)
-                if o.id == wanted
-            ]
-            schedule = found[0].schedule if found else None
+            schedule = runtime.schedules.override(int(params["override_id"])).schedule
         if "swap_id" in params:
             swaps = [w for w in runtime.schedules.swaps() if w.id == params["swap_id"]]
             schedule = swaps[0].schedule if swaps else None
@@ -337,8 +330,7 @@ def acting(request: Request, user: str | None) -> str:
     # with powers beyond responding (an admin, a team's manager) is named only by a token
     # that has them all.
     need: Need = getattr(request.state, "need", Need.RESPOND)
-    if not person.may(need):
-        raise Forbidden(f"{user}: {refusal(person, need)}")
+    require_role(config, user, need)
     if (person.role is Role.ADMIN or person.manages) and not principal.may(Need.ADMIN):
         raise Forbidden(
             f"this token cannot act on behalf of {user!r}, who may do more than the token"

@@ -97,10 +97,6 @@ class ItemChange(_Body):
     ticket_url: str | None = pydantic.Field(default=None, alias="ticketUrl")
 
 
-def _who(request: Request, user: str | None) -> str:
-    return acting(request, user)
-
-
 @router.post(
     "/incidents/{incident_id}/action-items",
     summary="Add an action item to an incident (and its postmortem, if it has one)",
@@ -113,7 +109,7 @@ def add_item(request: Request, incident_id: IncidentId, body: NewItem) -> Respon
             incident_id,
             title=body.title,
             owner=body.owner,
-            actor=_who(request, body.user),
+            actor=acting(request, body.user),
             due=body.due,
             ticket_url=body.ticket_url,
         )
@@ -158,7 +154,7 @@ def change_item(request: Request, item_id: ItemId, body: ItemChange) -> Response
     with _api_fields():
         view = svc.update(
             item_id,
-            actor=_who(request, body.user),
+            actor=acting(request, body.user),
             title=body.title if body.title is not None else KEEP,
             owner=body.owner if body.owner is not None else KEEP,
             due=body.due if "due" in given else KEEP,

@@ -6,17 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
 from tocsin.services.audit import entry_json
+from tocsin.web.downloads import audit_download
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["Audit log"])
-
-_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 # roles: admins only, by the access guard's rule for GET /api/audit (api/access.py).
@@ -57,10 +55,6 @@ def audit(
         until=until,
     )
     if format is not None:
-        return StreamingResponse(
-            service.export(query, format),
-            media_type=_MEDIA[format],
-            headers={"Content-Disposition": f'attachment; filename="tocsin-audit.{format}"'},
-        )
+        return audit_download(service.export(query, format), format)
     found, following = service.entries(query, cursor=cursor, limit=limit)
     return json_response({"entries": [entry_json(e) for e in found], "next_cursor": following})

@@ -16,7 +16,7 @@ from tocsin.api.body import read_body
 from tocsin.api.openapi import MESSAGE_BODY, error_responses
 from tocsin.api.responses import json_response
 from tocsin.api.runtime import runtime_of
-from tocsin.errors import Conflict, TocsinError, Unauthorized
+from tocsin.errors import Conflict, Forbidden, TocsinError, Unauthorized
 from tocsin.integrations.twilio_inbound import parse_sms_reply, valid_twilio_request
 
 __all__ = ["router"]
@@ -98,7 +98,7 @@ async def act(request: Request, token: str) -> Response:
         return _twiml("<Say>Not acknowledged. Goodbye.</Say>")
     try:
         incident = await run_in_threadpool(service.act_by_link, token, "voice" if voice else "link")
-    except Unauthorized as exc:
+    except (Unauthorized, Forbidden) as exc:
         if voice:
             return _twiml("<Say>This page can no longer be acknowledged.</Say>")
         return _page("This link cannot be used", f"<p>{html.escape(str(exc))}</p>", 403)

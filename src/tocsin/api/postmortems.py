@@ -73,10 +73,6 @@ def _service(request: Request) -> PostmortemService:
     return runtime_of(request).postmortems
 
 
-def _who(request: Request, user: str | None) -> str:
-    return acting(request, user)
-
-
 def _answer(request: Request, pm: Postmortem, status: int = 200) -> Response:
     return json_response(postmortem_json(pm, runtime_of(request).clock.now()), status)
 
@@ -142,7 +138,7 @@ def create_postmortem(
     request: Request, incident_id: IncidentId, body: _Body | None = None
 ) -> Response:
     svc, body = _service(request), body or _Body()
-    return _answer(request, svc.create(incident_id, _who(request, body.user)), 201)
+    return _answer(request, svc.create(incident_id, acting(request, body.user)), 201)
 
 
 @router.patch(
@@ -152,7 +148,7 @@ def create_postmortem(
 def edit_postmortem(request: Request, incident_id: IncidentId, body: Change) -> Response:
     svc = _service(request)
     try:
-        pm = svc.edit(incident_id, _who(request, body.user), body.version, body.edit())
+        pm = svc.edit(incident_id, acting(request, body.user), body.version, body.edit())
     except VersionConflict as exc:
         return json_response(
             {
@@ -180,7 +176,7 @@ def postmortem_step(
     body: Publish | None = None,
 ) -> Response:
     svc, body = _service(request), body or Publish()
-    who = _who(request, body.user)
+    who = acting(request, body.user)
     if body.override and step != "publish":
         raise InputError(FieldProblem("override", "only publishing can be done with override"))
     if step == "submit":

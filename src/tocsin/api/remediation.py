@@ -86,10 +86,6 @@ def _service(request: Request) -> RemediationService:
     return runtime_of(request).remediation
 
 
-def _who(request: Request, user: str | None) -> str:
-    return acting(request, user)
-
-
 class _Body(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
@@ -122,7 +118,9 @@ def list_actions(request: Request) -> Response:
 def run_action(request: Request, incident_id: IncidentId, body: RunRequest) -> Response:
     svc = _service(request)
     try:
-        run = svc.request(incident_id, body.action, _who(request, body.user), dry_run=body.dry_run)
+        run = svc.request(
+            incident_id, body.action, acting(request, body.user), dry_run=body.dry_run
+        )
     except RateLimited as exc:
         now = runtime_of(request).clock.now()
         wait = max(1, int((exc.frees_at - now).total_seconds()) + 1)

@@ -66,10 +66,6 @@ def _may_change(request: Request) -> Callable[[str | None], bool]:
     return principal_of(request).may_change
 
 
-def _who(request: Request, user: str | None) -> str:
-    return acting(request, user)
-
-
 def _answer(request: Request, rb: Runbook, status: int = 200) -> Response:
     svc = runtime_of(request).runbooks
     now = runtime_of(request).clock.now()
@@ -187,7 +183,7 @@ def create_runbook(request: Request, body: Create) -> Response:
     svc = _service(request)
     try:
         rb = svc.create(
-            body.slug.strip(), body.fields(), _who(request, body.user), _may_change(request)
+            body.slug.strip(), body.fields(), acting(request, body.user), _may_change(request)
         )
     except InputError as exc:
         return _renamed(exc)
@@ -202,7 +198,7 @@ def update_runbook(request: Request, slug: Slug, body: Change) -> Response:
     svc = _service(request)
     try:
         rb = svc.update(
-            slug, body.version, body.fields(), _who(request, body.user), _may_change(request)
+            slug, body.version, body.fields(), acting(request, body.user), _may_change(request)
         )
     except InputError as exc:
         return _renamed(exc)
@@ -212,7 +208,7 @@ def update_runbook(request: Request, slug: Slug, body: Change) -> Response:
 @router.post("/runbooks/{slug}/review", summary="Mark a database runbook reviewed today")
 def review_runbook(request: Request, slug: Slug, body: _Body | None = None) -> Response:
     svc, body = _service(request), body or _Body()
-    return _answer(request, svc.review(slug, _who(request, body.user), _may_change(request)))
+    return _answer(request, svc.review(slug, acting(request, body.user), _may_change(request)))
 
 
 @router.get("/incidents/{incident_id}/runbooks", summary="The runbooks an incident uses")

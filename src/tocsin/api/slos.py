@@ -167,10 +167,6 @@ def _gate(request: Request) -> ReleaseGate:
     return runtime_of(request).gate
 
 
-def _actor(request: Request, user: str | None) -> str:
-    return acting(request, user)
-
-
 @router.get(
     "/slo-gate",
     summary="May the service release? 200 when open, 409 with the reasons when not",
@@ -219,7 +215,7 @@ def grant(request: Request, body: GateExceptionRequest) -> Response:
     # it, any responder's).
     allow(request, Need.MANAGE, service_team(runtime_of(request).current(), body.service))
     length = duration_input(body.expires_in, "expiresIn")
-    made = gate.grant(body.service, body.reason, length, _actor(request, body.user))
+    made = gate.grant(body.service, body.reason, length, acting(request, body.user))
     return json_response(_exception(made), 201)
 
 
@@ -239,5 +235,5 @@ def revoke(
     body: Revoke | None = None,
 ) -> Response:
     gate = _gate(request)
-    done = gate.revoke(exception_id, _actor(request, (body or Revoke()).user))
+    done = gate.revoke(exception_id, acting(request, (body or Revoke()).user))
     return json_response(_exception(done))

@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.access import Need, Principal, Role, refusal
-from tocsin.errors import ConfigError, Forbidden, TocsinError
-from tocsin.services.access import person_principal
+from tocsin.domain.access import Need, Principal, Role
+from tocsin.errors import ConfigError, TocsinError
+from tocsin.services.access import require_role
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import migrate
@@ -69,9 +69,7 @@ def operator(runtime: Runtime) -> Principal:
 def vouch(config: RoutingConfig | None, person: str, need: Need = Need.RESPOND) -> str:
     """``person``, named as the one who acts (``--author``, ``--as``): refused when they are
     a configured person whose role does not allow it (docs/security.md, "The CLI")."""
-    principal = person_principal(config, person)
-    if principal is not None and not principal.may(need):
-        raise Forbidden(f"{person}: {refusal(principal, need)}")
+    require_role(config, person, need)
     return person
 
 

@@ -17,10 +17,10 @@ from tocsin.cli.context import configured_runtime, console, fail, tocsin_errors
 from tocsin.cli.routing import ConfigFile
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.durations import parse_duration
-from tocsin.domain.access import Need, refusal
+from tocsin.domain.access import Need
 from tocsin.domain.incidents import Incident
-from tocsin.errors import Forbidden, InputError
-from tocsin.services.access import person_principal
+from tocsin.errors import InputError
+from tocsin.services.access import require_role
 from tocsin.services.incident_slos import burn_words, burned_during
 from tocsin.services.incidents import IncidentService
 from tocsin.services.runtime import Runtime
@@ -56,9 +56,7 @@ def actor_of(
         if config is None or name not in config.users:
             return f"cli:{name}"
         person = name
-    principal = person_principal(config, person)
-    if principal is not None and not principal.may(need, team):
-        raise Forbidden(f"{person}: {refusal(principal, need, team)}")
+    require_role(config, person, need, team)
     return person
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +27,7 @@ import yaml
 
 from tocsin import redaction
 from tocsin.config.yaml_source import YamlSource
+from tocsin.domain.remediation import SECRET
 from tocsin.errors import ConfigError
 from tocsin.secret_box import PREFIX, SecretBox, SecretKeyError, keys_for
 from tocsin.settings import Settings
@@ -45,7 +45,8 @@ __all__ = [
 #: The site's keys, asked for only when the file holds an ``enc:`` value (None: no key).
 KeySource = Callable[[], SecretBox | None]
 
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: ``${NAME}``: the same reference remediation's headers take.
+_REFERENCE = SECRET
 #: Keys whose value is a secret wherever they are (Alertmanager's and Tocsin's).
 _SECRET_KEYS = frozenset(
     {

@@ -26,12 +26,10 @@ from urllib.parse import urlsplit
 
 from tocsin.domain.durations import duration_text
 from tocsin.domain.matchers import Matcher, matches_all
-from tocsin.outbound_rules import METADATA_ADDRESSES, METADATA_HOSTS, Rule
+from tocsin.outbound_rules import Rule
 
 __all__ = [
     "COUNTED",
-    "METADATA_ADDRESSES",
-    "METADATA_HOSTS",
     "OUTPUT_LIMIT",
     "SECRET",
     "Command",

@@ -33,7 +33,6 @@ class WebhookGuard(Guard):
         allow: Allowlist = Allowlist(),
     ) -> None:
         super().__init__(Rule(private=allow_private, allow=allow), resolve)
-        self.allow_private = allow_private
 
     def addresses(self, host: str, port: int, timeout: float | None = None) -> list[str]:
         try:

@@ -4,10 +4,11 @@ owns an incident, a service, a runbook (``domain.access`` decides what each may 
 from __future__ import annotations
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.access import Principal
+from tocsin.domain.access import Need, Principal, refusal
 from tocsin.domain.incidents import Incident
+from tocsin.errors import Forbidden
 
-__all__ = ["incident_team", "managed_by", "person_principal", "service_team"]
+__all__ = ["incident_team", "managed_by", "person_principal", "require_role", "service_team"]
 
 
 def managed_by(config: RoutingConfig | None, user: str) -> frozenset[str]:
@@ -25,6 +26,18 @@ def person_principal(config: RoutingConfig | None, user: str) -> Principal | Non
     assert config is not None
     teams = frozenset(t.name for t in config.teams.values() if user in t.members)
     return Principal(user, person.role, managed_by(config, user), teams, user=user)
+
+
+def require_role(
+    config: RoutingConfig | None, user: str, need: Need, team: str | None = None
+) -> None:
+    """Forbidden when ``user`` is a configured person whose role does not allow what needs
+    ``need`` (to an object of ``team``), whichever way they act: the web, a token's
+    ``user``, Slack, an SMS reply, a page link, the CLI's ``--as``. Someone the
+    configuration does not know is not checked here (the CLI's operator)."""
+    principal = person_principal(config, user)
+    if principal is not None and not principal.may(need, team):
+        raise Forbidden(f"{user}: {refusal(principal, need, team)}")
 
 
 def service_team(config: RoutingConfig | None, service: str | None) -> str | None:

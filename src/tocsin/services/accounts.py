@@ -56,10 +56,13 @@ class SignedIn:
 
     user_id: str
     csrf: str
-    admin: bool
     name: str
     #: Their role (the configuration's, else their account's).
     role: Role = Role.RESPONDER
+
+    @property
+    def admin(self) -> bool:
+        return self.role is Role.ADMIN
 
 
 def digest(token: str) -> str:
@@ -367,7 +370,7 @@ class AccountService:
 
     def _signed_in(self, user_id: str, csrf: str) -> SignedIn:
         person = self.person(user_id)
-        return SignedIn(user_id, csrf, person.admin, person.display, person.role)
+        return SignedIn(user_id, csrf, person.display, person.role)
 
     def person(self, user_id: str) -> User:
         """The person as paging sees them (configuration plus their own settings)."""

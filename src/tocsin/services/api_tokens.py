@@ -4,7 +4,6 @@ once: only the SHA-256 digest is stored (docs/security.md, "API tokens")."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from tocsin.domain.access import Need, Principal, Role, Scope
 from tocsin.engine.clock import Clock
 from tocsin.errors import Conflict, FieldProblem, Forbidden, InputError, NotFound, Unauthorized
 from tocsin.services.access import person_principal
+from tocsin.services.integrations import hash_token
 from tocsin.services.token_cache import TokenCache
 from tocsin.store import api_tokens as store
 from tocsin.store import audit
@@ -39,10 +39,6 @@ _SERVICE_ROLE = {Scope.READ: Role.VIEWER, Scope.RESPOND: Role.RESPONDER, Scope.M
 
 def is_api_token(token: str) -> bool:
     return token.startswith(tuple(PREFIXES.values()))
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiTokenService:
@@ -93,7 +89,7 @@ class ApiTokenService:
         with self.db.write() as conn:
             row = store.insert_token(
                 conn,
-                _digest(token),
+                hash_token(token),
                 name=name,
                 kind=kind,
                 owner=owner,
@@ -225,7 +221,7 @@ class ApiTokenService:
 
     def principal(self, token: str) -> Principal:
         """Who ``token`` acts as; Unauthorized when it is unknown, expired or revoked."""
-        digest = _digest(token)
+        digest = hash_token(token)
         row = self.cache.get(digest, self._load)
         now = self.clock.now()
         if row is None or not row.live(now):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from tocsin.channels.slack_app import SlackApp, SlackCallError
 from tocsin.channels.slack_views import PAGE_CALLBACK, page_modal
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.access import Need, refusal
+from tocsin.domain.access import Need
 from tocsin.domain.chat_commands import HELP, Command, CommandError, Verb, parse_command
 from tocsin.domain.incident_rooms import Provider
 from tocsin.domain.incident_updates import UpdateParts
@@ -24,7 +24,7 @@ from tocsin.errors import Conflict, FieldProblem, InputError, NotFound, TocsinEr
 from tocsin.integrations.slack_events import MarkedMessage, SlashCommand, Submission, slack_plain
 from tocsin.integrations.slack_inbound import SlackAction
 from tocsin.notify.incident_rooms import slack_app
-from tocsin.services.access import person_principal
+from tocsin.services.access import require_role
 from tocsin.services.incident_comms import IncidentComms
 from tocsin.services.incidents import IncidentService
 from tocsin.services.remediation import RemediationService
@@ -103,10 +103,7 @@ class ChatOps:
         """The Tocsin user behind a Slack user id, if their role allows what they ask
         (a stakeholder or viewer acts in Slack no more than in the web UI)."""
         user = self.person(slack_user_id)
-        principal = person_principal(self.config(), user)
-        if principal is None or not principal.may(need):
-            why = refusal(principal, need) if principal else "not a Tocsin user"
-            raise Unauthorized(f"{user}: {why}")
+        require_role(self.config(), user, need)
         return user
 
     def _incident_of(self, command: Command, channel_id: str) -> int:

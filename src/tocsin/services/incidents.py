@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from tocsin.config.compile import RoutingConfig
-from tocsin.domain.access import Need, refusal
+from tocsin.domain.access import Need
 from tocsin.domain.action_tokens import ActionClaim, TokenError, sign, verify
 from tocsin.domain.alerts import Alert
 from tocsin.domain.escalation import policy_from_snapshot
@@ -18,14 +18,14 @@ from tocsin.domain.incident_rooms import Provider
 from tocsin.domain.incident_updates import UpdateParts, draft
 from tocsin.domain.incidents import Incident, Severity, Status, Urgency
 from tocsin.engine.clock import Clock
-from tocsin.errors import Conflict, FieldProblem, InputError, Unauthorized
+from tocsin.errors import Conflict, FieldProblem, Forbidden, InputError, Unauthorized
 from tocsin.notify import incident_rooms as rooms
 from tocsin.notify.drill_watch import DEFAULT_TIMEOUT
 from tocsin.notify.drill_watch import arm as arm_drill
 from tocsin.notify.incident_desk import Desk, Opening
 from tocsin.notify.messages import delivery_receipt
 from tocsin.notify.paging import ACK_TIMEOUT, ESCALATE, LINK_LIFETIME
-from tocsin.services.access import person_principal
+from tocsin.services.access import require_role
 from tocsin.store import alerts as alert_store
 from tocsin.store import audit
 from tocsin.store import incident_chats as room_store
@@ -392,9 +392,7 @@ class IncidentService:
         """Acknowledge or resolve for ``user``; an incident already past that stays as it
         is (a second tap on the same link is not an error). Someone whose role does not
         respond (paged as a stakeholder, or since made a viewer) cannot."""
-        principal = person_principal(self.config(), user)
-        if principal is not None and not principal.may(Need.RESPOND):
-            raise Unauthorized(f"{user}: {refusal(principal, Need.RESPOND)}")
+        require_role(self.config(), user, Need.RESPOND)
         with self.db.read() as conn:
             incident = self.desk.get(conn, incident_id)
         done = {
@@ -430,7 +428,7 @@ class IncidentService:
             )
         try:
             done = self._act(incident.id, action, user, "sms")
-        except (Conflict, Unauthorized) as exc:
+        except (Conflict, Forbidden) as exc:
             return str(exc)
         return f"Incident #{done.id} is {done.status.value}."
 

@@ -164,6 +164,13 @@ class ScheduleService:
                 conn, [name], ending_after=self.clock.now() if current else None
             )
 
+    def override(self, override_id: int) -> StoredOverride:
+        with self.db.read() as conn:
+            found = override_store.by_id(conn, override_id)
+        if found is None:
+            raise NotFound(f"override {override_id} not found")
+        return found
+
     def remove_override(self, override_id: int) -> StoredOverride:
         now = self.clock.now()
         with self.db.write() as conn:

@@ -182,12 +182,10 @@ def record_change(
     after: Any,
     *,
     actor: str | None = None,
-    extra: Mapping[str, Any] | None = None,
     fallback: str | None = None,
 ) -> bool:
     """An entry with only what changed between ``before`` and ``after`` (each a mapping
-    or a dataclass, seen as ``snapshot`` shows it); none, and False, when nothing did.
-    ``extra`` goes into ``after`` whatever changed (e.g. the note given with it)."""
+    or a dataclass, seen as ``snapshot`` shows it); none, and False, when nothing did."""
     old, new = changes(
         snapshot(before) if before is not None else {},
         snapshot(after) if after is not None else {},
@@ -202,7 +200,7 @@ def record_change(
         object_id,
         actor=actor,
         before=old,
-        after={**new, **plain(dict(extra or {}))},
+        after=new,
         fallback=fallback,
     )
     return True

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from tocsin.services.audit import AuditService
 from tocsin.store.audit import Query as Filters
+from tocsin.web.downloads import audit_download
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import Viewer, runtime_of, viewing
@@ -19,7 +20,6 @@ __all__ = ["router"]
 
 router = web_router()
 
-_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 Text = Annotated[str, Query(max_length=200)]
 Time = Annotated[str, Query(max_length=40)]
 
@@ -95,8 +95,4 @@ def audit_export(
 ) -> Response:
     _admin(viewer)
     query, _ = _filters(actor, action, kind, object, since, until)
-    return StreamingResponse(
-        runtime_of(request).audit.export(query, format),
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="tocsin-audit.{format}"'},
-    )
+    return audit_download(runtime_of(request).audit.export(query, format), format)

@@ -43,11 +43,14 @@ class Viewer:
 
     user_id: str
     name: str
-    admin: bool
     csrf: str
     zone: ZoneInfo
     #: What they may do (their role, the teams they manage).
     principal: Principal = Principal("", Role.STAKEHOLDER)
+
+    @property
+    def admin(self) -> bool:
+        return self.principal.role is Role.ADMIN
 
     @property
     def role(self) -> Role:
@@ -137,9 +140,7 @@ async def viewer(request: Request) -> Viewer | None:
         principal = person_principal(config, signed.user_id) or Principal(
             signed.user_id, signed.role, user=signed.user_id
         )
-        found = Viewer(
-            signed.user_id, signed.name, principal.role is Role.ADMIN, signed.csrf, zone, principal
-        )
+        found = Viewer(signed.user_id, signed.name, signed.csrf, zone, principal)
     request.state.viewer = found
     return found
 

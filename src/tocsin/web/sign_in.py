@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.errors import InputError, Unauthorized
+from tocsin.origin import client_address
 from tocsin.web.render import page
 from tocsin.web.routing import web_router
 from tocsin.web.session import (
@@ -105,7 +106,7 @@ async def sign_in(
         return sign_in_form(request, target, "The form had expired: please sign in again.", login)
     accounts = runtime_of(request).accounts
     try:
-        address = request.client.host if request.client else None
+        address = client_address(request.scope)
         token, _ = await run_in_threadpool(accounts.sign_in, login, password, address)
     except (Unauthorized, InputError) as exc:
         return sign_in_form(request, target, str(exc).capitalize() + ".", login)
