@@ -61,5 +61,8 @@ def test_every_log_record_is_blanked(
     assert "bot<secret>/sendMessage" in text and "while sending <secret>" in text
     assert "RuntimeError: failed with <secret>" in text
     # uvicorn's access formatter unpacks the arguments: they are kept, each blanked
-    (record,) = [r for r in caplog.records if r.name == "uvicorn.access"]
-    assert isinstance(record.args, tuple) and record.args[2] == "/x?token=<secret>"
+    # (a handler an earlier test in this process left on a parent logger may show it twice)
+    records = [r for r in caplog.records if r.name == "uvicorn.access"]
+    assert records
+    for record in records:
+        assert isinstance(record.args, tuple) and record.args[2] == "/x?token=<secret>"
