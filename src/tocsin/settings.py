@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     oidc_button: str = "Sign in with single sign-on"
     oidc_create_people_from: str = ""
     password_sign_in: bool = True
+    #: Several nodes on one PostgreSQL (docs/cluster.md): this node's name in the cluster
+    #: (default: the host name, made unique); how often it says it is alive and looks for
+    #: changes other nodes made (besides being told at once by LISTEN/NOTIFY); how long a
+    #: timer it claimed stays its own (a node that dies leaves its work to the others when
+    #: the lease runs out: at least 30 seconds, longer than any send may take).
+    node_name: str | None = None
+    #: The load balancers or proxies whose X-Forwarded-For and X-Forwarded-Proto Tocsin
+    #: believes (addresses or networks, comma-separated; "*" for any): the client address
+    #: sign-in lockouts, rate limits and the audit log see.
+    forwarded_allow_ips: str = "127.0.0.1"
+    cluster_poll: timedelta = timedelta(seconds=5)
+    engine_lease: timedelta = timedelta(minutes=1)
     #: Tests and demos only: the clock runs this many times faster than the wall clock,
     #: counted from ``clock_origin`` (processes given the same origin agree on the time).
     clock_rate: float = 1.0
@@ -92,6 +104,27 @@ class Settings(BaseSettings):
     @classmethod
     def _allowlist(cls, value: str) -> str:
         Allowlist.parse(value)  # ValueError naming the entry
+        return value
+
+    @field_validator("engine_lease")
+    @classmethod
+    def _lease(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=30):
+            raise ValueError("must be at least 30 seconds (PT30S): a send may take that long")
+        return value
+
+    @field_validator("cluster_poll")
+    @classmethod
+    def _poll(cls, value: timedelta) -> timedelta:
+        if not timedelta(milliseconds=100) <= value <= timedelta(minutes=5):
+            raise ValueError("must be between 0.1 seconds and 5 minutes (PT5S is usual)")
+        return value
+
+    @field_validator("node_name")
+    @classmethod
+    def _node_name(cls, value: str | None) -> str | None:
+        if value is not None and not (0 < len(value) <= 40 and value.isprintable()):
+            raise ValueError("must be 1 to 40 printable characters")
         return value
 
     @field_validator("database_url")

@@ -5,7 +5,6 @@ started again: level 2 still pages, exactly once. The server's clock runs 20 tim
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,12 @@ import pytest
 from tests.live_server import LiveServer
 from tests.paging.conftest import CONFIG
 from tests.receiver_server import ReceiverServer
+from tests.waiting import wait_until
 
 RATE = 20
 FAST = CONFIG.replace("      - delay: 5m\n", "      - delay: 1m\n").replace(
     "{{slack_channel: C0OPS}}", "{{user: cat}}"
 )
-
-
-def _wait(what: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if what():
-            return True
-        time.sleep(0.05)
-    return what()
 
 
 def pushes(server: ReceiverServer, topic: str) -> list[Any]:
@@ -69,7 +60,9 @@ def test_sigkill_between_levels_pages_level_two_once(
             timeout=10,
         )
         assert answer.status_code == 200
-        assert _wait(lambda: len(pushes(receiver, "ann-pages")) == 1, 10), "level 1 never paged"
+        assert wait_until(lambda: len(pushes(receiver, "ann-pages")) == 1, 10), (
+            "level 1 never paged"
+        )
 
         def recorded() -> bool:
             found = httpx.get(
@@ -80,12 +73,12 @@ def test_sigkill_between_levels_pages_level_two_once(
             return any(p["user"] == "ann" and p["status"] == "sent" for p in found["pages"])
 
         if moment == "after-recording":
-            assert _wait(recorded, 5)
+            assert wait_until(recorded, 5)
         server.kill()  # between level 1 and level 2 (due 3 s after level 1)
         killed_at = time.monotonic()
         assert pushes(receiver, "bob-pages") == []
         server.start()
-        assert _wait(lambda: len(pushes(receiver, "bob-pages")) >= 1, 20), "level 2 lost"
+        assert wait_until(lambda: len(pushes(receiver, "bob-pages")) >= 1, 20), "level 2 lost"
         time.sleep(60 / RATE * 2)  # two more scaled minutes: nothing is sent twice
         level2 = pushes(receiver, "bob-pages")
         assert len(level2) == 1 and level2[0].at > killed_at

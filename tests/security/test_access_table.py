@@ -138,6 +138,7 @@ GET /api/tokens S
 POST /api/tokens S
 POST /api/tokens/{token_id}/revoke S
 GET /api/audit A
+GET /api/cluster A
 """
 
 CONFIG = """

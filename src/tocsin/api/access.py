@@ -174,6 +174,8 @@ RULES: dict[tuple[str, str], Need | str] = {
     ("POST", "/api/tokens/{token_id}/revoke"): _S,
     # Audit log
     ("GET", "/api/audit"): _A,
+    # The nodes of a cluster (docs/cluster.md)
+    ("GET", "/api/cluster"): _A,
 }
 
 _NEEDS = {

@@ -14,6 +14,7 @@ from tocsin.api import (
     action_items,
     alertmanager,
     audit,
+    cluster,
     drills,
     health,
     heartbeats,
@@ -93,6 +94,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> ASGIApp:
     for module in (
         alertmanager,
         audit,
+        cluster,
         silences,
         notifications,
         schedules,

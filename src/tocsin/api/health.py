@@ -36,11 +36,18 @@ def readyz(request: Request) -> Response:
     except Exception as exc:  # any database failure means "not ready"
         return json_response({"status": "unavailable", "database": str(exc)[:200]}, 503)
     head = migrate.head_revision()
-    if current != head:
+    if current != head and (current is None or current in migrate.known_revisions()):
         return json_response(
             {"status": "unavailable", "migrations": f"at {current}, expected {head}"}, 503
         )
-    return json_response({"status": "ok", "database": "reachable", "migration": current})
+    answer = {"status": "ok", "database": "reachable", "migration": current}
+    if current != head:
+        # A newer node migrated the schema during a rolling upgrade: this one still serves
+        # (a release's migrations only add, docs/cluster.md#upgrades) until it is upgraded.
+        answer["warning"] = (
+            f"the schema is at {current}, newer than this node knows ({head}): upgrade it"
+        )
+    return json_response(answer)
 
 
 @router.post(

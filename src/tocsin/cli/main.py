@@ -13,6 +13,8 @@ from tocsin.cli import (
     action_items,
     alerts,
     audit,
+    backup,
+    cluster,
     demo,
     drills,
     heartbeats,
@@ -86,7 +88,10 @@ app.add_typer(drills.drill_app, name="drill")
 app.add_typer(drills.tabletop_app, name="tabletop")
 app.add_typer(secrets.secrets_app, name="secrets")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(cluster.cluster_app, name="cluster")
 app.add_typer(tokens.token_app, name="token")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", envvar="TOCSIN_DATABASE_URL", show_default=False)
@@ -133,7 +138,10 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     runtime = Runtime.build(settings)
+    with runtime.db.engine.connect() as conn:  # SchemaTooNew: say why, and stop
+        migrate.check_known(migrate.current_revision(conn))
     app_ = create_app(runtime)
     if settings.config:
         _reload_on_sighup(runtime)
@@ -145,6 +153,8 @@ def serve(
         log_level=settings.log_level,
         access_log=access_log,
         timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

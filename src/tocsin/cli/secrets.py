@@ -29,6 +29,7 @@ from tocsin.config.secret_refs import resealed_text, sealed_values
 from tocsin.engine.clock import SystemClock
 from tocsin.errors import ConfigError
 from tocsin.secret_box import ENV_KEYS, SecretBox, SecretKeyError, keys_for, new_key
+from tocsin.store import config_versions as version_store
 from tocsin.store import migrate
 from tocsin.store.database import Database
 from tocsin.store.site_secrets import Inventory, SiteSecrets
@@ -106,11 +107,13 @@ def rotate(
         migrate.upgrade(db)
         with db.write() as conn:
             done = SiteSecrets(box).rotate(conn, now)
+            versions = version_store.seal(conn, box, now, rotate=True)
     finally:
         db.dispose()
     console.print(
         f"database: {len(done.current)} secrets now encrypted with key {box.fingerprints[0]}"
-        f" ({len(done.older)} were encrypted with an older key, {len(done.plain)} plain)",
+        f" ({len(done.older)} were encrypted with an older key, {len(done.plain)} plain); "
+        f"{versions} configuration versions re-encrypted",
         highlight=False,
         soft_wrap=True,
     )

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
+from tocsin.config import files
 from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.config.yaml_source import YamlSource, load_yaml
 from tocsin.domain.drills import DrillPolicy, ScheduledDrill, parse_rrule
@@ -107,8 +108,13 @@ def load_scenarios(directory: Path, report: Callable[[str], None]) -> dict[str, 
     """Every ``*.yaml`` / ``*.yml`` scenario in ``directory``, by name; each problem
     reported (``file:line: key: problem``)."""
     found: dict[str, Scenario] = {}
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    for path in files:
+    paths = [
+        Path(p)
+        for p in sorted(
+            [*files.glob(str(directory / "*.yaml")), *files.glob(str(directory / "*.yml"))]
+        )
+    ]
+    for path in paths:
         try:
             scenario = load_scenario(load_yaml(path))
         except ConfigError as exc:
@@ -169,7 +175,7 @@ def compile_drills(
     if cfg.scenarios is not None:
         path = base / cfg.scenarios
         directory = str(path)
-        if not path.is_dir():
+        if not files.is_dir(path):
             problem([*keys, "scenarios"], f"{path} is not a directory")
         else:
             scenarios = load_scenarios(path, report)

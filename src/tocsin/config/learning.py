@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
+from tocsin.config import files
 from tocsin.config.validation import Problem, positive_duration, validated
 from tocsin.domain.learning_policy import WEEKDAYS, HealthPolicy, PostmortemPolicy
 from tocsin.domain.postmortem_template import unknown_placeholders
@@ -105,9 +106,9 @@ def compile_postmortem_policy(raw: Any, base: Path, problem: Problem) -> Postmor
     if cfg.template is not None:
         path = base / cfg.template
         try:
-            template = path.read_text()
-        except OSError as exc:
-            problem([*keys, "template"], f"cannot read {path}: {exc.strerror}")
+            template = files.read_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            problem([*keys, "template"], f"cannot read {path}: {getattr(exc, 'strerror', exc)}")
         for name, line in unknown_placeholders(template or ""):
             problem([*keys, "template"], f"{path}:{line}: unknown placeholder {{{name}}}")
     spans = {

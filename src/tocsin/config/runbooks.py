@@ -36,6 +36,7 @@ from typing import Any, Literal
 import pydantic
 import yaml
 
+from tocsin.config import files
 from tocsin.config.durations import parse_duration
 from tocsin.config.validation import Problem, validated
 from tocsin.config.yaml_source import YamlSource
@@ -195,7 +196,7 @@ def read_runbook(
         )
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         report(f"{where}: cannot read: {getattr(exc, 'strerror', None) or exc}")
         return None
@@ -226,9 +227,8 @@ def read_runbook(
 def _files(directory: Path) -> list[Path]:
     return sorted(
         p
-        for p in directory.rglob("*.md")
-        if p.is_file()
-        and p.name.lower() not in _SKIPPED
+        for p in files.rglob(directory, "*.md")
+        if p.name.lower() not in _SKIPPED
         and not any(part.startswith((".", "_")) for part in p.relative_to(directory).parts)
     )
 
@@ -258,7 +258,7 @@ def check_directory(
 ) -> tuple[dict[str, Runbook], list[str]]:
     """(the runbooks, the problems) of a directory: ``tocsin runbook check``."""
     problems: list[str] = []
-    if not directory.is_dir():
+    if not files.is_dir(directory):
         return {}, [f"{directory}: not a directory"]
     return load_directory(directory, problems.append, people), problems
 
@@ -287,13 +287,13 @@ def compile_runbook_policy(
     if cfg.template is not None:
         path = base / cfg.template
         try:
-            template = path.read_text(encoding="utf-8")
+            template = files.read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
             problem([*keys, "template"], f"cannot read {path}: {getattr(exc, 'strerror', exc)}")
     directory = base / (cfg.directory or "runbooks")
-    files: dict[str, Runbook] = {}
-    if directory.is_dir():
-        files = load_directory(directory, report, people)
+    found: dict[str, Runbook] = {}
+    if files.is_dir(directory):
+        found = load_directory(directory, report, people)
     elif cfg.directory is not None:
         problem([*keys, "directory"], f"{directory} is not a directory")
     return RunbookPolicy(
@@ -301,7 +301,7 @@ def compile_runbook_policy(
         review_every=every,
         ask_review_after=asks,
         template=template,
-        files=files,
+        files=found,
     )
 
 

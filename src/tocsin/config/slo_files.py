@@ -19,13 +19,13 @@ good share reaches ``timeSliceTarget`` (a ratio).
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tocsin.config import files
 from tocsin.config.slos import compile_slos
 from tocsin.config.yaml_source import YamlSource
 from tocsin.domain.slo_specs import SloSpec
@@ -51,9 +51,9 @@ _OPENSLO_KEYS: dict[str, Keys] = {
 
 def _documents(path: str) -> list[YamlSource]:
     try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        text = files.read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         roots = list(yaml.compose_all(text))
         datas = list(yaml.safe_load_all(text))
@@ -158,7 +158,7 @@ def load_slo_files(patterns: list[str], base: Path, report: Report) -> dict[str,
     out: dict[str, SloSpec] = {}
     for pattern in patterns:
         full = str(base / pattern)
-        paths = sorted(glob.glob(full)) if glob.has_magic(full) else [full]
+        paths = files.glob(full) if files.has_magic(full) else [full]
         if not paths:
             report(f"{full}: no file matches")
         for path in paths:

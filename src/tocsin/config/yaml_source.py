@@ -11,6 +11,7 @@ import pydantic
 import yaml
 from pydantic_core import ErrorDetails
 
+from tocsin.config import files
 from tocsin.config.validation import describe
 from tocsin.errors import ConfigError
 
@@ -67,7 +68,7 @@ class YamlSource:
 def load_yaml(path: str | Path) -> YamlSource:
     text_path = str(path)
     try:
-        text = Path(path).read_text()
+        text = files.read_text(path)
     except OSError as exc:
         raise ConfigError(f"{text_path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:

@@ -80,7 +80,7 @@ class Runner:
         *,
         jobs: Mapping[str, Job] | None = None,
         owner: str | None = None,
-        lease: timedelta = timedelta(minutes=1),
+        lease: timedelta = timedelta(minutes=1),  # TOCSIN_ENGINE_LEASE
         batch: int = 50,
         max_attempts: int = 20,
         workers: int = 8,
@@ -257,11 +257,15 @@ class Runner:
 
     def _settle(self, conn: Connection, timer: Timer, again: Again | None) -> None:
         if again is None:
-            timer_store.finish(conn, timer, self.owner)
+            kept = timer_store.finish(conn, timer, self.owner)
         else:
-            timer_store.release(
+            kept = timer_store.release(
                 conn, timer, self.owner, due_at=again.due_at, attempts=0, payload=again.payload
             )
+        if not kept:
+            # Its lease ran out first (a send slower than the lease, or clocks apart between
+            # nodes), or it was moved meanwhile: another engine may run it too.
+            log.warning("timer %s/%s was no longer this engine's to settle", timer.kind, timer.key)
 
     def _run_one(self, timer: Timer) -> list[Timer]:
         handler = self.handlers.get(timer.kind)
@@ -297,10 +301,14 @@ class Runner:
         now = self.clock.now()
         if now >= claimed_at + self.lease / 2:
             # Waited too long for a worker: the lease may lapse mid-send and another engine
-            # send it too. Leave it; it is claimed again when the lease has passed.
+            # send it too. Give it back untouched, for any engine to claim with a new lease.
             log.warning(
                 "timer %s/%s waited %s for a worker", timer.kind, timer.key, now - claimed_at
             )
+            with self.db.write(durable=False) as conn:
+                timer_store.release(
+                    conn, timer, self.owner, due_at=timer.due_at, attempts=timer.attempts
+                )
             return
         try:
             from_hint = getattr(job, "from_hint", None)
@@ -373,6 +381,13 @@ class Runner:
             self._thread = None
         self._pool.shutdown(wait=True)
         self._completions.stop()
+        try:  # what it claimed and did not run: the other engines take it now
+            with self.db.write() as conn:
+                released = timer_store.release_held(conn, self.owner)
+            if released:
+                log.info("gave back %d timers on stopping", released)
+        except Exception:  # the database is away: the leases run out instead
+            log.exception("could not give back the timers this engine holds")
 
     def _loop(self, poll: float) -> None:
         while not self._stop.is_set():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -29,6 +29,7 @@ from tocsin.outbound import Outbound, guarded_client
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
+from tocsin.store.config_versions import Behind, never_behind
 from tocsin.store.deliveries import Attempt, DeliveryRow
 from tocsin.store.timers import Timer
 
@@ -43,6 +44,8 @@ class Work:
     delivery: DeliveryRow
     spec: ChannelSpec | None
     started_at: datetime
+    #: This node runs an older configuration than the one that made the delivery.
+    behind: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,11 @@ class DeliveryJob:
         *,
         timeout: float = 10.0,
         outbound: Outbound | None = None,
+        behind: Behind = never_behind,
     ) -> None:
         self.routing = routing
         self.external_url = external_url
+        self.behind = behind
         self.client = guarded_client(outbound or Outbound.from_environment(), timeout=timeout)
 
     def close(self) -> None:
@@ -71,7 +76,12 @@ class DeliveryJob:
         delivery = delivery_store.get(conn, int(timer.key))
         if delivery is None or delivery.status != delivery_store.PENDING:
             return None
-        return self._work(delivery, now)
+        work = self._work(delivery, now)
+        if work.spec is None and self.behind(conn):
+            # Made by a node running a newer configuration, with a receiver this one lacks:
+            # a retryable failure, so that it is sent once this node has caught up.
+            return replace(work, behind=True)
+        return work
 
     def from_hint(self, timer: Timer, now: datetime) -> Work | None:
         """A delivery just created (and committed) by a tick: it is what the hint says."""
@@ -89,8 +99,13 @@ class DeliveryJob:
         if work.spec is None:
             result = SendResult.failure(
                 f"receiver {work.delivery.receiver} has no integration "
-                f"{work.delivery.integration} in the configuration any more",
-                retryable=False,
+                f"{work.delivery.integration} in "
+                + (
+                    "the configuration this node runs yet (another node runs a newer one)"
+                    if work.behind
+                    else "the configuration any more"
+                ),
+                retryable=work.behind,
             )
         else:
             notification = decode(

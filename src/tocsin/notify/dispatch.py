@@ -76,7 +76,11 @@ class Dispatcher:
         for alert, route, _, ident in wanted:
             group = groups[ident]
             first = first_flush_at(now, route.group_wait, alert.starts_at)
-            if group.flushed_at is None and first < group.first_flush_at:
+            if (
+                group.flushed_at is None
+                and first < group.first_flush_at
+                and _unflushed(conn, group.id)
+            ):
                 # An old alert makes a group that has not flushed yet flush at once.
                 timer_store.schedule(conn, FLUSH, str(group.id), first)
                 group_store.set_first_flush(conn, group.id, first)
@@ -95,3 +99,12 @@ class Dispatcher:
             if effective_status(a, now).value != "resolved"
         ]
         return self.assign(conn, open_alerts, now)
+
+
+def _unflushed(conn: Connection, group_id: int) -> bool:
+    """Whether the group has still not flushed, once any node flushing it now (holding its
+    timer) has finished: read after taking the timer, so a flush committed meanwhile on
+    another node is seen and the group is not flushed twice."""
+    timer_store.lock_keys(conn, [FLUSH], str(group_id))
+    fresh = group_store.get_groups(conn, [group_id]).get(group_id)
+    return fresh is not None and fresh.flushed_at is None

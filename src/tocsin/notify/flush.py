@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -29,6 +29,7 @@ from tocsin.notify.outbox import Planned, SpawnMany, enqueue_many, schedule_many
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
+from tocsin.store.config_versions import Behind, never_behind
 from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.groups import GroupRow
 from tocsin.store.timers import Timer
@@ -48,6 +49,11 @@ def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
         generator_url=alert.generator_url,
         firing=firing,
     )
+
+
+#: How soon a node behind the newest configuration looks again at a group whose route only
+#: the newer one has (by then it has caught up, or a node that has claims the group).
+CATCH_UP = timedelta(seconds=1)
 
 
 @dataclass
@@ -70,6 +76,7 @@ class FlushHandler:
     spawn: SpawnMany = schedule_many
     #: Opens and updates incidents for receivers that name an escalation policy.
     incidents: IncidentStage | None = None
+    behind: Behind = never_behind
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         return self.run_many(conn, [timer], now)[0]
@@ -116,6 +123,8 @@ class FlushHandler:
             return None
         route = config.routes_by_id.get(group.route_id) if config is not None else None
         if config is None or route is None:
+            if self.behind(conn):  # another node applied a configuration with the route
+                return Again(now + CATCH_UP)
             group_store.delete_group(conn, group.id)  # its route is gone (reloaded)
             return None
         gone = [fp for fp in fingerprints if fp not in heads]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -33,11 +33,14 @@ from tocsin.domain.labels import fingerprint
 from tocsin.engine.runner import Again
 from tocsin.store import heartbeats as store
 from tocsin.store import timers as timer_store
+from tocsin.store.config_versions import Behind, never_behind
 from tocsin.store.timers import Timer
 
 __all__ = ["CHECK", "HeartbeatWatch"]
 
 CHECK = "heartbeat.check"
+#: How soon a node behind the newest configuration looks again at a heartbeat it lacks.
+CATCH_UP = timedelta(seconds=1)
 
 #: Stores alerts Tocsin raises itself, in the caller's transaction, and groups them.
 RaiseAlerts = Callable[[Connection, Sequence[AlertEvent], datetime], None]
@@ -49,10 +52,12 @@ class HeartbeatWatch:
         current: Callable[[], RoutingConfig | None],
         raise_alerts: RaiseAlerts,
         external_url: str,
+        behind: Behind = never_behind,
     ) -> None:
         self.current = current
         self.raise_alerts = raise_alerts
         self.external_url = external_url.rstrip("/")
+        self.behind = behind
 
     def spec(self, name: str) -> Heartbeat | None:
         config = self.current()
@@ -64,6 +69,8 @@ class HeartbeatWatch:
         """The timer of one heartbeat: down if its deadline has passed, else wait on."""
         spec = self.spec(timer.key)
         status = store.by_name(conn, timer.key, lock=True)
+        if spec is None and status is not None and self.behind(conn):
+            return Again(now + CATCH_UP)  # another node applied a configuration that has it
         if spec is None or status is None or status.retired_at is not None:
             return None  # removed from the file: retired by the next start or reload
         deadline = status.deadline(spec)

@@ -31,7 +31,8 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._:@+-]{0,99}$")
 DEFAULT_LIFETIME = timedelta(days=90)
 #: Last use is written at most this often per token.
 TOUCH_EVERY = timedelta(minutes=1)
-#: Tokens found are cached this long (a revocation reaches other nodes within it).
+#: Tokens found are cached this long (other nodes forget them when one is revoked, and in any
+#: case within it).
 CACHE_SECONDS = 5.0
 _SCOPE_NEED = {"read": Need.READ, "respond": Need.RESPOND, "manage": Need.MANAGE}
 _SERVICE_ROLE = {Scope.READ: Role.VIEWER, Scope.RESPOND: Role.RESPONDER, Scope.MANAGE: Role.ADMIN}

@@ -100,7 +100,9 @@ def apply_batch(
 ) -> list[Receipt]:
     """Apply every submission's events in order, in one transaction; one receipt each.
     ``changed`` collects the alerts (current heads) whose state changed."""
-    heads = alert_store.load_heads(conn, (e.fingerprint for s in submissions for e in s.events))
+    heads = alert_store.load_heads(
+        conn, (e.fingerprint for s in submissions for e in s.events), lock=True
+    )
     current: dict[str, _Slot] = {fp: _Slot(alert) for fp, alert in heads.items()}
     stored = list(current.values())
     new_slots: list[_Slot] = []

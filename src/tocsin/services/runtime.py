@@ -4,12 +4,10 @@ the server (and by tests), started and stopped together."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Connection
 
@@ -57,14 +55,16 @@ from tocsin.notify.status_subscribers import Links, StatusSendJob
 from tocsin.notify.status_webhook_guard import WebhookGuard
 from tocsin.outbound import Outbound, guarded_client
 from tocsin.secret_box import keys_for
-from tocsin.services.accounts import AccountService, merge_people
+from tocsin.services.accounts import AccountService
 from tocsin.services.action_items import ActionItemService
 from tocsin.services.alert_views import AlertViews
 from tocsin.services.alerts import AlertService
 from tocsin.services.api_tokens import ApiTokenService
 from tocsin.services.audit import AuditService, config_loaded, config_summary, record_config
 from tocsin.services.chatops import ChatOps
-from tocsin.services.configuration import load_configuration
+from tocsin.services.cluster import Cluster, node_id
+from tocsin.services.config_versions import ConfigVersions, Loaded, read_file
+from tocsin.services.current import Current, SigningKey
 from tocsin.services.drills import DrillService
 from tocsin.services.heartbeats import HeartbeatService
 from tocsin.services.incident_comms import IncidentComms
@@ -94,74 +94,18 @@ from tocsin.services.status_page import StatusPageService
 from tocsin.services.status_subscriptions import SubscriptionService
 from tocsin.services.tabletop import TabletopService
 from tocsin.settings import Settings
+from tocsin.store import config_versions as version_store
 from tocsin.store import migrate
 from tocsin.store import timers as timer_store
-from tocsin.store.accounts import Account
+from tocsin.store.accounts import TOPIC as ACCOUNTS
+from tocsin.store.api_tokens import TOPIC as TOKENS
 from tocsin.store.database import Database
+from tocsin.store.node_locks import STARTING, exclusive
 from tocsin.store.site_secrets import SiteSecrets
 
-__all__ = ["Current", "Runtime"]
+__all__ = ["Runtime"]
 
 log = logging.getLogger("tocsin.config")
-secrets_log = logging.getLogger("tocsin.secrets")
-#: How often each node re-reads accounts and profiles (changed on another node).
-PEOPLE_REFRESH = 5.0
-
-
-class SigningKey:
-    """The key that signs one-click links in pages: made once, kept in the database (so all
-    nodes and restarts agree); loaded when the runtime starts."""
-
-    def __init__(self, site: SiteSecrets) -> None:
-        self.site = site
-        self.value: bytes | None = None
-
-    def load(self, db: Database, now: datetime) -> None:
-        """Encrypt the site secrets stored plain (docs/security.md#secrets), then load."""
-        with db.write() as conn:
-            sealed = self.site.seal_plain(conn, now)
-            self.value = bytes.fromhex(self.site.get_or_create(conn, "action-links", now))
-        if sealed:
-            secrets_log.info("encrypted the site secrets stored plain: %s", ", ".join(sealed))
-        if self.site.box is None:
-            secrets_log.warning(
-                "no key is set for the secrets Tocsin stores: they are kept unencrypted in "
-                "the database. Set TOCSIN_SECRET_KEYS on every node (`tocsin secrets "
-                "new-key` makes one); they are encrypted at the next start "
-                "(docs/security.md#secrets)"
-            )
-
-    def __call__(self) -> bytes:
-        if self.value is None:
-            raise RuntimeError("the signing key is loaded when the runtime starts")
-        return self.value
-
-
-class Current:
-    """The routing configuration in force: the file's (a reload swaps it in one assignment)
-    with the people as they are (accounts and what people set for themselves)."""
-
-    def __init__(self, routing: RoutingConfig | None) -> None:
-        self.file = routing
-        self.accounts: Mapping[str, Account] = {}
-        self.routing = routing
-        # A reload and the people watcher may both swap: each merge sees the other's part.
-        self._lock = threading.Lock()
-
-    def set_file(self, routing: RoutingConfig | None) -> None:
-        with self._lock:
-            self.file = routing
-            self.routing = merge_people(routing, self.accounts)
-
-    def set_accounts(self, accounts: Mapping[str, Account]) -> None:
-        with self._lock:
-            if accounts == self.accounts:
-                return
-            self.accounts = accounts
-            self.routing = merge_people(self.file, accounts)
-
-    def __call__(self) -> RoutingConfig | None:
-        return self.routing
 
 
 @dataclass
@@ -221,8 +165,12 @@ class Runtime:
     audit: AuditService
     #: Rate limits per integration and API token (docs/security.md#rate-limits).
     rate_limits: RateLimits
+    #: This node among the others on the database, and the configuration versions all
+    #: follow (docs/cluster.md); the configuration file this node was started with.
+    cluster: Cluster
+    config_versions: ConfigVersions
+    file_config: Loaded | None
     started_at: datetime = field(init=False)
-    _people_watch: threading.Event = field(init=False, default_factory=threading.Event)
     run_engine: bool = True
     #: Single sign-on with OpenID Connect, when configured (docs/security.md).
     sso: SingleSignOn | None = None
@@ -238,12 +186,14 @@ class Runtime:
         oidc = oidc_config(settings)  # ConfigError: refuse to start
         redaction.install()  # no secret in any log line (docs/security.md#secrets)
         site_secrets = SiteSecrets(keys_for(settings))  # SecretKeyError: refuse to start
-        routing, routing_text = None, ""
+        file_config = None
         if settings.config:
             # ConfigError: refuse to start
-            routing = load_configuration(settings.config, lambda: site_secrets.box)
-            _warn(routing)
-            routing_text = Path(settings.config).read_text()
+            file_config = read_file(settings.config, lambda: site_secrets.box)
+            _warn(file_config.routing)
+        routing = file_config.routing if file_config else None
+        routing_text = file_config.text if file_config else ""
+        node = node_id(settings.node_name)
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         metrics = Metrics()
         housekeeping = Housekeeping(
@@ -261,12 +211,21 @@ class Runtime:
         silences = SilenceService(db, clock, reminder_lead)
         dispatcher = Dispatcher(current)
         outbound = Outbound.from_settings(settings)
+        versions = ConfigVersions(db, node, lambda: site_secrets.box)
         delivery = DeliveryJob(
             current,
             settings.external_url or f"http://{settings.host}:{settings.port}",
             outbound=outbound,
+            behind=versions.behind,
         )
-        runner = Runner(db, clock, {HOUSEKEEPING: housekeeping}, jobs={DELIVERY: delivery})
+        runner = Runner(
+            db,
+            clock,
+            {HOUSEKEEPING: housekeeping},
+            jobs={DELIVERY: delivery},
+            owner=node,
+            lease=settings.engine_lease,
+        )
         signing_key = SigningKey(site_secrets)
         paging = Paging(current, settings.public_url, signing_key)
         triggers = RemediationTriggers(current, paging.link)
@@ -280,6 +239,7 @@ class Runtime:
                 MutingLoader(current),
                 runner.spawn_many,
                 IncidentStage(current, desk, triggers.on_alerts),
+                versions.behind,
             ),
         )
         runner.register(ESCALATE, paging.escalate)
@@ -319,7 +279,9 @@ class Runtime:
         runner.register(DRILL_END, drill_watch.end)
         runner.register(DRILL_PLAN, drill_watch.plan)
         runner.register(DRILL_FIRE, drill_watch.fire)
-        heartbeat_watch = HeartbeatWatch(current, _raise_alerts(dispatcher), settings.public_url)
+        heartbeat_watch = HeartbeatWatch(
+            current, _raise_alerts(dispatcher), settings.public_url, versions.behind
+        )
         runner.register(HEARTBEAT_CHECK, heartbeat_watch.check)
         heartbeats = HeartbeatService(
             db,
@@ -400,6 +362,18 @@ class Runtime:
                 heartbeat_names=lambda: current.routing.heartbeats if current.routing else (),
                 registry=metrics.registry,
             ),
+            cluster=Cluster(
+                db,
+                clock,
+                node=node,
+                address=f"{settings.host}:{settings.port}",
+                poll=settings.cluster_poll,
+                rate=settings.clock_rate,
+                config_version=lambda: versions.version,
+                config_problem=lambda: versions.problem,
+            ),
+            config_versions=versions,
+            file_config=file_config,
             run_engine=run_engine,
             sso=(
                 SingleSignOn(oidc, clock, client=lambda: guarded_client(outbound)) if oidc else None
@@ -421,31 +395,48 @@ class Runtime:
         return self.settings.resolve_timeout
 
     def reload(self) -> RoutingConfig:
-        """Load the configuration file again. On any error the running configuration stays
-        and the ConfigError says why."""
+        """Apply the configuration file again, on every node (a new version). On any error
+        the running configuration stays and the ConfigError says why."""
         if not self.settings.config:
             raise ConfigError("no configuration file to reload: start with --config")
-        routing = load_configuration(self.settings.config, lambda: self.signing_key.site.box)
-        _warn(routing)
-        text = Path(self.settings.config).read_text()
-        before, self.routing_text = self.routing_text, text
-        self.current.set_file(routing)
+        loaded = read_file(self.settings.config, lambda: self.signing_key.site.box)
+        _warn(loaded.routing)
+        before = self.routing_text
+        self._adopt(loaded)
         self.heartbeats.sync(restarted=False)
         self.resync()
+        now = self.clock.now()
         with self.db.write() as conn:
+            self.config_versions.apply(conn, loaded, now, "reload")
             key = self.signing_key()
             record_config(
                 conn,
-                self.clock.now(),
+                now,
                 "config.reloaded",
                 self.settings.config,
                 config_summary(before, key),
-                config_summary(text, key),
+                config_summary(loaded.text, key),
             )
-            _check_schedules(conn, self.clock.now())
-            timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now())  # drills changed?
+            _check_schedules(conn, now)
+            timer_store.schedule(conn, DRILL_PLAN, "all", now)  # drills changed?
         self.runner.wake()
-        return routing
+        return loaded.routing
+
+    def follow_config(self) -> None:
+        """Run the newest configuration version if another node applied it (the change
+        feed calls this when told, and every poll)."""
+        newer = self.config_versions.newer()
+        if newer is not None:
+            log.info("configuration version %s applied by another node", newer.version)
+            self._adopt(newer)
+
+    def _adopt(self, loaded: Loaded) -> None:
+        """Run ``loaded`` on this node (what it does to the database, the node that
+        applied it did)."""
+        _warn(loaded.routing)
+        self.routing_text = loaded.text
+        self.current.set_file(loaded.routing)
+        self.runner.wake()
 
     def resync(self) -> None:
         """Put every open alert in its groups under the configuration in force."""
@@ -455,10 +446,28 @@ class Runtime:
             self.runner.wake()
 
     def start(self) -> None:
-        """Migrate the database, then start intake and the engine."""
+        """Migrate the database, settle which configuration runs, then start intake and
+        the engine. Nodes starting together take these first steps one at a time."""
         self.started_at = self.clock.now()
-        migrate.upgrade(self.db)
+        migrate.upgrade(self.db)  # SchemaTooNew: refuse to start
         self.signing_key.load(self.db, self.clock.now())
+        with exclusive(self.db, STARTING):
+            self._start_writes()
+        self.cluster.feed.subscribe(version_store.TOPIC, self.follow_config)
+        self.cluster.feed.subscribe(ACCOUNTS, self.accounts.load)
+        self.cluster.feed.subscribe(TOKENS, self.api_tokens.cache.clear)
+        self.cluster.feed.subscribe(TOKENS, self.integrations.cache.clear)
+        self.cluster.join()
+        self.intake.start()
+        if self.run_engine:
+            self.runner.start()
+
+    def _start_writes(self) -> None:
+        running = self.config_versions.at_start(self.file_config, self.clock.now())
+        if running is not None and (
+            self.file_config is None or running.bundle is not self.file_config.bundle
+        ):
+            self._adopt(running)  # another node's newer version
         if self.settings.config:  # an edit made while Tocsin was away is audited
             config_loaded(
                 self.db,
@@ -468,41 +477,27 @@ class Runtime:
                 self.signing_key(),
             )
         self.accounts.load()
-        self._people_watch.clear()
-        threading.Thread(target=self._watch_people, name="tocsin-people", daemon=True).start()
         with self.db.write() as conn:
-            self.housekeeping.ensure_scheduled(conn, self.clock.now())
-            StatusDays().ensure_scheduled(conn, self.clock.now())
-            timer_store.schedule(conn, WATCH, "all", self.clock.now(), replace=False)
-            timer_store.schedule(conn, SLO_EVALUATE, "all", self.clock.now(), replace=False)
-            timer_store.schedule(conn, SLO_PROMETHEUS, "all", self.clock.now(), replace=False)
             now = self.clock.now()
+            self.housekeeping.ensure_scheduled(conn, now)
+            StatusDays().ensure_scheduled(conn, now)
+            for kind in (WATCH, SLO_EVALUATE, SLO_PROMETHEUS, ACTIONS_REMIND, DRILL_PLAN):
+                timer_store.schedule(conn, kind, "all", now, replace=False)
             timer_store.schedule(
                 conn, POSTMORTEM_WATCH, "all", now, first_payload(now), replace=False
             )
-            timer_store.schedule(conn, ACTIONS_REMIND, "all", self.clock.now(), replace=False)
-            timer_store.schedule(conn, DRILL_PLAN, "all", self.clock.now(), replace=False)
-            timer_store.schedule(conn, RUNBOOK_REVIEW, "all", self.clock.now(), replace=False)
+            timer_store.schedule(conn, RUNBOOK_REVIEW, "all", now, replace=False)
         # Before intake and engine: pings due during an outage of Tocsin were refused, not
         # missed (the housekeeping timer, kept as it was above, tells how long it was away).
         self.heartbeats.sync(restarted=True)
         self.resync()
-        self.intake.start()
-        if self.run_engine:
-            self.runner.start()
-
-    def _watch_people(self) -> None:
-        """Another node may change an account or profile: look every few seconds."""
-        while not self._people_watch.wait(PEOPLE_REFRESH):
-            try:
-                self.accounts.load()
-            except Exception:  # the database is briefly away: try again next time
-                log.exception("could not load accounts")
 
     def stop(self) -> None:
-        self._people_watch.set()
-        self.runner.stop()
+        """Stop taking work, finish what is under way, and give back the timers this node
+        holds (the other nodes take them at once)."""
+        self.cluster.leave()
         self.intake.stop()
+        self.runner.stop()
         self.delivery.close()
         self.messages.close()
         self.status_sends.close()

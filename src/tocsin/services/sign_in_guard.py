@@ -67,7 +67,9 @@ class SignInGuard:
         locked (the password is then not even checked)."""
         with self.db.write() as conn:
             store.forget_before(conn, now - self._memory)
-            counters = [(k, p, store.get(conn, k, lock=True)) for k, p in self._policies(keys)]
+            policies = self._policies(keys)
+            store.hold(conn, [k for k, _ in policies], now)
+            counters = [(k, p, store.get(conn, k, lock=True)) for k, p in policies]
             if any(is_locked(c, now) for _, _, c in counters):
                 return False
             allowed = True

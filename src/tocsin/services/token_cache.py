@@ -1,6 +1,7 @@
 """A short per-process memory of token lookups by digest (found or not), so checking a
 token stays off the database on the hot path. A token revoked or rotated on another node
-stops working here within the cache's lifetime."""
+stops working here as soon as the change feed says so (the cache is cleared), and in any case
+within the cache's lifetime."""
 
 from __future__ import annotations
 

@@ -9,10 +9,15 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from tocsin.store.change_feed import announce
 from tocsin.store.tables import accounts as table
 from tocsin.store.tables import web_sessions as sessions
 
+#: The change-feed topic: accounts or profiles changed (each node reloads the people).
+TOPIC = "accounts"
+
 __all__ = [
+    "TOPIC",
     "Account",
     "SessionRow",
     "all_accounts",
@@ -101,6 +106,7 @@ def save(
         conn.execute(insert(table), {"user_id": user_id, "created_at": now, **values})
     else:
         conn.execute(update(table).where(table.c.user_id == user_id).values(**values))
+    announce(conn, TOPIC)
 
 
 def set_password(conn: Connection, user_id: str, password_hash: str, now: datetime) -> None:
@@ -119,6 +125,7 @@ def set_profile(
         .where(table.c.user_id == user_id)
         .values(profile=dict(profile) if profile is not None else None, updated_at=now)
     )
+    announce(conn, TOPIC)
 
 
 def insert_session(

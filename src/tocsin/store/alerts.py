@@ -93,14 +93,25 @@ def _row(alert: Alert, head: bool, alert_id: int | None) -> list[Any]:
 
 
 _HEADS = select(alerts).where(alerts.c.head_key.in_(bindparam("keys", expanding=True)))
+_HEADS_LOCKED = _HEADS.order_by(alerts.c.head_key).with_for_update()
 
 
-def load_heads(conn: Connection, fingerprints: Iterable[str]) -> dict[str, Alert]:
-    """The latest alert of each fingerprint that has one."""
-    wanted = list(dict.fromkeys(fingerprints))
+def load_heads(
+    conn: Connection, fingerprints: Iterable[str], *, lock: bool = False
+) -> dict[str, Alert]:
+    """The latest alert of each fingerprint that has one.
+
+    With ``lock`` (the intake, which writes them) they are held on PostgreSQL until the
+    transaction ends (FOR UPDATE, in one order: no deadlock), so another node's intake of
+    the same alerts (an Alertmanager HA pair sends to each) waits, then sees what this one
+    stored. Two nodes storing the same *new* alert at once collide on its head key instead:
+    the loser's transaction is run again (``GroupCommit``) and finds the winner's."""
+    wanted = sorted(set(fingerprints))
+    postgres = conn.dialect.name == "postgresql"
+    query = _HEADS_LOCKED if lock and postgres else _HEADS
     found: dict[str, Alert] = {}
     for i in range(0, len(wanted), _CHUNK):
-        for row in conn.execute(_HEADS, {"keys": wanted[i : i + _CHUNK]}).mappings():
+        for row in conn.execute(query, {"keys": wanted[i : i + _CHUNK]}).mappings():
             found[row["fingerprint"]] = _to_alert(row)
     return found
 
@@ -196,6 +207,10 @@ def open_expired(conn: Connection, now: datetime, limit: int) -> list[Alert]:
         .order_by(alerts.c.ends_at)
         .limit(limit)
     )
+    if conn.dialect.name == "postgresql":
+        # An alert another node's intake holds now is refreshed or resolved by it; its
+        # expiry, if still due, waits for the next pass.
+        query = query.with_for_update(skip_locked=True)
     return [_to_alert(row) for row in conn.execute(query).mappings()]
 
 

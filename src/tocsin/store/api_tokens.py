@@ -8,9 +8,14 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from tocsin.store.change_feed import announce
 from tocsin.store.security_tables import api_tokens as table
 
-__all__ = ["TokenRow", "by_hash", "get", "insert_token", "listing", "revoke", "touch"]
+#: The change-feed topic: a token (API or integration) stopped working; every node forgets
+#: the tokens it remembers (``services.token_cache``).
+TOPIC = "tokens"
+
+__all__ = ["TOPIC", "TokenRow", "by_hash", "get", "insert_token", "listing", "revoke", "touch"]
 
 
 @dataclass(frozen=True)
@@ -89,4 +94,5 @@ def revoke(conn: Connection, token_id: int, now: datetime, by: str) -> bool:
         .where(table.c.id == token_id, table.c.revoked_at.is_(None))
         .values(revoked_at=now, revoked_by=by)
     )
+    announce(conn, TOPIC)
     return bool(done.rowcount)

@@ -5,7 +5,9 @@ whole batch in a single transaction and commits once, then answers every caller.
 commit (and its fsync) is in flight the next batch accumulates, so throughput grows with load
 while each caller still gets its answer only after its data is durable.
 
-If a batch fails, each item is retried alone, so one bad item fails only its own caller.
+If a batch fails, each item is retried alone, so one bad item fails only its own caller; an
+item whose write collided with another node's (PostgreSQL: a unique key both inserted, a
+deadlock) is run again, up to three times.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ log = logging.getLogger(__name__)
 ApplyBatch = Callable[[Connection, Sequence[T]], list[R]]
 CommitObserver = Callable[[float, int], None]
 _STOP = object()
+#: PostgreSQL's unique_violation, serialization_failure and deadlock_detected: a write that
+#: collided with a concurrent one (on another node), worth running again.
+_COLLISIONS = frozenset({"23505", "40001", "40P01"})
+_ATTEMPTS = 3
+
+
+def _collided(exc: Exception) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _COLLISIONS
 
 
 class GroupCommit(Generic[T, R]):
@@ -97,7 +107,7 @@ class GroupCommit(Generic[T, R]):
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[T, Future[R]]]) -> None:
+    def _commit(self, batch: list[tuple[T, Future[R]]], attempt: int = 1) -> None:
         items = [item for item, _ in batch]
         started = time.perf_counter()
         try:
@@ -105,6 +115,12 @@ class GroupCommit(Generic[T, R]):
                 results = self._apply(conn, items)
         except Exception as exc:
             if len(batch) == 1:
+                if attempt < _ATTEMPTS and _collided(exc):
+                    # Another node wrote the same rows at the same moment (the same alert
+                    # from both of an HA pair): run it again, it now sees what they wrote.
+                    log.info("a write collided with another node's (%s); running it again", exc)
+                    self._commit(batch, attempt + 1)
+                    return
                 batch[0][1].set_exception(exc)
                 return
             log.warning("batch of %d failed (%s); retrying one by one", len(batch), exc)

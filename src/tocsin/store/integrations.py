@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tocsin.domain.integrations import Integration, IntegrationKind
 from tocsin.errors import Conflict
+from tocsin.store.api_tokens import TOPIC as TOKENS
+from tocsin.store.change_feed import announce
 from tocsin.store.tables import integrations
 
 __all__ = ["by_name", "by_token_hash", "create", "list_all", "set_token_hash"]
@@ -81,3 +83,4 @@ def set_token_hash(conn: Connection, integration_id: int, token_hash: str, now: 
         .where(integrations.c.id == integration_id)
         .values(token_hash=token_hash, token_rotated_at=now)
     )
+    announce(conn, TOKENS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tocsin.domain.sign_in_lockout import Counter
 from tocsin.store.security_tables import sign_in_failures as table
 
-__all__ = ["clear", "forget_before", "get", "locked_keys", "put"]
+__all__ = ["clear", "forget_before", "get", "hold", "locked_keys", "put"]
 
 
 def get(conn: Connection, key: str, *, lock: bool = False) -> Counter | None:
@@ -24,6 +25,31 @@ def get(conn: Connection, key: str, *, lock: bool = False) -> Counter | None:
     if row is None:
         return None
     return Counter(row.failures, row.window_start, row.lockouts, row.locked_until)
+
+
+def hold(conn: Connection, keys: Sequence[str], now: datetime) -> None:
+    """Make sure each key has a row (none tried yet: zero) so ``get(lock=True)`` has a row
+    to hold: two nodes counting a first try at once then queue instead of both counting
+    from nothing (PostgreSQL; SQLite's write transactions are serial already)."""
+    if conn.dialect.name != "postgresql" or not keys:
+        return
+    conn.execute(
+        postgresql_insert(table)
+        .values(
+            [
+                {
+                    "key": key,
+                    "failures": 0,
+                    "window_start": now,
+                    "lockouts": 0,
+                    "locked_until": None,
+                    "updated_at": now,
+                }
+                for key in sorted(keys)
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 def put(conn: Connection, key: str, counter: Counter, now: datetime) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 # The other schema modules: importing them puts their tables on the metadata.
 from tocsin.store import (  # noqa: F401
     audit_tables,
+    cluster_tables,
     drill_tables,
     heartbeat_tables,
     learning_tables,

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.store.tables import timers
 
@@ -22,6 +23,7 @@ __all__ = [
     "finish",
     "next_due_at",
     "release",
+    "release_held",
     "schedule",
 ]
 
@@ -45,6 +47,29 @@ _BY_KEY = select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.paylo
 )
 _INSERT = insert(timers)
 _MOVE = update(timers).where(timers.c.id == bindparam("timer_id"))
+_CONFLICT = [timers.c.kind, timers.c.key]
+
+
+def _upsert(dialect: str, replace: bool) -> Any:
+    """INSERT ... ON CONFLICT (kind, key): two nodes scheduling the same new timer at once
+    make one, neither fails."""
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(timers)
+    if replace:
+        moved = {
+            "due_at": stmt.excluded.due_at,
+            "payload": stmt.excluded.payload,
+            "attempts": 0,
+            "last_error": None,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        stmt = stmt.on_conflict_do_update(index_elements=_CONFLICT, set_=moved)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=_CONFLICT)
+    return stmt.returning(timers.c.id)
+
+
+_UPSERTS = {(d, r): _upsert(d, r) for d in ("postgresql", "sqlite") for r in (True, False)}
 
 
 def schedule(
@@ -57,18 +82,21 @@ def schedule(
     replace: bool = True,
 ) -> Timer:
     """Create the timer (kind, key), or move it to ``due_at`` when ``replace``."""
-    existing = conn.execute(_BY_KEY, {"k": kind, "key": key}).first()
     data: dict[str, Any] = dict(payload or {})
-    values = {"due_at": due_at, "payload": data, "attempts": 0}
-    lease = {"lease_owner": None, "lease_until": None}
-    if existing is None:
-        result = conn.execute(_INSERT, {"kind": kind, "key": key, **values, **lease})
-        assert result.inserted_primary_key is not None
-        return Timer(int(result.inserted_primary_key[0]), kind, key, due_at, 0, data)
-    if not replace:
-        return Timer(existing.id, kind, key, existing.due_at, existing.attempts, existing.payload)
-    conn.execute(_MOVE, {"timer_id": existing.id, "last_error": None, **values, **lease})
-    return Timer(existing.id, kind, key, due_at, 0, data)
+    values = {
+        "kind": kind,
+        "key": key,
+        "due_at": due_at,
+        "payload": data,
+        "attempts": 0,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    made = conn.execute(_UPSERTS[(conn.dialect.name, replace)], values).scalar_one_or_none()
+    if made is not None:
+        return Timer(int(made), kind, key, due_at, 0, data)
+    existing = conn.execute(_BY_KEY, {"k": kind, "key": key}).one()  # kept (not replace)
+    return Timer(existing.id, kind, key, existing.due_at, existing.attempts, existing.payload)
 
 
 def _claimable(now: datetime) -> Any:
@@ -253,6 +281,17 @@ def settle_many(
         conn.execute(_FINISH, done)
     if again:
         conn.execute(_RELEASE, again)
+
+
+def release_held(conn: Connection, owner: str) -> int:
+    """Give back every timer ``owner`` holds, untouched (a node stopping: the others take
+    them at once instead of when the leases run out)."""
+    result = conn.execute(
+        update(timers)
+        .where(timers.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return result.rowcount
 
 
 def next_due_at(conn: Connection) -> datetime | None:
