@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/status_page.py --postgres $(TOCSIN_TEST_POSTGRES_URL)
 	$(BIN)/python bench/slo.py
 	$(BIN)/python bench/report.py --postgres $(TOCSIN_TEST_POSTGRES_URL)
+	$(BIN)/python bench/cluster.py --postgres $(TOCSIN_TEST_POSTGRES_URL)
 
 clean:
 	rm -rf $(VENV) tocsin-data .pytest_cache .mypy_cache .ruff_cache

@@ -11,13 +11,14 @@ from pathlib import Path
 __all__ = ["Usage", "cpu_seconds", "settle"]
 
 
-def _jiffies(pid: int | str) -> int:
-    """utime + stime of a process (fields 14 and 15 of ``/proc/<pid>/stat``); 0 once gone."""
+def _jiffies(pid: int | str, *, children: bool = False) -> int:
+    """utime + stime of a process (fields 14 and 15 of ``/proc/<pid>/stat``), with its
+    children's it has waited for (16 and 17) if ``children``; 0 once gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0
-    return int(stat[11]) + int(stat[12])
+    return sum(int(x) for x in stat[11 : 15 if children else 13])
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -53,7 +54,8 @@ class Usage:
         tick = os.sysconf("SC_CLK_TCK")
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
-        postgres = sum(_jiffies(pid) for pid in postgres_pids())
+        # A backend that exits takes its CPU time to the server process, which reaped it.
+        postgres = sum(_jiffies(pid, children=True) for pid in postgres_pids())
         return cls(
             time.monotonic(), busy / tick, cpu_seconds(pids), postgres / tick, time.process_time()
         )
@@ -65,7 +67,8 @@ class Usage:
             name: (getattr(self, name) - getattr(before, name)) / wall
             for name in ("machine", "nodes", "postgres", "bench")
         }
-        used["other"] = used["machine"] - used["nodes"] - used["postgres"] - used["bench"]
+        # The rest, never below 0 (the readings are a few milliseconds apart).
+        used["other"] = max(0.0, used["machine"] - used["nodes"] - used["postgres"] - used["bench"])
         return used
 
 

@@ -29,9 +29,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
-from peers import free_port, process, tocsin_token
+from http_load import read_answer
+from peers import free_port, process, stored_alerts, tocsin_token
 
 CONCURRENCY = 32
 BATCHES = (1, 10, 100)
@@ -105,14 +104,7 @@ async def _connection(port: int, queue: list[bytes], latencies: list[float]) -> 
             request = queue.pop()
             started = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if length:
-                await reader.readexactly(length)
+            head, _ = await read_answer(reader)
             latencies.append(time.perf_counter() - started)
             if not head.startswith(b"HTTP/1.1 200"):
                 failures += 1
@@ -148,17 +140,6 @@ def measure(
         p50_ms=latencies[len(latencies) // 2] * 1000,
         p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
     )
-
-
-def tocsin_alert_count(port: int, token: str, run: str) -> int:
-    r = httpx.get(
-        f"http://127.0.0.1:{port}/api/v2/alerts",
-        params={"filter": f'bench_run="{run}"'},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=120,
-    )
-    r.raise_for_status()
-    return len(r.json())
 
 
 def main() -> None:
@@ -229,7 +210,7 @@ def main() -> None:
                         f"{r.alerts_per_second:>9,.0f} alerts/s",
                         file=sys.stderr,
                     )
-        stored = {run: tocsin_alert_count(tocsin.port, token, run) for run in sent}
+        stored = {run: stored_alerts(tocsin.port, token, run) for run in sent}
 
     print()
     print(f"POST /api/v2/alerts, {CONCURRENCY} connections; Tocsin durable (SQLite, FULL sync)")

@@ -57,6 +57,18 @@ def process(cmd: list[str], log: Path, ready: str, env: dict[str, str]) -> Itera
             proc.kill()
 
 
+def stored_alerts(port: int, token: str, run: str) -> int:
+    """How many alerts labelled ``bench_run=run`` the Tocsin on ``port`` has."""
+    r = httpx.get(
+        f"http://127.0.0.1:{port}/api/v2/alerts",
+        params={"filter": f'bench_run="{run}"'},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    r.raise_for_status()
+    return len(r.json())
+
+
 def tocsin_token(env: dict[str, str], kind: str = "alertmanager") -> str:
     """Create an integration in the database ``env`` points at; return its token."""
     created = subprocess.run(

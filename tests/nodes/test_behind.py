@@ -86,3 +86,37 @@ def test_a_group_of_a_route_only_the_newer_configuration_has_waits(
     b.runner.run_due()
     assert [r.path for r in receiver.requests] == ["/db"]
     assert receiver.requests[0].json()["alerts"][0]["labels"]["team"] == "db"
+
+
+def test_alerts_grouped_under_a_configuration_no_longer_in_force_find_their_new_group(
+    pair: tuple[Runtime, Runtime, Path], clock: FakeClock, receiver: ReceiverServer
+) -> None:
+    """b, not yet caught up, takes in an alert and groups it under a route the newer
+    configuration no longer has (a route added above it renumbered it). The node that
+    flushes the group finds the route gone: the alert goes to its group under the
+    configuration in force, and is sent; it is never left in no group."""
+    a, b, path = pair
+    b.cluster.feed.stop()
+    path.write_text(NEW.format(url=receiver.url))
+    a.reload()
+    b.follow_config()  # both on version 2, b stops listening
+    renumbered = NEW.replace(
+        "  routes:\n",
+        "  routes:\n    - receiver: team\n      matchers: [team=web]\n",
+    )
+    path.write_text(renumbered.format(url=receiver.url))
+    a.reload()  # version 3: the db route is now the second child
+    assert b.config_versions.version == 2
+    _, token = b.integrations.create("prom", IntegrationKind.ALERTMANAGER)
+    with TestClient(create_app(b, manage_runtime=False)) as client:
+        answer = client.post(
+            "/api/v2/alerts",
+            json=[{"labels": {"alertname": "DiskFull", "team": "db"}}],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200
+    clock.advance(timedelta(seconds=31))
+    a.runner.run_due()  # a flushes b's group: its route is gone; the alert is regrouped
+    clock.advance(timedelta(seconds=31))
+    a.runner.run_due()  # the new group's first flush
+    assert [r.path for r in receiver.requests] == ["/db"]

@@ -4,6 +4,7 @@ newest version; a version that does not load on a node leaves it running the one
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.slo.test_slo_files import SLOTH
 from tests.waiting import wait_until
 from tocsin.config.files import Bundle
 from tocsin.engine.clock import FakeClock
@@ -182,6 +184,7 @@ def test_a_version_that_does_not_load_on_a_node_leaves_it_as_it_was(
     path = _write(tmp_path, BASE)
     a = nodes(path)
     b = nodes(path)
+    b.cluster.feed.stop()  # b follows when the test says (after the secret is gone)
     # Version 2 reads a secret from a file that only a's machine has.
     needs_secret = WITH_OPS.replace(
         "      - url: http://127.0.0.1:9/ops\n", f"      - url_file: {secret}\n"
@@ -215,3 +218,28 @@ def test_a_bundle_reads_only_its_files(tmp_path: Path) -> None:
     broken = Bundle(again.main, {again.main: BASE.replace("receiver: team", "receiver: nobody")})
     with pytest.raises(ConfigError, match="nobody"):
         from_bundle(broken, lambda: None)
+
+
+def test_folders_answer_from_the_bundle_as_they_did_from_the_disk(tmp_path: Path) -> None:
+    """An empty runbook folder, drills' scenarios in a folder reached through .., SLO files
+    by glob: another node compiles the bundle to the same configuration."""
+    base = tmp_path / "etc"
+    shared = tmp_path / "shared"
+    (shared / "scenarios").mkdir(parents=True)
+    (shared / "slos").mkdir()
+    (shared / "slos" / "api.yaml").write_text(SLOTH)
+    path = _write(
+        base,
+        BASE.replace("runbooks:\n  directory: runbooks\n", "runbooks:\n  directory: runbooks\n")
+        + "drills:\n  scenarios: ../shared/scenarios\nslo_files: ['../shared/slos/*.yaml']\n",
+        runbook=None,  # an empty runbook folder
+    )
+    loaded = read_file(str(path), lambda: None)
+    assert loaded.routing.runbooks.files == {}
+    shutil.rmtree(base)
+    shutil.rmtree(shared)
+    again = from_bundle(Bundle.loads(loaded.bundle.dumps()), lambda: None)
+    assert again.routing.runbooks.files == {}
+    assert again.routing.drills.scenarios_dir == loaded.routing.drills.scenarios_dir
+    assert set(again.routing.slos) == set(loaded.routing.slos)
+    assert len(loaded.routing.slos) == 1

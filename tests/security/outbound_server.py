@@ -38,6 +38,9 @@ class Misbehaving:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
+            disable_nagle_algorithm = True
+
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name

@@ -21,8 +21,8 @@ import os
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 __all__ = [
     "Bundle",
@@ -70,26 +70,45 @@ class Disk:
 
 @dataclass
 class Recording(Disk):
-    """The disk, remembering the text of every file read (by absolute path)."""
+    """The disk, remembering the text of every file read (by absolute path) and what every
+    question about folders was answered (an empty folder is a folder)."""
 
     read: dict[str, str] = field(default_factory=dict)
+    listings: dict[str, Any] = field(default_factory=dict)
 
     def read_text(self, path: Path) -> str:
         text = super().read_text(path)
         self.read[_key(path)] = text
         return text
 
+    def is_dir(self, path: Path) -> bool:
+        found = super().is_dir(path)
+        self.listings[f"dir:{_key(path)}"] = found
+        return found
+
+    def glob(self, pattern: str) -> list[str]:
+        found = super().glob(pattern)
+        self.listings[f"glob:{pattern}"] = found
+        return found
+
+    def rglob(self, directory: Path, pattern: str) -> list[Path]:
+        found = super().rglob(directory, pattern)
+        self.listings[f"rglob:{directory}:{pattern}"] = [str(p) for p in found]
+        return found
+
     def bundle(self, main: Path | str) -> Bundle:
-        return Bundle(_key(main), dict(self.read))
+        return Bundle(_key(main), dict(self.read), dict(self.listings))
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """A configuration's files as one node read them: the main file's path and every
-    file's text by absolute path. Reading any other file fails as a missing file does."""
+    """A configuration's files as one node read them: the main file's path, every file's
+    text by absolute path, and the answers about folders. Reading any other file fails as
+    a missing file does; a folder nobody asked about is missing."""
 
     main: str
     files: Mapping[str, str]
+    listings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -97,16 +116,28 @@ class Bundle:
         same files have the same digest wherever a node keeps them."""
         base = os.path.dirname(self.main)
         relative = sorted((os.path.relpath(p, base), t) for p, t in self.files.items())
-        named = {"main": os.path.basename(self.main), "files": relative}
+        # The answers about folders name paths: relative to the main file's folder too.
+        folders = json.dumps(sorted(self.listings.items())).replace(json.dumps(base)[1:-1], "")
+        named = {"main": os.path.basename(self.main), "files": relative, "folders": folders}
         return hashlib.sha256(json.dumps(named).encode()).hexdigest()
 
     def dumps(self) -> str:
-        return json.dumps({"main": self.main, "files": dict(sorted(self.files.items()))})
+        return json.dumps(
+            {
+                "main": self.main,
+                "files": dict(sorted(self.files.items())),
+                "listings": dict(sorted(self.listings.items())),
+            }
+        )
 
     @classmethod
     def loads(cls, text: str) -> Bundle:
         data = json.loads(text)
-        return cls(str(data["main"]), {str(k): str(v) for k, v in data["files"].items()})
+        return cls(
+            str(data["main"]),
+            {str(k): str(v) for k, v in data["files"].items()},
+            dict(data.get("listings") or {}),
+        )
 
     # -- Files -------------------------------------------------------------------------
 
@@ -117,18 +148,13 @@ class Bundle:
             raise FileNotFoundError(2, "No such file or directory", str(path)) from None
 
     def is_dir(self, path: Path) -> bool:
-        prefix = _key(path).rstrip(os.sep) + os.sep
-        return any(p.startswith(prefix) for p in self.files)
+        return bool(self.listings.get(f"dir:{_key(path)}", False))
 
     def glob(self, pattern: str) -> list[str]:
-        absolute = _key(pattern)
-        return sorted(p for p in self.files if PurePath(p).match(absolute))
+        return [str(p) for p in self.listings.get(f"glob:{pattern}", [])]
 
     def rglob(self, directory: Path, pattern: str) -> list[Path]:
-        prefix = _key(directory).rstrip(os.sep) + os.sep
-        return sorted(
-            Path(p) for p in self.files if p.startswith(prefix) and PurePath(p).match(pattern)
-        )
+        return [Path(p) for p in self.listings.get(f"rglob:{directory}:{pattern}", [])]
 
 
 _DISK = Disk()

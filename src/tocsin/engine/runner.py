@@ -262,7 +262,7 @@ class Runner:
             kept = timer_store.release(
                 conn, timer, self.owner, due_at=again.due_at, attempts=0, payload=again.payload
             )
-        if not kept:
+        if not kept and timer_store.exists(conn, timer.id):
             # Its lease ran out first (a send slower than the lease, or clocks apart between
             # nodes), or it was moved meanwhile: another engine may run it too.
             log.warning("timer %s/%s was no longer this engine's to settle", timer.kind, timer.key)
@@ -276,6 +276,9 @@ class Runner:
             if handler is None:
                 raise LookupError(f"no handler for timer kind {timer.kind!r}")
             with self.db.write(durable=False) as conn:
+                # Held while it runs, as in a batch (claimed and run in one transaction):
+                # whoever would move it waits until it is settled.
+                timer_store.lock_keys(conn, [timer.kind], timer.key)
                 self._settle(conn, timer, handler(conn, timer, now))
             return spawned
         except Exception as exc:

@@ -23,12 +23,14 @@ from tocsin.domain.noise import is_flapping, volume_hold_until
 from tocsin.domain.routing import Route
 from tocsin.engine.runner import Again
 from tocsin.notify.content import encode, resolved_in
+from tocsin.notify.dispatch import FLUSH
 from tocsin.notify.incident_alerts import IncidentStage
 from tocsin.notify.muting import Muting, time_muted
 from tocsin.notify.outbox import Planned, SpawnMany, enqueue_many, schedule_many
 from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
+from tocsin.store import timers as timer_store
 from tocsin.store.config_versions import Behind, never_behind
 from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.groups import GroupRow
@@ -77,6 +79,9 @@ class FlushHandler:
     #: Opens and updates incidents for receivers that name an escalation policy.
     incidents: IncidentStage | None = None
     behind: Behind = never_behind
+    #: Puts alerts in the groups of the routes in force (``Dispatcher.assign``): those of a
+    #: group whose route is gone go where the configuration now sends them.
+    regroup: Callable[[Connection, list[Alert], datetime], object] | None = None
 
     def __call__(self, conn: Connection, timer: Timer, now: datetime) -> Again | None:
         return self.run_many(conn, [timer], now)[0]
@@ -126,6 +131,13 @@ class FlushHandler:
             if self.behind(conn):  # another node applied a configuration with the route
                 return Again(now + CATCH_UP)
             group_store.delete_group(conn, group.id)  # its route is gone (reloaded)
+            # Grouped under a configuration no longer in force (on a node that had not yet
+            # caught up): never left in no group at all.
+            orphans = [heads[fp] for fp in fingerprints if fp in heads]
+            if orphans and self.regroup is not None and config is not None:
+                # This group's timer goes first: a new group may be given its id (SQLite).
+                timer_store.cancel(conn, FLUSH, str(group.id))
+                self.regroup(conn, orphans, now)
             return None
         gone = [fp for fp in fingerprints if fp not in heads]
         group_store.remove_members(conn, group.id, gone)

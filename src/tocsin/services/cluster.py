@@ -120,6 +120,7 @@ class Cluster:
             seen = node_store.beat(conn, self.node, now, self._config_version())
             revision = migrate.current_revision(conn)
             database_now = node_store.database_now(conn)
+            node_store.forget_before(conn, now - FORGET)
         self._check_clock(now, database_now)
         unknown = revision is not None and revision not in migrate.known_revisions()
         if unknown and revision != self._warned_schema:

@@ -11,6 +11,7 @@ told by the change feed.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,10 +55,13 @@ class Loaded:
 def read_file(path: str, keys: KeySource) -> Loaded:
     """The configuration in the file at ``path`` (and the files it names), from disk;
     ConfigError with every problem."""
+    # Read by absolute path: every path the files name, and every question asked about a
+    # folder, is then the same when another node compiles the bundle, whatever its cwd.
+    main = os.path.abspath(path)
     with files.using(Recording()) as recording:
-        routing = load_configuration(path, keys)
+        routing = load_configuration(main, keys)
     assert isinstance(recording, Recording)
-    return Loaded(routing, recording.bundle(Path(path)))
+    return Loaded(routing, recording.bundle(Path(main)))
 
 
 def from_bundle(bundle: Bundle, keys: KeySource, version: int | None = None) -> Loaded:
@@ -81,9 +85,10 @@ class ConfigVersions:
         self._failed: int | None = None
 
     def at_start(self, file: Loaded | None, now: datetime) -> Loaded | None:
-        """What this node runs: its file, stored as a new version if no node applied those
-        files before, or else the newest version. ConfigError when the newest version does
-        not load here (a secret it needs is missing on this node)."""
+        """What this node runs (and from now on says it runs): its file, stored as a new
+        version if no node applied those files before, or else the newest version.
+        ConfigError when the newest version does not load here (a secret it needs is
+        missing on this node)."""
         with self.db.write() as conn:
             latest = store.latest(conn)
             if file is not None:
@@ -91,27 +96,41 @@ class ConfigVersions:
                 if latest is None or (
                     latest.digest != digest and store.by_digest(conn, digest) is None
                 ):
-                    return self._store(conn, file, now, "start")
-                if latest.digest == digest:
-                    self.version = latest.version
-                    return Loaded(file.routing, file.bundle, latest.version)
+                    stored = self._store(conn, file, now, "start")
+                elif latest.digest == digest:
+                    stored = Loaded(file.routing, file.bundle, latest.version)
+                else:
+                    stored = None
+                if stored is not None:
+                    self.running(stored)
+                    return stored
         if latest is None:
             return None
         loaded = self._load(latest.version, latest.bundle, latest.source)
+        problem = None
         if file is not None:
-            self.problem = (
+            problem = (
                 f"{file.source} holds the files of an older version; running version "
                 f"{latest.version}, applied by {latest.applied_by} at "
                 f"{latest.applied_at:%Y-%m-%d %H:%M:%S} UTC (reload this node to apply its file)"
             )
-            log.warning("configuration: %s", self.problem)
-        self.version = latest.version
+            log.warning("configuration: %s", problem)
+        self.running(loaded, problem)
         return loaded
 
     def apply(self, conn: Connection, loaded: Loaded, now: datetime, reason: str) -> Loaded:
         """Store ``loaded`` as the newest version (in ``conn``'s transaction): every node
-        runs it once that commits."""
+        runs it once that commits; this one once it is told ``running``."""
         return self._store(conn, loaded, now, reason)
+
+    def running(self, loaded: Loaded, problem: str | None = None) -> None:
+        """This node now runs ``loaded`` (its routing is in force); ``problem``: why that
+        is not what it was started with."""
+        self.version = loaded.version
+        if self._failed is not None and (loaded.version or 0) < self._failed:
+            return  # the newest still does not load here: that problem stays
+        self._failed = None
+        self.problem = problem
 
     def newer(self) -> Loaded | None:
         """The newest version when another node stored one this node does not run yet;
@@ -134,7 +153,6 @@ class ConfigVersions:
             log.error("configuration: %s", self.problem)
             self._failed = latest.version  # said once; a newer version is tried again
             return None
-        self.version, self.problem = latest.version, None
         return loaded
 
     def behind(self, conn: Connection) -> bool:
@@ -156,7 +174,13 @@ class ConfigVersions:
             node=self.node,
             reason=reason,
         )
-        self.version, self.problem = version, None
+        if box is None:
+            log.warning(
+                "configuration version %s is stored unencrypted: a secret written in the files "
+                "themselves (not ${NAME}, *_file or enc:) is in the database as it is; set "
+                "TOCSIN_SECRET_KEYS on every node (docs/security.md#secrets)",
+                version,
+            )
         return Loaded(loaded.routing, loaded.bundle, version)
 
     def _load(self, version: int, bundle: str, source: str) -> Loaded:
@@ -167,7 +191,7 @@ class ConfigVersions:
                     raise SecretKeyError("it is encrypted, and this node has no key")
                 bundle = box.open(bundle, f"configuration version {version}")
             return from_bundle(Bundle.loads(bundle), self.keys, version)
-        except (ConfigError, SecretKeyError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, this node cannot run it
             raise ConfigError(
                 f"configuration version {version} (from {source} on another node) does not "
                 f"load on this node:\n{exc}"

@@ -4,6 +4,7 @@ the server (and by tests), started and stopped together."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,8 @@ class Runtime:
     config_versions: ConfigVersions
     file_config: Loaded | None
     started_at: datetime = field(init=False)
+    #: Held while the configuration in force changes (a reload, another node's version).
+    _config_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     run_engine: bool = True
     #: Single sign-on with OpenID Connect, when configured (docs/security.md).
     sso: SingleSignOn | None = None
@@ -240,6 +243,7 @@ class Runtime:
                 runner.spawn_many,
                 IncidentStage(current, desk, triggers.on_alerts),
                 versions.behind,
+                dispatcher.assign,
             ),
         )
         runner.register(ESCALATE, paging.escalate)
@@ -401,22 +405,28 @@ class Runtime:
             raise ConfigError("no configuration file to reload: start with --config")
         loaded = read_file(self.settings.config, lambda: self.signing_key.site.box)
         _warn(loaded.routing)
-        before = self.routing_text
-        self._adopt(loaded)
+        with self._config_lock:
+            before = self.routing_text
+            now = self.clock.now()
+            # Stored first: from its commit on, a node that meets work of a route or
+            # receiver it lacks knows it is behind and leaves the work (``Behind``).
+            with self.db.write() as conn:
+                stored = self.config_versions.apply(conn, loaded, now, "reload")
+                key = self.signing_key()
+                record_config(
+                    conn,
+                    now,
+                    "config.reloaded",
+                    self.settings.config,
+                    config_summary(before, key),
+                    config_summary(loaded.text, key),
+                )
+            self._adopt(stored)
+            self.config_versions.running(stored)
         self.heartbeats.sync(restarted=False)
         self.resync()
-        now = self.clock.now()
         with self.db.write() as conn:
-            self.config_versions.apply(conn, loaded, now, "reload")
-            key = self.signing_key()
-            record_config(
-                conn,
-                now,
-                "config.reloaded",
-                self.settings.config,
-                config_summary(before, key),
-                config_summary(loaded.text, key),
-            )
+            now = self.clock.now()
             _check_schedules(conn, now)
             timer_store.schedule(conn, DRILL_PLAN, "all", now)  # drills changed?
         self.runner.wake()
@@ -426,9 +436,14 @@ class Runtime:
         """Run the newest configuration version if another node applied it (the change
         feed calls this when told, and every poll)."""
         newer = self.config_versions.newer()
-        if newer is not None:
+        if newer is None:
+            return
+        with self._config_lock:
+            if (newer.version or 0) <= (self.config_versions.version or 0):
+                return  # this node applied a newer one meanwhile
             log.info("configuration version %s applied by another node", newer.version)
             self._adopt(newer)
+            self.config_versions.running(newer)
 
     def _adopt(self, loaded: Loaded) -> None:
         """Run ``loaded`` on this node (what it does to the database, the node that

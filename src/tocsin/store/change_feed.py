@@ -51,7 +51,9 @@ class ChangeFeed:
         self._listening = threading.Event()
 
     def subscribe(self, topic: str, callback: Callable[[], object]) -> None:
-        self._callbacks.setdefault(topic, []).append(callback)
+        callbacks = self._callbacks.setdefault(topic, [])
+        if callback not in callbacks:
+            callbacks.append(callback)
 
     @property
     def listening(self) -> bool:
@@ -112,6 +114,9 @@ class ChangeFeed:
                             break
                         if time.monotonic() >= polled + self.poll:
                             polled = time.monotonic()
+                            # A connection the network dropped without a word is found out
+                            # here (and made again), not left "listening" to nothing.
+                            conn.execute("SELECT 1")
                             self._run(None)
                         elif heard:
                             self._run(heard)

@@ -92,11 +92,17 @@ def schedule(
         "lease_owner": None,
         "lease_until": None,
     }
-    made = conn.execute(_UPSERTS[(conn.dialect.name, replace)], values).scalar_one_or_none()
-    if made is not None:
-        return Timer(int(made), kind, key, due_at, 0, data)
-    existing = conn.execute(_BY_KEY, {"k": kind, "key": key}).one()  # kept (not replace)
-    return Timer(existing.id, kind, key, existing.due_at, existing.attempts, existing.payload)
+    for _ in range(3):
+        made = conn.execute(_UPSERTS[(conn.dialect.name, replace)], values).scalar_one_or_none()
+        if made is not None:
+            return Timer(int(made), kind, key, due_at, 0, data)
+        existing = conn.execute(_BY_KEY, {"k": kind, "key": key}).first()  # kept (not replace)
+        if existing is not None:
+            return Timer(
+                existing.id, kind, key, existing.due_at, existing.attempts, existing.payload
+            )
+        # Another node's transaction finished (deleted) it in between: make it again.
+    raise RuntimeError(f"timer {kind}/{key} kept vanishing while being scheduled")
 
 
 def _claimable(now: datetime) -> Any:
@@ -299,6 +305,10 @@ def next_due_at(conn: Connection) -> datetime | None:
     value = conn.execute(select(func.min(timers.c.due_at)).where(timers.c.lease_until.is_(None)))
     due: datetime | None = value.scalar_one_or_none()
     return due
+
+
+def exists(conn: Connection, timer_id: int) -> bool:
+    return conn.execute(select(timers.c.id).where(timers.c.id == timer_id)).first() is not None
 
 
 def cancel(conn: Connection, kind: str, key: str) -> None:
