@@ -15,6 +15,7 @@ from tocsin.cli import (
     audit,
     backup,
     cluster,
+    config_apply,  # noqa: F401 - adds its commands to ``tocsin config``
     demo,
     drills,
     heartbeats,

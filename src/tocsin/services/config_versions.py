@@ -155,6 +155,27 @@ class ConfigVersions:
             return None
         return loaded
 
+    def in_force(self) -> Bundle | None:
+        """The files of the newest version (None: none stored); ConfigError when this
+        machine cannot decrypt them."""
+        with self.db.read() as conn:
+            latest = store.latest(conn)
+        if latest is None:
+            return None
+        text = latest.bundle
+        if is_sealed(text):
+            box = self.keys()
+            if box is None:
+                raise ConfigError(
+                    f"configuration version {latest.version} is encrypted and no key is set "
+                    "here: set TOCSIN_SECRET_KEYS (or TOCSIN_SECRET_KEYS_FILE) as on the nodes"
+                )
+            try:
+                text = box.open(text, f"configuration version {latest.version}")
+            except SecretKeyError as exc:
+                raise ConfigError(str(exc)) from None
+        return Bundle.loads(text)
+
     def behind(self, conn: Connection) -> bool:
         """Whether another node stored a newer version than this node runs (asked in the
         caller's transaction: see ``store.config_versions.Behind``)."""

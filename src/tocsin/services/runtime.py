@@ -406,21 +406,9 @@ class Runtime:
         loaded = read_file(self.settings.config, lambda: self.signing_key.site.box)
         _warn(loaded.routing)
         with self._config_lock:
-            before = self.routing_text
-            now = self.clock.now()
             # Stored first: from its commit on, a node that meets work of a route or
             # receiver it lacks knows it is behind and leaves the work (``Behind``).
-            with self.db.write() as conn:
-                stored = self.config_versions.apply(conn, loaded, now, "reload")
-                key = self.signing_key()
-                record_config(
-                    conn,
-                    now,
-                    "config.reloaded",
-                    self.settings.config,
-                    config_summary(before, key),
-                    config_summary(loaded.text, key),
-                )
+            stored = self.store_config(loaded, "reload", "config.reloaded", self.routing_text)
             self._adopt(stored)
             self.config_versions.running(stored)
         self.heartbeats.sync(restarted=False)
@@ -431,6 +419,24 @@ class Runtime:
             timer_store.schedule(conn, DRILL_PLAN, "all", now)  # drills changed?
         self.runner.wake()
         return loaded.routing
+
+    def store_config(self, loaded: Loaded, reason: str, action: str, before: str) -> Loaded:
+        """Store ``loaded`` as the newest configuration version and audit it (``action``,
+        ``before``: the text it replaces), in one transaction; every node runs it once that
+        commits."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            stored = self.config_versions.apply(conn, loaded, now, reason)
+            key = self.signing_key()
+            record_config(
+                conn,
+                now,
+                action,
+                loaded.source,
+                config_summary(before, key) if before else None,
+                config_summary(loaded.text, key),
+            )
+        return stored
 
     def follow_config(self) -> None:
         """Run the newest configuration version if another node applied it (the change
