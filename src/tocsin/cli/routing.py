@@ -1,15 +1,20 @@
-"""``tocsin config check``, ``tocsin route test`` and ``tocsin route show``."""
+"""``tocsin config check``, ``tocsin config schema``, ``tocsin route test`` and ``tocsin route
+show``."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from tocsin.cli.context import console, tocsin_errors
 from tocsin.config.compile import RoutingConfig
+from tocsin.config.json_schema import json_schema
 from tocsin.domain.labels import label_name_problem
 from tocsin.domain.routing import Route, match_routes, walk
 from tocsin.errors import ConfigError, InputError
@@ -32,6 +37,22 @@ def load(path: str | None) -> RoutingConfig:
     if not Path(path).exists():
         raise ConfigError(f"{path}: no such file (give --config or set TOCSIN_CONFIG)")
     return load_configuration(path)
+
+
+@config_app.command("schema")
+@tocsin_errors
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it here (default: print it).")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of tocsin.yaml, for completion and checking in an editor."""
+    text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        console.print(f"wrote {escape(str(output))}", highlight=False)
 
 
 @config_app.command("check")
