@@ -16,7 +16,7 @@ from tocsin.cli.routing import ConfigFile, config_app
 from tocsin.cli.schedules import DatabaseUrl
 from tocsin.config.plan import Change, plan, summary
 from tocsin.errors import ConfigError
-from tocsin.services.config_versions import Loaded, read_file
+from tocsin.services.config_versions import Loaded, bundle_text, read_file
 from tocsin.services.runtime import Runtime
 
 __all__ = ["apply", "diff"]
@@ -53,7 +53,7 @@ def _planned(
     except BaseException:
         runtime.db.dispose()
         raise
-    before = in_force.files.get(in_force.main, "") if in_force is not None else ""
+    before = bundle_text(in_force) if in_force is not None else ""
     return runtime, loaded, plan(in_force, loaded.bundle), before
 
 

@@ -10,7 +10,6 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -376,21 +375,17 @@ def compile_config(
         receiver_policies[receiver.name] = receiver.escalation_policy
     incident_policy = compile_incident_policy(cfg.incidents, c.problem)
     slos = dict(compile_slos(cfg.slos, c.problem))
-    for slo_id, spec in load_slo_files(
-        cfg.slo_files, Path(source.path).parent, c.problems.append
-    ).items():
+    for slo_id, spec in load_slo_files(cfg.slo_files, source.base, c.problems.append).items():
         if slo_id in slos:
             c.problem(["slo_files"], f"SLO {slo_id!r} is also in slos:")
         slos[slo_id] = spec
     prometheus = compile_prometheus(cfg.prometheus, c.problem)
-    postmortems = compile_postmortem_policy(cfg.postmortems, Path(source.path).parent, c.problem)
+    postmortems = compile_postmortem_policy(cfg.postmortems, source.base, c.problem)
     health = compile_health_policy(cfg.reports, c.problem)
-    drills = compile_drills(
-        cfg.drills, Path(source.path).parent, policies, c.problem, c.problems.append
-    )
+    drills = compile_drills(cfg.drills, source.base, policies, c.problem, c.problems.append)
     heartbeats = compile_heartbeats(cfg.heartbeats, c.problem)
     runbooks = compile_runbook_policy(
-        cfg.runbooks, Path(source.path).parent, c.problem, c.problems.append, {*users, *teams}
+        cfg.runbooks, source.base, c.problem, c.problems.append, {*users, *teams}
     )
     remediation = compile_remediation(cfg.remediation, c.problem, policies)
     providers = providers_hook(cfg.paging, c.problem) if providers_hook is not None else None

@@ -114,12 +114,20 @@ class Bundle:
     def digest(self) -> str:
         """SHA-256 of the texts and their paths relative to the main file's folder: the
         same files have the same digest wherever a node keeps them."""
-        base = os.path.dirname(self.main)
+        base = self.base
         relative = sorted((os.path.relpath(p, base), t) for p, t in self.files.items())
         # The answers about folders name paths: relative to the main file's folder too.
         folders = json.dumps(sorted(self.listings.items())).replace(json.dumps(base)[1:-1], "")
         named = {"main": os.path.basename(self.main), "files": relative, "folders": folders}
         return hashlib.sha256(json.dumps(named).encode()).hexdigest()
+
+    @property
+    def base(self) -> str:
+        """The folder the configuration's paths are relative to: the main file's, or the
+        configuration folder itself."""
+        if self.listings.get(f"dir:{self.main}"):
+            return self.main
+        return os.path.dirname(self.main)
 
     def dumps(self) -> str:
         return json.dumps(

@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 import yaml
 
+from tocsin.config import files
 from tocsin.config.files import Bundle
+from tocsin.config.yaml_source import load_yaml
 
 __all__ = ["Change", "plan", "summary"]
 
@@ -59,9 +61,11 @@ class Change:
 
 
 def _data(bundle: Bundle | None) -> dict[str, Any]:
+    """The configuration's sections (a folder's files together)."""
     if bundle is None:
         return {}
-    loaded = yaml.safe_load(bundle.files.get(bundle.main, "")) or {}
+    with files.using(bundle):
+        loaded = load_yaml(bundle.main).data or {}
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -138,12 +142,21 @@ def _relative(bundle: Bundle | None) -> dict[str, str]:
     """The files other than the main one, by path relative to the main file's folder."""
     if bundle is None:
         return {}
-    base = os.path.dirname(bundle.main)
+    base = bundle.base
     return {
         os.path.relpath(path, base): text
         for path, text in bundle.files.items()
-        if path != bundle.main
+        if path != bundle.main and not _configuration(bundle, path)
     }
+
+
+def _configuration(bundle: Bundle, path: str) -> bool:
+    """Whether ``path`` is one of a configuration folder's own files (compared by section)."""
+    return (
+        bundle.base == bundle.main
+        and os.path.dirname(path) == bundle.main
+        and path.endswith((".yaml", ".yml"))
+    )
 
 
 def plan(before: Bundle | None, after: Bundle) -> list[Change]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from tocsin.config import files
 from tocsin.config.validation import describe
 from tocsin.errors import ConfigError
 
-__all__ = ["YamlSource", "load_yaml"]
+__all__ = ["MergedSource", "YamlSource", "load_yaml"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,25 @@ class YamlSource:
                 return line
         return line
 
+    @property
+    def base(self) -> Path:
+        """The folder paths in the configuration are relative to."""
+        return Path(self.path).parent
+
+    def locate(self, keys: Sequence[str | int]) -> tuple[YamlSource, list[str | int]] | None:
+        """The file that holds ``keys``, and their place in it (None: no one file)."""
+        return self, list(keys)
+
     def error(self, keys: Sequence[str | int], problem: str) -> ConfigError:
-        where = self.path
-        line = self.line_of(keys)
-        if line is not None:
-            where += f":{line}"
+        found = self.locate(keys)
+        if found is None:
+            where = self.path
+        else:
+            source, keys = found
+            where = source.path
+            line = source.line_of(keys)
+            if line is not None:
+                where += f":{line}"
         # A key with a line break or control character is quoted: one problem, one line.
         key = ".".join(str(k) if str(k).isprintable() else repr(str(k)) for k in keys)
         return ConfigError(f"{where}: {key + ': ' if key else ''}{problem}")
@@ -65,7 +79,36 @@ class YamlSource:
         return str(self.error([p for p in loc if isinstance(p, str | int)], describe(err)))
 
 
+@dataclass(frozen=True)
+class MergedSource(YamlSource):
+    """A configuration in a folder: every ``*.yaml`` file in it, their sections together.
+    A list section (users, receivers, schedules ...) may be split over several files, in the
+    order of their names; any other section is in one file. A problem names the file and
+    line it is on."""
+
+    #: Per section, the files that hold it: (file, first index, how many) for a list.
+    owners: Mapping[str, tuple[tuple[YamlSource, int, int], ...]] = field(default_factory=dict)
+
+    @property
+    def base(self) -> Path:
+        return Path(self.path)
+
+    def locate(self, keys: Sequence[str | int]) -> tuple[YamlSource, list[str | int]] | None:
+        if not keys or str(keys[0]) not in self.owners:
+            return None
+        parts = self.owners[str(keys[0])]
+        rest = list(keys[1:])
+        if rest and isinstance(rest[0], int):
+            for source, first, count in parts:
+                if first <= rest[0] < first + count:
+                    return source, [keys[0], rest[0] - first, *rest[1:]]
+        return parts[0][0], list(keys)
+
+
 def load_yaml(path: str | Path) -> YamlSource:
+    """The YAML file at ``path``; a folder's ``*.yaml`` files merged (``MergedSource``)."""
+    if files.is_dir(path):
+        return _merged(Path(path))
     text_path = str(path)
     try:
         text = files.read_text(path)
@@ -86,3 +129,33 @@ def load_yaml(path: str | Path) -> YamlSource:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     return YamlSource(text_path, data, root)
+
+
+def _merged(folder: Path) -> MergedSource:
+    paths = sorted({*files.glob(str(folder / "*.yaml")), *files.glob(str(folder / "*.yml"))})
+    if not paths:
+        raise ConfigError(f"{folder}: no *.yaml file in this folder")
+    data: dict[str, Any] = {}
+    owners: dict[str, list[tuple[YamlSource, int, int]]] = {}
+    for path in paths:
+        part = load_yaml(path)
+        if part.data is None:
+            continue  # an empty file
+        if not isinstance(part.data, dict):
+            raise part.error([], "must be a mapping of sections (route, receivers, users ...)")
+        for key, value in part.data.items():
+            name = str(key)
+            if name not in data:
+                data[name] = list(value) if isinstance(value, list) else value
+                owners[name] = [(part, 0, len(value) if isinstance(value, list) else 0)]
+            elif isinstance(data[name], list) and isinstance(value, list):
+                owners[name].append((part, len(data[name]), len(value)))
+                data[name] = [*data[name], *value]
+            else:
+                first = owners[name][0][0]
+                raise part.error(
+                    [name],
+                    f"is also in {first.path}:{first.line_of([name])}: only a list section "
+                    "may be split over several files",
+                )
+    return MergedSource(str(folder), data, None, owners={k: tuple(v) for k, v in owners.items()})

@@ -16,19 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import yaml
 from sqlalchemy import Connection
 
 from tocsin.config import files
 from tocsin.config.compile import RoutingConfig
 from tocsin.config.files import Bundle, Recording
 from tocsin.config.secret_refs import KeySource
+from tocsin.config.yaml_source import load_yaml
 from tocsin.errors import ConfigError
 from tocsin.secret_box import SecretKeyError, is_sealed
 from tocsin.services.configuration import load_configuration
 from tocsin.store import config_versions as store
 from tocsin.store.database import Database
 
-__all__ = ["ConfigVersions", "Loaded", "from_bundle", "read_file"]
+__all__ = ["ConfigVersions", "Loaded", "bundle_text", "from_bundle", "read_file"]
 
 log = logging.getLogger("tocsin.config")
 
@@ -44,12 +46,20 @@ class Loaded:
 
     @property
     def text(self) -> str:
-        """The main file's text."""
-        return self.bundle.files.get(self.bundle.main, "")
+        return bundle_text(self.bundle)
 
     @property
     def source(self) -> str:
         return self.bundle.main
+
+
+def bundle_text(bundle: Bundle) -> str:
+    """The main file's text; a configuration folder's sections, as one YAML text."""
+    if bundle.main in bundle.files:
+        return bundle.files[bundle.main]
+    with files.using(bundle):
+        data = load_yaml(bundle.main).data
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def read_file(path: str, keys: KeySource) -> Loaded:
