@@ -49,7 +49,8 @@ def _planned(
     try:
         # ConfigError with every problem (file:line: key) before anything is compared
         loaded = read_file(path, lambda: runtime.signing_key.site.box)
-        in_force = runtime.config_versions.in_force()
+        found = runtime.config_versions.in_force()
+        in_force = found[1] if found is not None else None
     except BaseException:
         runtime.db.dispose()
         raise
@@ -102,6 +103,7 @@ def apply(
             f"applied as configuration version {stored.version}: every node runs it within "
             "moments (tocsin cluster status)",
             highlight=False,
+            soft_wrap=True,
         )
     finally:
         runtime.db.dispose()

@@ -16,6 +16,7 @@ from tocsin.cli import (
     backup,
     cluster,
     config_apply,  # noqa: F401 - adds its commands to ``tocsin config``
+    config_export,  # noqa: F401 - adds its command to ``tocsin config``
     demo,
     drills,
     heartbeats,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -37,6 +38,7 @@ __all__ = [
     "from_environment",
     "is_secret_key",
     "redacted_text",
+    "referenced_text",
     "resealed_text",
     "resolve",
     "sealed_values",
@@ -176,6 +178,43 @@ def _remember(value: str | None) -> None:
         redaction.remember(*(w for w in words if len(w) >= _URL_PART))
 
 
+def _secret_scalars(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, list[str]]]:
+    """The secrets written into a YAML text (not references), with where they are: each
+    list entry named by its ``name`` or ``id`` where it has one, else by its place."""
+    found: list[tuple[yaml.ScalarNode, list[str]]] = []
+
+    def walk(node: yaml.Node | None, path: list[str], keys: list[str | int]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here, where = [*path, str(key.value)], [*keys, str(key.value)]
+                if isinstance(value, yaml.ScalarNode) and is_secret_key(where):
+                    shown = value.value.strip()
+                    if shown and not _REFERENCE.fullmatch(shown):
+                        found.append((value, here))
+                else:
+                    walk(value, here, where)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, [*path, _entry_name(item) or str(i)], [*keys, i])
+
+    walk(root, [], [])
+    return found
+
+
+def _entry_name(node: yaml.Node) -> str | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value in ("name", "id") and isinstance(value, yaml.ScalarNode):
+                return str(value.value)
+    return None
+
+
+def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in sorted(spans, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
 def redacted_text(text: str) -> str:
     """The configuration file's text with every secret's value replaced by ``<secret>``
     (a reference such as ``${NAME}`` is kept: it is not the secret)."""
@@ -183,26 +222,33 @@ def redacted_text(text: str) -> str:
         root = yaml.compose(text)
     except yaml.YAMLError:
         return "# the configuration file cannot be shown: it is not valid YAML\n"
-    spans: list[tuple[int, int]] = []
+    return _replaced(
+        text,
+        [(n.start_mark.index, n.end_mark.index, redaction.MASK) for n, _ in _secret_scalars(root)],
+    )
 
-    def walk(node: yaml.Node | None, path: list[str | int]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                here = [*path, str(key.value)]
-                if isinstance(value, yaml.ScalarNode) and is_secret_key(here):
-                    shown = value.value.strip()
-                    if shown and not _REFERENCE.fullmatch(shown):
-                        spans.append((value.start_mark.index, value.end_mark.index))
-                else:
-                    walk(value, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, [*path, i])
 
-    walk(root, [])
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + redaction.MASK + text[end:]
-    return text
+def referenced_text(
+    text: str, prefix: str = "TOCSIN_", taken: Collection[str] = ()
+) -> tuple[str, dict[str, str]]:
+    """The text with every secret written into it replaced by a ``${NAME}`` reference, and
+    the names made (name: the key's path, dotted), for an export that holds no secret. The
+    names come from where the secrets are (``TOCSIN_RECEIVERS_TEAM_SLACK_CONFIGS_0_API_URL``).
+    ConfigError if the text is not YAML."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    names: dict[str, str] = {}
+    spans = []
+    for node, path in _secret_scalars(root):
+        base = prefix + re.sub(r"[^A-Z0-9]+", "_", "_".join(path).upper()).strip("_")
+        name, n = base, 2
+        while name in names or name in taken:
+            name, n = f"{base}_{n}", n + 1
+        names[name] = ".".join(path)
+        spans.append((node.start_mark.index, node.end_mark.index, f'"${{{name}}}"'))
+    return _replaced(text, spans), names
 
 
 def _sealed_scalars(text: str) -> list[tuple[yaml.ScalarNode, list[str | int]]]:

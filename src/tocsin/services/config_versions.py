@@ -165,8 +165,8 @@ class ConfigVersions:
             return None
         return loaded
 
-    def in_force(self) -> Bundle | None:
-        """The files of the newest version (None: none stored); ConfigError when this
+    def in_force(self) -> tuple[int, Bundle] | None:
+        """The newest version and its files (None: none stored); ConfigError when this
         machine cannot decrypt them."""
         with self.db.read() as conn:
             latest = store.latest(conn)
@@ -184,7 +184,7 @@ class ConfigVersions:
                 text = box.open(text, f"configuration version {latest.version}")
             except SecretKeyError as exc:
                 raise ConfigError(str(exc)) from None
-        return Bundle.loads(text)
+        return latest.version, Bundle.loads(text)
 
     def behind(self, conn: Connection) -> bool:
         """Whether another node stored a newer version than this node runs (asked in the
