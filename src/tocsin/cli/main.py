@@ -20,6 +20,7 @@ from tocsin.cli import (
     demo,
     drills,
     heartbeats,
+    importers,
     incident_comms,  # noqa: F401 - adds its commands to ``tocsin incident``
     incidents,
     integrations,
@@ -91,6 +92,7 @@ app.add_typer(drills.tabletop_app, name="tabletop")
 app.add_typer(secrets.secrets_app, name="secrets")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(cluster.cluster_app, name="cluster")
+app.add_typer(importers.import_app, name="import")
 app.add_typer(tokens.token_app, name="token")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)

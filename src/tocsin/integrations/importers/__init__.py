@@ -1,0 +1,1 @@
+"""Importers: leaving PagerDuty, Opsgenie or Grafana OnCall for Tocsin (docs/importing.md)."""
