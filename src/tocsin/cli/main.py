@@ -20,6 +20,9 @@ from tocsin.cli import (
     demo,
     drills,
     heartbeats,
+    import_grafana_oncall,  # noqa: F401 - adds its command to ``tocsin import``
+    import_opsgenie,  # noqa: F401 - adds its command to ``tocsin import``
+    import_pagerduty,  # noqa: F401 - adds its command to ``tocsin import``
     importers,
     incident_comms,  # noqa: F401 - adds its commands to ``tocsin incident``
     incidents,
