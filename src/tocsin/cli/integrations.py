@@ -12,7 +12,7 @@ from rich.table import Table
 from tocsin.cli.context import console, open_runtime, settings_with, tocsin_errors
 from tocsin.config.yaml_source import load_yaml
 from tocsin.domain.integrations import Integration, IntegrationKind
-from tocsin.errors import InputError
+from tocsin.errors import FieldProblem, InputError
 from tocsin.integrations.webhook import WebhookMapping
 
 __all__ = ["app"]
@@ -56,6 +56,18 @@ def _settings_from(mapping: Path | None) -> dict[str, Any]:
     return {"mapping": source.data}
 
 
+def _labels(given: list[str]) -> dict[str, Any]:
+    """``--label name=value`` options as the integration's settings; InputError naming a
+    bad one."""
+    labels: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(FieldProblem("--label", f"{item!r}: expected name=value"))
+        labels[name] = value  # each checked where every integration's settings are
+    return {"labels": labels} if labels else {}
+
+
 @app.command("create")
 @tocsin_errors
 def create(
@@ -68,16 +80,26 @@ def create(
     team: Annotated[
         str | None, typer.Option(help="The team that owns it: its managers may rotate it.")
     ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label",
+            "-l",
+            help="name=value: a label every alert it receives gets, unless the sender sets "
+            "it (e.g. service=checkout for a former PagerDuty service). Repeatable.",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an integration and print its token (shown once; stored hashed)."""
     settings = settings_with(database_url)
     if mapping is not None and kind is not IntegrationKind.WEBHOOK:
         raise InputError("--mapping is only for --kind webhook")
+    extra = _labels(label or [])
     runtime = open_runtime(settings)
     try:
         integration, token = runtime.integrations.create(
-            name, kind, _settings_from(mapping), team=team
+            name, kind, {**_settings_from(mapping), **extra}, team=team
         )
     finally:
         runtime.db.dispose()
@@ -96,12 +118,14 @@ def list_(database_url: DatabaseUrl = None) -> None:
         found = runtime.integrations.list()
     finally:
         runtime.db.dispose()
-    table = Table("Name", "Kind", "Endpoint", "Created", "Token rotated")
+    table = Table("Name", "Kind", "Endpoint", "Labels", "Created", "Token rotated")
     for i in found:
+        labels = i.settings.get("labels") or {}
         table.add_row(
             i.name,
             i.kind.value,
             i.kind.endpoint,
+            ", ".join(f"{k}={v}" for k, v in sorted(labels.items())),
             i.created_at.strftime("%Y-%m-%d %H:%M"),
             i.token_rotated_at.strftime("%Y-%m-%d %H:%M"),
         )

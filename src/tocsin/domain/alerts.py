@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from tocsin.domain.labels import fingerprint
+
 __all__ = [
     "Action",
     "Alert",
@@ -272,3 +274,15 @@ def _new(event: AlertEvent, *, integration_id: int | None, uid: str, now: dateti
         last_received_at=now,
         receive_count=1,
     )
+
+
+def with_labels(event: AlertEvent, extra: Mapping[str, str]) -> AlertEvent:
+    """``event`` with the labels of ``extra`` it lacks (an integration's own labels, as
+    Prometheus' external labels: the sender's win). Where labels identify the alert, its
+    fingerprint is of its labels with them."""
+    missing = {k: v for k, v in extra.items() if k not in event.labels}
+    if not missing:
+        return event
+    labels = {**event.labels, **missing}
+    found = fingerprint(labels) if event.identity is Identity.LABELS else event.fingerprint
+    return replace(event, labels=labels, fingerprint=found)

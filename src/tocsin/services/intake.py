@@ -24,6 +24,7 @@ from tocsin.domain.alerts import (
     apply,
     effective_status,
     expire,
+    with_labels,
 )
 from tocsin.domain.integrations import Integration
 from tocsin.engine.clock import Clock
@@ -239,6 +240,9 @@ class Intake:
 
     async def submit(self, integration: Integration, events: Sequence[AlertEvent]) -> Receipt:
         """Store ``events`` from ``integration``; return once durably committed."""
+        labels = integration.settings.get("labels")
+        if labels:  # the integration's own labels (a PagerDuty service's service="...")
+            events = [with_labels(e, labels) for e in events]
         receipt = await self._commit.submit(Submission(integration, events, self.clock.now()))
         if self.metrics is not None:
             counter = self.metrics.alerts_received

@@ -18,6 +18,7 @@ import pydantic
 
 from tocsin.config.validation import problems_of
 from tocsin.domain.integrations import Integration, IntegrationKind
+from tocsin.domain.labels import label_name_problem
 from tocsin.engine.clock import Clock
 from tocsin.errors import FieldProblem, InputError, NotFound, Unauthorized
 from tocsin.integrations.webhook import WebhookMapping
@@ -40,17 +41,34 @@ def hash_token(token: str) -> str:
 
 
 def _check_settings(kind: IntegrationKind, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``labels`` (any kind: labels every alert it receives gets, unless the sender sets
+    them) and ``mapping`` (a generic webhook's field mapping); InputError naming a bad one."""
     settings = dict(settings)
-    if kind is IntegrationKind.WEBHOOK and "mapping" in settings:
+    if "mapping" in settings:
+        if kind is not IntegrationKind.WEBHOOK:
+            raise InputError(FieldProblem("settings.mapping", "is only for a webhook"))
         try:
             settings["mapping"] = WebhookMapping.model_validate(settings["mapping"]).model_dump(
                 exclude_defaults=True
             )
         except pydantic.ValidationError as exc:
             raise InputError(problems_of(exc, "mapping")) from None
-    elif settings:
-        unknown = ", ".join(sorted(settings))
-        raise InputError(FieldProblem("settings", f"{kind.value} takes no settings ({unknown})"))
+    if "labels" in settings:
+        labels = settings["labels"]
+        if not isinstance(labels, Mapping):
+            raise InputError(FieldProblem("settings.labels", "must be a mapping of labels"))
+        for name, value in labels.items():
+            problem = label_name_problem(str(name))
+            if problem is None and (not isinstance(value, str) or not value):
+                problem = "the value must be some text"
+            if problem is not None:
+                raise InputError(FieldProblem(f"settings.labels.{name}", problem))
+        settings["labels"] = dict(labels)
+    unknown = sorted(set(settings) - {"mapping", "labels"})
+    if unknown:
+        raise InputError(
+            FieldProblem("settings", f"{kind.value} takes no settings ({', '.join(unknown)})")
+        )
     return settings
 
 

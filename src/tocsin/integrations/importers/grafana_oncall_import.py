@@ -537,8 +537,12 @@ class _Import:
             label = integ.get("name") or integ.get("id")
             key = slug(str(label), taken)
             kind, how = _KINDS.get(str(integ.get("type")), ("webhook", "give it a --mapping"))
-            note = f"create it: `tocsin integration create {key} --kind {kind}`, {how}"
-            self.check("integration", label, f"{note}; label its alerts {INTEGRATION_LABEL}={key}")
+            note = (
+                f"create it: `tocsin integration create {key} --kind {kind} "
+                f"--label {INTEGRATION_LABEL}={key}` (its alerts then carry the label its "
+                f"routes match), {how}"
+            )
+            self.check("integration", label, note)
             mine = sorted(
                 (r for r in routes if r.get("integration_id") == integ.get("id")),
                 key=lambda r: r.get("position") or 0,

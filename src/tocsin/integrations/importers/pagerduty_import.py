@@ -549,9 +549,9 @@ class _Importer:
     def service_findings(self, s: Json, name: str) -> None:
         notes = [
             f"integration {_ref_name(i)} ({str(i.get('type', '')).removesuffix('_reference')})"
-            f": create one by hand (`tocsin integration create {slug(name)} --kind pagerduty` "
-            "for Events API senders), point the sender at Tocsin, and give its alerts a "
-            "service label (Events v2 alerts carry none)"
+            f": create one by hand (`tocsin integration create {slug(name)} --kind pagerduty "
+            f"--label service={name}` for Events API senders: its alerts then carry the "
+            "service label the routes match) and point the sender at Tocsin"
             for i in s.get("integrations") or []
         ]
         urgency = s.get("incident_urgency_rule") or {}
