@@ -4,16 +4,19 @@ the file is wrong."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from tocsin.cli.main import app
 from tocsin.engine.clock import FakeClock
+from tocsin.services.config_versions import read_file
 from tocsin.services.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store import config_versions as version_store
+from tocsin.store.database import Database
 
 FIRST = """\
 route:
@@ -98,3 +101,46 @@ def test_a_wrong_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
     assert f"{bad}:2: route.receiver" in out and "nobody" in out
     code, out = _cli(db_url, "config", "diff", str(good), "--exit-code")
     assert (code, out.strip()) == (0, "No changes: the configuration in force is the same.")
+
+
+def test_a_plan_made_against_an_older_version_is_not_applied(
+    db_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Two applies at once: the second's plan was made against the version the first
+    replaced; it is refused, nothing changes, and it says to look again."""
+    from tocsin.cli import config_apply
+
+    first = tmp_path / "first.yaml"
+    first.write_text(FIRST)
+    assert _cli(db_url, "config", "apply", str(first), "--yes")[0] == 0
+    second = tmp_path / "second.yaml"
+    second.write_text(SECOND)
+    planned = config_apply._planned
+
+    def planned_then_raced(*args: Any) -> Any:
+        made = planned(*args)
+        third = tmp_path / "third.yaml"
+        third.write_text(FIRST.replace("ann@example.com", "ann@third.example"))
+        loaded = read_file(str(third), lambda: None)
+        db = Database(db_url)
+        try:  # meanwhile, someone else applies
+            with db.write() as conn:
+                version_store.add(
+                    conn,
+                    bundle=loaded.bundle.dumps(),
+                    digest=loaded.bundle.digest,
+                    source=str(third),
+                    now=datetime.now(UTC),
+                    node="someone else",
+                    reason="apply",
+                )
+        finally:
+            db.dispose()
+        return made
+
+    monkeypatch.setattr(config_apply, "_planned", planned_then_raced)
+    code, out = _cli(db_url, "config", "apply", str(second), "--yes")
+    assert code == 1 and "changed since the plan" in out
+    monkeypatch.setattr(config_apply, "_planned", planned)
+    code, out = _cli(db_url, "config", "diff", str(second))
+    assert "ann@third.example -> ann@corp.example" in out

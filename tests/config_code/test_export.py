@@ -96,3 +96,26 @@ def test_what_the_export_refuses(db_url: str, tmp_path: Path) -> None:
     assert sorted(p.name for p in full.iterdir()) == ["keep.txt"]
     assert _cli(db_url, "config", "export", "--to", str(full), "--force")[0] == 0
     assert (full / "keep.txt").read_text() == "mine" and (full / "tocsin.yaml").exists()
+
+
+def test_encrypted_values_are_kept_and_files_outside_the_folder_refused(
+    db_url: str, tmp_path: Path
+) -> None:
+    from tocsin.config.secret_refs import referenced_text
+
+    text, names = referenced_text("receivers:\n  - name: t\n    bot_token: enc:gAAAAABx\n")
+    assert "enc:gAAAAABx" in text and names == {}
+    outside = tmp_path / "shared" / "runbooks"
+    outside.mkdir(parents=True)
+    (outside / "disk-full.md").write_text(RUNBOOK)
+    source = tmp_path / "etc"
+    source.mkdir()
+    (source / "tocsin.yaml").write_text(
+        CONFIG.replace("directory: runbooks", "directory: ../shared/runbooks")
+    )
+    assert _cli(db_url, "config", "apply", str(source / "tocsin.yaml"), "--yes")[0] == 0
+    target = tmp_path / "out"
+    code, out = _cli(db_url, "config", "export", "--to", str(target))
+    assert code == 1 and "outside the configuration's folder" in out
+    assert (tmp_path / "shared" / "runbooks" / "disk-full.md").read_text() == RUNBOOK
+    assert not target.exists() or not any(target.iterdir())

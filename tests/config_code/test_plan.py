@@ -112,3 +112,32 @@ def test_a_list_without_unique_names_is_compared_whole() -> None:
     (change,) = plan(before, after)
     assert (change.action, change.kind, change.name) == ("change", "section", "users")
     assert change.details == ("[{id: ann}, {email: x@example.com, id: ann}] -> [{id: ann}]",)
+
+
+def test_secrets_inside_what_is_added_or_replaced_are_never_shown() -> None:
+    """A block added whole, a list that grew, a secret whose key is a secret only to Tocsin
+    (an ntfy topic): none is printed."""
+    before = _bundle(
+        "receivers:\n  - name: team\n    webhook_configs:\n      - url: http://a/x\n"
+        "users:\n  - {id: ann, ntfy_topic: ann-secret-topic-1}\n"
+    )
+    after = _bundle(
+        "receivers:\n  - name: team\n    webhook_configs:\n      - url: http://a/x\n"
+        "      - url: http://b/y\n        http_config:\n          basic_auth:\n"
+        "            {username: u, password: BASICPASSWORD99999}\n"
+        "    pagerduty_configs: [{routing_key: PDROUTINGKEYSECRET0001}]\n"
+        "    telegram_configs: [{bot_token: '123456:TELEGRAMTOKENSECRET', chat_id: 1}]\n"
+        "users:\n  - {id: ann, ntfy_topic: ann-secret-topic-2}\n"
+        "paging:\n  twilio: {account_sid: AC1, auth_token: TWILIOSECRET777}\n"
+    )
+    shown = "\n".join(line for c in plan(before, after) for line in (str(c), *c.details))
+    for secret in (
+        "BASICPASSWORD99999",
+        "PDROUTINGKEYSECRET0001",
+        "TELEGRAMTOKENSECRET",
+        "ann-secret-topic",
+        "TWILIOSECRET777",
+        "http://b/y",
+    ):
+        assert secret not in shown, secret
+    assert "pagerduty_configs: added [{routing_key: (hidden)}]" in shown

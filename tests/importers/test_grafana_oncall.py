@@ -12,10 +12,9 @@ on_call_shifts,escalation_chains,escalation_policies,integrations,routes}.md): l
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_grafana_oncall  # noqa: F401 - adds `tocsin import grafana-oncall`
+from tests.importers.json_server import send_json, start
 from tocsin.cli.main import app
 from tocsin.domain.schedules import oncall_at
 from tocsin.integrations.importers.common import ApiSource, FileSource, Imported
@@ -257,19 +257,12 @@ class OnCallServer:
                 status, body = server.answers.get(self.path, (404, {"detail": "Not found."}))
                 if self.headers.get("Authorization") != KEY:
                     status, body = 401, {"detail": "Invalid token."}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = start(Handler)
         for name, items in ANSWERS.items():
             self.answers[f"/api/v1/{name}/"] = (200, page(items, len(items), None, None, 1))
         users = f"{self.url}/api/v1/users/"
@@ -422,22 +415,22 @@ def check_mapping(imported: Imported, tmp_path: Path) -> None:
         "routes": [
             {
                 "matchers": ['oncall_integration="prometheus"'],
-                "receiver": "default",
+                "receiver": "page-default",
                 "routes": [
-                    {"matchers": ['severity="critical"'], "receiver": "sre"},
+                    {"matchers": ['severity="critical"'], "receiver": "page-sre"},
                     {"matchers": ['team=~"db|api"'], "receiver": "no-escalation"},
                 ],
             },
             {
                 "matchers": ['oncall_integration="grafana-alerting"'],
-                "receiver": "sre",
-                "routes": [{"matchers": ['service="checkout"'], "receiver": "default"}],
+                "receiver": "page-sre",
+                "routes": [{"matchers": ['service="checkout"'], "receiver": "page-default"}],
             },
         ],
     }
     assert {r["name"]: r.get("escalation_policy") for r in s["receivers"]} == {
-        "default": "default",
-        "sre": "sre",
+        "page-default": "default",
+        "page-sre": "sre",
         "no-escalation": None,
         "unrouted": None,
     }
@@ -446,7 +439,7 @@ def check_mapping(imported: Imported, tmp_path: Path) -> None:
     assert "route Prometheus/us-(east|west): not a plain label match" in report
     assert "its escalation chain did not map" in report
     assert "Slack channels" in report
-    assert config.receiver_policies == {"default": "default", "sre": "sre"}
+    assert config.receiver_policies == {"page-default": "default", "page-sre": "sre"}
 
 
 def test_one_integration_is_the_root_and_steps_share_levels(tmp_path: Path) -> None:
@@ -477,7 +470,7 @@ def test_one_integration_is_the_root_and_steps_share_levels(tmp_path: Path) -> N
     imported = import_grafana_oncall(FileSource(folder))
     compiled(imported, tmp_path)
     route_ = imported.sections["route"]
-    assert route_["receiver"] == "default" and "matchers" not in route_
+    assert route_["receiver"] == "page-default" and "matchers" not in route_
     assert route_["routes"][0] == {"matchers": ['severity="critical"'], "receiver": "no-escalation"}
     assert imported.sections["escalation_policies"][0]["levels"] == [
         {"delay": "1m", "targets": [{"user": "alex"}, {"schedule": "Primary"}]},

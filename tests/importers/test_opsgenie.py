@@ -26,6 +26,7 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_opsgenie  # noqa: F401 - registers `tocsin import opsgenie`
+from tests.importers.json_server import send_json
 from tocsin.cli.main import app
 from tocsin.integrations.importers.common import ApiSource, FileSource
 from tocsin.integrations.importers.opsgenie_import import import_opsgenie
@@ -345,12 +346,7 @@ class FakeOpsgenie:
                 self._send(404, {"message": "not found", **META})
 
             def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -467,9 +463,8 @@ def test_from_the_api_writes_a_configuration_that_compiles(
             ],
         }
     ]
-    assert {"name": "platform_escalation", "escalation_policy": "platform_escalation"} in config[
-        "receivers"
-    ]
+    page = {"name": "page-platform_escalation", "escalation_policy": "platform_escalation"}
+    assert page in config["receivers"]
     assert config["route"] == {"receiver": "unrouted"}
     assert "wrote" in result.output
 

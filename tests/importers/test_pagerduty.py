@@ -11,10 +11,9 @@ reference/REST/openapiv3.json): GET /users (include[]=contact_methods,notificati
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_pagerduty  # noqa: F401 - adds `tocsin import pagerduty`
+from tests.importers.json_server import send_json, start
 from tocsin.cli.main import app
 from tocsin.domain.schedules import oncall_at
 from tocsin.integrations.importers import pagerduty_import
@@ -335,19 +335,12 @@ class PagerDutyServer:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 server.requests.append((parts.path, query, headers))
                 status, body = server.answer(parts.path, query, headers)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = start(Handler)
 
     def answer(
         self, path: str, query: dict[str, list[str]], headers: dict[str, str]
@@ -511,12 +504,18 @@ def check_mapping(imported: Imported, tmp_path: Path) -> None:
     assert "empty-policy" not in config.escalation_policies
     # A route per active service whose policy was imported.
     assert s["route"]["routes"] == [
-        {"matchers": ['service="My Application Service"'], "receiver": "another-escalation-policy"},
-        {"matchers": ['service="Checkout \\"API\\""'], "receiver": "engineering-escalation-policy"},
-    ]  # fmt: skip
+        {
+            "matchers": ['service="My Application Service"'],
+            "receiver": "page-another-escalation-policy",
+        },
+        {
+            "matchers": ['service="Checkout \\"API\\""'],
+            "receiver": "page-engineering-escalation-policy",
+        },
+    ]
     assert config.receiver_policies == {
-        "another-escalation-policy": "another-escalation-policy",
-        "engineering-escalation-policy": "engineering-escalation-policy",
+        "page-another-escalation-policy": "another-escalation-policy",
+        "page-engineering-escalation-policy": "engineering-escalation-policy",
     }
     # The report: what did not map, and what to do.
     report = imported.report()

@@ -41,7 +41,7 @@ def _print(changes: list[Change]) -> None:
 
 def _planned(
     file: str | None, config: str | None, database_url: str | None
-) -> tuple[Runtime, Loaded, list[Change], str]:
+) -> tuple[Runtime, Loaded, list[Change], str, int | None]:
     path = file or config
     if not path:
         raise ConfigError("give the configuration file (or --config, TOCSIN_CONFIG)")
@@ -55,7 +55,8 @@ def _planned(
         runtime.db.dispose()
         raise
     before = bundle_text(in_force) if in_force is not None else ""
-    return runtime, loaded, plan(in_force, loaded.bundle), before
+    version = found[0] if found is not None else None
+    return runtime, loaded, plan(in_force, loaded.bundle), before, version
 
 
 @config_app.command("diff")
@@ -68,7 +69,7 @@ def diff(
 ) -> None:
     """What applying the file would create, change and delete, against the configuration
     every node runs now."""
-    runtime, _, changes, _ = _planned(file, config, database_url)
+    runtime, _, changes, _, _ = _planned(file, config, database_url)
     runtime.db.dispose()
     _print(changes)
     if exit_code and changes:
@@ -85,7 +86,7 @@ def apply(
 ) -> None:
     """Check the file, show the plan, and apply it as a new configuration version: every
     node runs it within moments, all of it or (on any error) none of it; audited."""
-    runtime, loaded, changes, before = _planned(file, config, database_url)
+    runtime, loaded, changes, before, planned = _planned(file, config, database_url)
     try:
         _print(changes)
         if not changes:
@@ -98,7 +99,7 @@ def apply(
                 raise typer.Exit(1)
         who = origin.cli_origin()
         runtime.config_versions.node = f"{who.actor} ({who.address})"[:200]
-        stored = runtime.store_config(loaded, "apply", "config.applied", before)
+        stored = runtime.store_config(loaded, "apply", "config.applied", before, planned)
         console.print(
             f"applied as configuration version {stored.version}: every node runs it within "
             "moments (tocsin cluster status)",

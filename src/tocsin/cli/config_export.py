@@ -32,6 +32,11 @@ def exported_files(bundle: Bundle) -> tuple[dict[str, str], dict[str, str]]:
     names: dict[str, str] = {}
     for path, text in sorted(bundle.files.items()):
         relative = os.path.relpath(path, bundle.base)
+        if relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
+            raise ConfigError(
+                f"{path} is outside the configuration's folder ({bundle.base}): an export "
+                "writes only into its folder; keep the files the configuration reads beside it"
+            )
         if path.endswith((".yaml", ".yml")):
             own = path == bundle.main or os.path.dirname(path) == bundle.main
             text, made = referenced_text(text, "TOCSIN_" if own else _prefix(relative), names)

@@ -56,8 +56,11 @@ def source_of(
         raise ConfigError("give either --url (with a token) or --from FOLDER")
     if folder is not None:
         return FileSource(folder)
+    token = (token or "").strip()  # a file with Windows line ends leaves a \r
     if not token:
         raise ConfigError("--url needs a token: set TOCSIN_IMPORT_TOKEN (or give --token)")
+    if not token.isprintable():
+        raise ConfigError("the token holds characters a header cannot carry")
     assert url is not None
     return ApiSource(url, headers(token))
 

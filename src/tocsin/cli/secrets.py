@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -96,12 +97,13 @@ def rotate(
     box = _keys(database_url)
     now = SystemClock().now()
     path = None if database_only else _config_path(config)
-    rewritten: tuple[str, int] | None = None
-    if path is not None:
-        rewritten = resealed_text(
-            path.read_text(),
-            lambda value, keys: box.reseal(value, f"{path}: {'.'.join(map(str, keys))}"),
-        )
+    rewritten: dict[Path, tuple[str, int]] = {}
+    for file in _yaml_files(path):
+
+        def reseal(value: str, keys: Sequence[str | int], file: Path = file) -> str:
+            return box.reseal(value, f"{file}: {'.'.join(map(str, keys))}")
+
+        rewritten[file] = resealed_text(file.read_text(), reseal)
     db = Database(settings_with(database_url).database_url)
     try:
         migrate.upgrade(db)
@@ -117,12 +119,11 @@ def rotate(
         highlight=False,
         soft_wrap=True,
     )
-    if path is not None and rewritten is not None:
-        text, count = rewritten
+    for file, (text, count) in rewritten.items():
         if count:
-            _replace(path, text)
+            _replace(file, text)
         console.print(
-            f"{escape(str(path))}: {count} enc: values re-encrypted",
+            f"{escape(str(file))}: {count} enc: values re-encrypted",
             highlight=False,
             soft_wrap=True,
         )
@@ -155,8 +156,7 @@ def status(database_url: DatabaseUrl = None, config: ConfigFile = None) -> None:
     finally:
         db.dispose()
     console.print(f"database: {_counts(found)}", highlight=False, soft_wrap=True)
-    path = _config_path(config)
-    if path is not None:
+    for path in _yaml_files(_config_path(config)):
         values = sealed_values(path.read_text())
         if values and box is None:
             raise SecretKeyError(f"{path}: {len(values)} enc: values, and no key to read them")
@@ -187,6 +187,15 @@ def _counts(found: Inventory) -> str:
         f"{len(found.current)} secrets encrypted with the first key, {len(found.older)} with "
         f"an older key, {len(found.plain)} not encrypted"
     )
+
+
+def _yaml_files(path: Path | None) -> list[Path]:
+    """The configuration's files: the file, or a configuration folder's *.yaml files."""
+    if path is None:
+        return []
+    if path.is_dir():
+        return sorted({*path.glob("*.yaml"), *path.glob("*.yml")})
+    return [path]
 
 
 def _replace(path: Path, text: str) -> None:

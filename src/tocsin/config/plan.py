@@ -21,6 +21,7 @@ import yaml
 
 from tocsin.config import files
 from tocsin.config.files import Bundle
+from tocsin.config.secret_refs import is_secret_key
 from tocsin.config.yaml_source import load_yaml
 
 __all__ = ["Change", "plan", "summary"]
@@ -41,6 +42,7 @@ NAMED: Mapping[str, tuple[str, str]] = {
 }
 _SECRET = re.compile(r"(?i)(password|secret|token|api_key|apikey|_key$|url|credentials|auth)")
 _LONGEST = 60
+HIDDEN = "(hidden)"
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,24 @@ def _named(items: Any, key: str) -> dict[str, Any] | None:
     return found if len(found) == len(items) else None
 
 
+def _secret(key: str) -> bool:
+    """Whether a value under ``key`` may be a secret (never printed)."""
+    return bool(key) and (_SECRET.search(key) is not None or is_secret_key([key]))
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every secret inside it (at any depth) blanked."""
+    if isinstance(value, dict):
+        return {k: HIDDEN if _secret(str(k)) else _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 def _show(key: str, value: Any) -> str:
-    if _SECRET.search(key):
-        return "(hidden)"
-    text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    if _secret(key):
+        return HIDDEN
+    text = yaml.safe_dump(_masked(value), default_flow_style=True, width=10**6).strip()
     text = text.removesuffix("...").strip()
     return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
 
@@ -108,7 +124,7 @@ def _differences(before: Any, after: Any, path: str = "") -> Iterator[str]:
             yield from _differences(old, new, f"{path}[{i}]")
         return
     prefix = f"{path}: " if path else ""
-    if _SECRET.search(leaf):
+    if _secret(leaf):
         yield f"{prefix}changed (hidden)"
     else:
         yield f"{prefix}{_show(leaf, before)} -> {_show(leaf, after)}"

@@ -178,7 +178,9 @@ def _remember(value: str | None) -> None:
         redaction.remember(*(w for w in words if len(w) >= _URL_PART))
 
 
-def _secret_scalars(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, list[str]]]:
+def _secret_scalars(
+    root: yaml.Node | None, *, sealed: bool = True
+) -> list[tuple[yaml.ScalarNode, list[str]]]:
     """The secrets written into a YAML text (not references), with where they are: each
     list entry named by its ``name`` or ``id`` where it has one, else by its place."""
     found: list[tuple[yaml.ScalarNode, list[str]]] = []
@@ -189,7 +191,11 @@ def _secret_scalars(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, list[
                 here, where = [*path, str(key.value)], [*keys, str(key.value)]
                 if isinstance(value, yaml.ScalarNode) and is_secret_key(where):
                     shown = value.value.strip()
-                    if shown and not _REFERENCE.fullmatch(shown):
+                    if (
+                        shown
+                        and not _REFERENCE.fullmatch(shown)
+                        and (sealed or not shown.startswith(PREFIX))
+                    ):
                         found.append((value, here))
                 else:
                     walk(value, here, where)
@@ -241,7 +247,7 @@ def referenced_text(
         raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
     names: dict[str, str] = {}
     spans = []
-    for node, path in _secret_scalars(root):
+    for node, path in _secret_scalars(root, sealed=False):  # enc: values stay: encrypted
         base = prefix + re.sub(r"[^A-Z0-9]+", "_", "_".join(path).upper()).strip("_")
         name, n = base, 2
         while name in names or name in taken:

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from sqlalchemy import Connection
@@ -24,7 +25,7 @@ from tocsin.config.compile import RoutingConfig
 from tocsin.config.files import Bundle, Recording
 from tocsin.config.secret_refs import KeySource
 from tocsin.config.yaml_source import load_yaml
-from tocsin.errors import ConfigError
+from tocsin.errors import ConfigError, Conflict
 from tocsin.secret_box import SecretKeyError, is_sealed
 from tocsin.services.configuration import load_configuration
 from tocsin.store import config_versions as store
@@ -128,9 +129,28 @@ class ConfigVersions:
         self.running(loaded, problem)
         return loaded
 
-    def apply(self, conn: Connection, loaded: Loaded, now: datetime, reason: str) -> Loaded:
+    def apply(
+        self,
+        conn: Connection,
+        loaded: Loaded,
+        now: datetime,
+        reason: str,
+        *,
+        after: int | None | Literal["any"] = "any",
+    ) -> Loaded:
         """Store ``loaded`` as the newest version (in ``conn``'s transaction): every node
-        runs it once that commits; this one once it is told ``running``."""
+        runs it once that commits; this one once it is told ``running``. With ``after``
+        (the version a plan was made against; None: none), Conflict if another version was
+        stored since: the plan shown is not what would be applied."""
+        store.hold(conn)
+        if after != "any":
+            newest = store.newest(conn)
+            if newest != after:
+                raise Conflict(
+                    f"the configuration in force changed since the plan (version {newest} "
+                    f"was stored, the plan was made against {after}): nothing was applied; "
+                    "look at the plan again (tocsin config diff)"
+                )
         return self._store(conn, loaded, now, reason)
 
     def running(self, loaded: Loaded, problem: str | None = None) -> None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -420,13 +421,20 @@ class Runtime:
         self.runner.wake()
         return loaded.routing
 
-    def store_config(self, loaded: Loaded, reason: str, action: str, before: str) -> Loaded:
+    def store_config(
+        self,
+        loaded: Loaded,
+        reason: str,
+        action: str,
+        before: str,
+        after: int | None | Literal["any"] = "any",
+    ) -> Loaded:
         """Store ``loaded`` as the newest configuration version and audit it (``action``,
         ``before``: the text it replaces), in one transaction; every node runs it once that
-        commits."""
+        commits. ``after``: see ``ConfigVersions.apply``."""
         now = self.clock.now()
         with self.db.write() as conn:
-            stored = self.config_versions.apply(conn, loaded, now, reason)
+            stored = self.config_versions.apply(conn, loaded, now, reason, after=after)
             key = self.signing_key()
             record_config(
                 conn,

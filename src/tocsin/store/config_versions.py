@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from tocsin.secret_box import SecretBox, is_sealed
 from tocsin.store.change_feed import announce
@@ -19,6 +19,7 @@ __all__ = [
     "Version",
     "add",
     "by_digest",
+    "hold",
     "history",
     "latest",
     "never_behind",
@@ -60,6 +61,17 @@ _SUMMARY = (
     table.c.applied_by,
     table.c.reason,
 )
+
+
+#: The advisory lock a new version is stored under (PostgreSQL): "tocsin-c".
+_LOCK = 0x746F6373696E2D63
+
+
+def hold(conn: Connection) -> None:
+    """Store versions one at a time (until this transaction ends): a version checked to
+    follow the one in force still does when it commits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
 
 
 def newest(conn: Connection) -> int | None:

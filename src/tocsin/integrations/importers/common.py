@@ -51,7 +51,10 @@ class ApiSource:
         try:
             response = self.client.get(url, params=dict(params or {}), headers=self.headers)
         except httpx.HTTPError as exc:
-            raise ImportError_(f"{url}: cannot reach it: {exc}") from None
+            said = str(exc)
+            for value in self.headers.values():  # never the token, whatever httpx says
+                said = said.replace(value.strip(), "<secret>")
+            raise ImportError_(f"{url}: cannot reach it: {said}") from None
         if response.status_code in (401, 403):
             raise ImportError_(
                 f"{url}: refused ({response.status_code}): check the token and its permissions"

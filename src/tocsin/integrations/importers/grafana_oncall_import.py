@@ -528,8 +528,9 @@ class _Import:
             if policy is None:
                 receivers.setdefault("no-escalation", {"name": "no-escalation"})
                 return "no-escalation"
-            receivers.setdefault(policy, {"name": policy, "escalation_policy": policy})
-            return policy
+            # "page-": never "unrouted" or "no-escalation", whatever the chains are called
+            receivers.setdefault(policy, {"name": f"page-{policy}", "escalation_policy": policy})
+            return f"page-{policy}"
 
         trees: list[Item] = []
         taken: set[str] = set()
@@ -569,8 +570,10 @@ class _Import:
             if any((r.get("slack") or {}).get("channel_id") for r in [*mine, default]):
                 self.check("route", label, "Slack channels: add slack_channel targets")
             trees.append(tree)
-        if not trees:
-            return
+        if not trees:  # only schedules and chains: still a configuration Tocsin takes
+            trees = [{"receiver": "unrouted"}]
+            receivers["unrouted"] = {"name": "unrouted"}
+            self.check("route", "unrouted", "no integration: alerts page nobody until routed")
         if len(trees) == 1:
             root = {k: v for k, v in trees[0].items() if k != "matchers"}
         else:

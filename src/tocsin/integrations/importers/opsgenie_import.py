@@ -488,7 +488,8 @@ class _Run:
             self.check("escalation", name, "closes the alert after the repeats: Tocsin does not")
         policy["levels"] = levels
         self.out.add("escalation_policies", policy)
-        self.out.add("receivers", {"name": name, "escalation_policy": name})
+        # "page-": never the root's "unrouted", whatever the policies are called
+        self.out.add("receivers", {"name": f"page-{name}", "escalation_policy": name})
         self.ok("escalation", name, f"-> {len(levels)} levels, repeat {policy.get('repeat', 0)}")
 
     def targets(

@@ -525,10 +525,13 @@ class _Importer:
             if policy is None:
                 self.check("service", name, "its escalation policy was not imported: no route")
                 continue
-            if all(r["name"] != policy["name"] for r in receivers):
-                receivers.append({"name": policy["name"], "escalation_policy": policy["name"]})
+            # "page-": never the root's "default" (every PagerDuty account has a policy of
+            # that name)
+            receiver = f"page-{policy['name']}"
+            if all(r["name"] != receiver for r in receivers):
+                receivers.append({"name": receiver, "escalation_policy": policy["name"]})
             value = name.replace("\\", "\\\\").replace('"', '\\"')
-            routes.append({"matchers": [f'service="{value}"'], "receiver": policy["name"]})
+            routes.append({"matchers": [f'service="{value}"'], "receiver": receiver})
             team = self.team_of(s.get("teams"), "service", name)
             if team:
                 owner = next(t for t in self.teams.values() if t["name"] == team)
