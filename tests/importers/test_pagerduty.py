@@ -27,7 +27,7 @@ from tests.importers.json_server import send_json, start
 from tocsin.cli.main import app
 from tocsin.domain.schedules import oncall_at
 from tocsin.integrations.importers import pagerduty_import
-from tocsin.integrations.importers.common import ApiSource, FileSource, Imported
+from tocsin.integrations.importers.common import ApiSource, FileSource, Imported, ImportError_
 from tocsin.integrations.importers.pagerduty_import import (
     duration,
     import_pagerduty,
@@ -419,6 +419,14 @@ def test_reads_the_api_with_its_token_and_pages(pd: PagerDutyServer, tmp_path: P
 def test_reads_saved_files(tmp_path: Path) -> None:
     imported = import_pagerduty(FileSource(saved(tmp_path / "pd")), NOW)
     check_mapping(imported, tmp_path)
+
+
+def test_a_saved_page_that_says_there_is_more_is_not_taken_for_all(tmp_path: Path) -> None:
+    folder = saved(tmp_path / "pd")
+    path, (key, items) = next(iter(LISTS.items()))
+    _write(folder, path, {key: items[:1], "limit": 1, "offset": 0, "more": True, "total": None})
+    with pytest.raises(ImportError_, match="says there is more"):
+        import_pagerduty(FileSource(folder), NOW)
 
 
 def check_mapping(imported: Imported, tmp_path: Path) -> None:

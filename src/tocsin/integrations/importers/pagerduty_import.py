@@ -77,8 +77,11 @@ def pages(
     offset = 0
     for _ in range(_MAX_PAGES):
         page = source.get(path, {**(params or {}), "offset": offset, "limit": PAGE})
-        if page is None:
-            return
+        if page is None:  # saved files: one answer per list, which said there was more
+            raise ImportError_(
+                f"{path}: the saved answer says there is more (more: true): save every item "
+                "in one answer (all pages' items in one list), or import from the API"
+            )
         items = _list(page, key, path)
         yield from items
         if not page.get("more") or not items:
