@@ -39,6 +39,18 @@ NEW = (
 )
 
 
+def _disk_full_to(node: Runtime) -> None:
+    """A DiskFull alert of team db, posted to ``node`` as Prometheus would."""
+    _, token = node.integrations.create("prom", IntegrationKind.ALERTMANAGER)
+    with TestClient(create_app(node, manage_runtime=False)) as client:
+        answer = client.post(
+            "/api/v2/alerts",
+            json=[{"labels": {"alertname": "DiskFull", "team": "db"}}],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200
+
+
 @pytest.fixture
 def pair(
     db_url: str, tmp_path: Path, clock: FakeClock, receiver: ReceiverServer
@@ -67,14 +79,7 @@ def test_a_group_of_a_route_only_the_newer_configuration_has_waits(
     path.write_text(NEW.format(url=receiver.url))
     a.reload()
     assert (a.config_versions.version, b.config_versions.version) == (2, 1)
-    _, token = a.integrations.create("prom", IntegrationKind.ALERTMANAGER)
-    with TestClient(create_app(a, manage_runtime=False)) as client:
-        answer = client.post(
-            "/api/v2/alerts",
-            json=[{"labels": {"alertname": "DiskFull", "team": "db"}}],
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    assert answer.status_code == 200
+    _disk_full_to(a)
     clock.advance(timedelta(seconds=31))
     b.runner.run_due()  # b claims the group's flush: its route is unknown to b
     with b.db.read() as conn:
@@ -107,14 +112,7 @@ def test_alerts_grouped_under_a_configuration_no_longer_in_force_find_their_new_
     path.write_text(renumbered.format(url=receiver.url))
     a.reload()  # version 3: the db route is now the second child
     assert b.config_versions.version == 2
-    _, token = b.integrations.create("prom", IntegrationKind.ALERTMANAGER)
-    with TestClient(create_app(b, manage_runtime=False)) as client:
-        answer = client.post(
-            "/api/v2/alerts",
-            json=[{"labels": {"alertname": "DiskFull", "team": "db"}}],
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    assert answer.status_code == 200
+    _disk_full_to(b)
     clock.advance(timedelta(seconds=31))
     a.runner.run_due()  # a flushes b's group: its route is gone; the alert is regrouped
     clock.advance(timedelta(seconds=31))
