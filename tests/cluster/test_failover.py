@@ -37,9 +37,9 @@ KILL_AT = 0.4
 #: Real seconds a page may take beyond its due time besides the lease and the engine's
 #: cycle: the escalation, page step and message transactions, the send, and waiting behind
 #: the other pages due in the same second on a 2-core machine running 3 nodes, PostgreSQL
-#: and the 1,000 alerts' intake (there, level 1's fired -> arrived reaches 5 s at p99).
+#: and the 1,000 alerts' intake. At least this; more when, in the same run, a level-1 page
+#: (no failover in its way) took longer from firing to arriving: the machine was busier.
 SLACK = 5.0
-BOUND = LEASE_REAL + CYCLE + SLACK
 
 
 def test_sigkill_one_of_three_nodes_loses_and_repeats_nothing(
@@ -109,6 +109,10 @@ def test_sigkill_one_of_three_nodes_loses_and_repeats_nothing(
         if p.user == "ann"
     ]
     every = lateness["before"] + lateness["after"]
+    # What a page takes on this machine now, with no failover in its way (level 1, fired
+    # to arrived): a page due on the dead node may be late by the lease and a cycle more.
+    slack = max(SLACK, max(level1))
+    bound = LEASE_REAL + CYCLE + slack
     print(
         f"\nposted {INCIDENTS} alerts in {len(answered)} nodes' hands ({dict(answered)}) over "
         f"{posting:.1f}s; balancer failovers {len(c.failovers)}\n"
@@ -121,7 +125,8 @@ def test_sigkill_one_of_three_nodes_loses_and_repeats_nothing(
         f"level 1, fired -> arrived: {percentiles(level1)}\n"
         f"level 2 lateness, due before the kill: {percentiles(lateness['before'])}\n"
         f"level 2 lateness, due after the kill: {percentiles(lateness['after'])}\n"
-        f"bound: lease {LEASE_REAL:.1f}s + cycle {CYCLE:.1f}s + slack {SLACK:.1f}s = {BOUND:.1f}s\n"
+        f"bound: lease {LEASE_REAL:.1f}s + cycle {CYCLE:.1f}s + a page's own time "
+        f"{slack:.1f}s = {bound:.1f}s\n"
         f"log lines 'waited ... for a worker': {c.log_counts('for a worker')}"
     )
 
@@ -139,8 +144,8 @@ def test_sigkill_one_of_three_nodes_loses_and_repeats_nothing(
     assert not c.held_by(victim), f"{victim.name} still holds {c.held_by(victim)}"
     # (d) never early; never later than the lease, a cycle and the slack
     assert min(every) > -0.5, f"a level-2 page came {-min(every):.2f}s early"
-    assert max(every) <= BOUND, (
-        f"a level-2 page came {max(every):.2f}s after it was due (bound {BOUND:.1f}s)"
+    assert max(every) <= bound, (
+        f"a level-2 page came {max(every):.2f}s after it was due (bound {bound:.1f}s)"
     )
     c.assert_clean_logs()
     print(f"wall time {time.monotonic() - began:.1f}s (start included)")
