@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from tests.http_handler import QuickHandler
+
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "OidcProvider", "rsa_key"]
 
 CLIENT_ID = "tocsin-test"
@@ -221,10 +223,7 @@ class OidcProvider:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         provider = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode() if isinstance(body, dict) else str(body).encode()
                 self.send_response(status)

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from tests.http_handler import QuickHandler
+
 __all__ = ["Answer", "ReceiverServer", "Recorder", "Request", "refused_url"]
 
 
@@ -60,10 +62,7 @@ class Recorder:
     def __post_init__(self) -> None:
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)

@@ -17,9 +17,11 @@ import re
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.http_handler import QuickHandler
 
 __all__ = ["Call", "SlackServer"]
 
@@ -64,10 +66,7 @@ class SlackServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def _serve(self, body: bytes) -> None:
                 url = urlsplit(self.path)
                 method = url.path.rsplit("/", 1)[-1]

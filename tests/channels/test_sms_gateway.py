@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,6 +16,7 @@ from tests.channels.contact_pages import (
     form,
     page,
 )
+from tests.http_handler import QuickHandler
 from tests.receiver_server import ReceiverServer, refused_url
 from tocsin.channels.sms_gateway import GatewaySms, GatewayTemplate
 from tocsin.channels.templates import TemplateError
@@ -71,10 +72,7 @@ class GetServer:
         self.paths: list[str] = []
         paths = self.paths
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 paths.append(self.path)
                 self.send_response(200)

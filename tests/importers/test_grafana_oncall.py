@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,16 +23,18 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_grafana_oncall  # noqa: F401 - adds `tocsin import grafana-oncall`
+from tests.http_handler import QuickHandler
 from tests.importers.json_server import send_json, start
 from tocsin.cli.main import app
 from tocsin.domain.schedules import oncall_at
-from tocsin.integrations.importers.common import ApiSource, FileSource, Imported
 from tocsin.integrations.importers.grafana_oncall_import import (
-    _matchers,
     api_base,
     headers,
     import_grafana_oncall,
 )
+from tocsin.integrations.importers.grafana_oncall_routes import matchers as to_matchers
+from tocsin.integrations.importers.imported import Imported
+from tocsin.integrations.importers.sources import ApiSource, FileSource
 from tocsin.services.configuration import load_configuration
 
 KEY = "meowmeowmeow"  # the docs' example key
@@ -251,7 +252,7 @@ class OnCallServer:
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server.requests.append((self.path, dict(self.headers.items())))
                 status, body = server.answers.get(self.path, (404, {"detail": "Not found."}))
@@ -532,7 +533,7 @@ def test_cli_dry_run_from_files_and_refusals(oncall: OnCallServer, tmp_path: Pat
     ],
 )
 def test_routing_regex_to_matchers(regex: str, kind: str | None, matchers: Any) -> None:
-    assert _matchers({"routing_regex": regex, "routing_type": kind}) == matchers
+    assert to_matchers({"routing_regex": regex, "routing_type": kind}) == matchers
 
 
 def test_api_base() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -26,10 +26,11 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_opsgenie  # noqa: F401 - registers `tocsin import opsgenie`
+from tests.http_handler import QuickHandler
 from tests.importers.json_server import send_json
 from tocsin.cli.main import app
-from tocsin.integrations.importers.common import ApiSource, FileSource
 from tocsin.integrations.importers.opsgenie_import import import_opsgenie
+from tocsin.integrations.importers.sources import ApiSource, FileSource
 from tocsin.services.configuration import load_configuration
 
 KEY = "og-test-key"
@@ -328,7 +329,7 @@ class FakeOpsgenie:
         self.seen: list[tuple[str, dict[str, str], str]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query))

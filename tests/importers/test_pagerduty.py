@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,16 +22,18 @@ import yaml
 from typer.testing import CliRunner
 
 import tocsin.cli.import_pagerduty  # noqa: F401 - adds `tocsin import pagerduty`
+from tests.http_handler import QuickHandler
 from tests.importers.json_server import send_json, start
 from tocsin.cli.main import app
 from tocsin.domain.schedules import oncall_at
 from tocsin.integrations.importers import pagerduty_import
-from tocsin.integrations.importers.common import ApiSource, FileSource, Imported, ImportError_
+from tocsin.integrations.importers.imported import Imported
 from tocsin.integrations.importers.pagerduty_import import (
     duration,
     import_pagerduty,
     pagerduty_headers,
 )
+from tocsin.integrations.importers.sources import ApiSource, FileSource, SourceError
 from tocsin.services.configuration import load_configuration
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -328,7 +329,7 @@ class PagerDutyServer:
         self.requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuickHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)
@@ -425,7 +426,7 @@ def test_a_saved_page_that_says_there_is_more_is_not_taken_for_all(tmp_path: Pat
     folder = saved(tmp_path / "pd")
     path, (key, items) = next(iter(LISTS.items()))
     _write(folder, path, {key: items[:1], "limit": 1, "offset": 0, "more": True, "total": None})
-    with pytest.raises(ImportError_, match="says there is more"):
+    with pytest.raises(SourceError, match="says there is more"):
         import_pagerduty(FileSource(folder), NOW)
 
 

@@ -8,12 +8,13 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
+from tests.http_handler import QuickHandler
 from tests.live_server import free_port
 from tocsin.errors import Unavailable
 from tocsin.integrations.prometheus_api import RESTING, PrometheusApi
@@ -28,10 +29,7 @@ class Fake:
         self.answer: tuple[int, Any] = (200, {"status": "success", "data": empty})
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 fake.asked.append({"path": [self.path], **parse_qs(body)})

@@ -12,12 +12,13 @@ import queue
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.http_handler import QuickHandler
 from tests.live_server import free_port
 from tests.peers.conftest import alertmanager, unique
 from tocsin.channels.webhook_payload import PayloadAlert, build_payload
@@ -35,10 +36,7 @@ def hook() -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
     """A webhook endpoint on loopback that hands over every JSON body it receives."""
     received: queue.Queue[dict[str, Any]] = queue.Queue()
 
-    class Handler(BaseHTTPRequestHandler):
-        # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-        disable_nagle_algorithm = True
-
+    class Handler(QuickHandler):
         def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
             length = int(self.headers["Content-Length"])
             received.put(json.loads(self.rfile.read(length)))

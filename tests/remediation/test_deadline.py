@@ -7,11 +7,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.http_handler import QuickHandler
 from tocsin.domain.remediation import RunState
 from tocsin.integrations.remediation_http import call
 
@@ -27,10 +28,7 @@ class _Server:
         self.stop = threading.Event()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Head and body in one go: no 40 ms wait for the client's delayed ACK (Nagle).
-            disable_nagle_algorithm = True
-
+        class Handler(QuickHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 server.hits.append(self.path)

@@ -14,7 +14,8 @@ from rich.markup import escape
 
 from tocsin.cli.context import console, err_console, tocsin_errors
 from tocsin.errors import ConfigError
-from tocsin.integrations.importers.common import ApiSource, FileSource, Imported, JsonSource
+from tocsin.integrations.importers.imported import Imported
+from tocsin.integrations.importers.sources import ApiSource, FileSource, JsonSource
 
 __all__ = ["import_app", "run_import"]
 

@@ -30,7 +30,6 @@ __all__ = [
     "Files",
     "Recording",
     "glob",
-    "has_magic",
     "is_dir",
     "read_text",
     "rglob",
@@ -193,10 +192,6 @@ def is_dir(path: Path | str) -> bool:
 
 def glob(pattern: str) -> list[str]:
     return _files().glob(pattern)
-
-
-def has_magic(pattern: str) -> bool:
-    return globbing.has_magic(pattern)
 
 
 def rglob(directory: Path, pattern: str) -> list[Path]:

@@ -19,6 +19,7 @@ good share reaches ``timeSliceTarget`` (a ratio).
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def load_slo_files(patterns: list[str], base: Path, report: Report) -> dict[str,
     out: dict[str, SloSpec] = {}
     for pattern in patterns:
         full = str(base / pattern)
-        paths = files.glob(full) if files.has_magic(full) else [full]
+        paths = files.glob(full) if glob.has_magic(full) else [full]
         if not paths:
             report(f"{full}: no file matches")
         for path in paths:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -31,7 +31,7 @@ from tocsin.store import alerts as alert_store
 from tocsin.store import deliveries as delivery_store
 from tocsin.store import groups as group_store
 from tocsin.store import timers as timer_store
-from tocsin.store.config_versions import Behind, never_behind
+from tocsin.store.config_versions import CATCH_UP, Behind, never_behind
 from tocsin.store.deliveries import DeliveryRow
 from tocsin.store.groups import GroupRow
 from tocsin.store.timers import Timer
@@ -51,11 +51,6 @@ def payload_alert(alert: Alert, now: datetime) -> PayloadAlert:
         generator_url=alert.generator_url,
         firing=firing,
     )
-
-
-#: How soon a node behind the newest configuration looks again at a group whose route only
-#: the newer one has (by then it has caught up, or a node that has claims the group).
-CATCH_UP = timedelta(seconds=1)
 
 
 @dataclass

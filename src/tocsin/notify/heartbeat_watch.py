@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -33,14 +33,12 @@ from tocsin.domain.labels import fingerprint
 from tocsin.engine.runner import Again
 from tocsin.store import heartbeats as store
 from tocsin.store import timers as timer_store
-from tocsin.store.config_versions import Behind, never_behind
+from tocsin.store.config_versions import CATCH_UP, Behind, never_behind
 from tocsin.store.timers import Timer
 
 __all__ = ["CHECK", "HeartbeatWatch"]
 
 CHECK = "heartbeat.check"
-#: How soon a node behind the newest configuration looks again at a heartbeat it lacks.
-CATCH_UP = timedelta(seconds=1)
 
 #: Stores alerts Tocsin raises itself, in the caller's transaction, and groups them.
 RaiseAlerts = Callable[[Connection, Sequence[AlertEvent], datetime], None]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from tocsin.secret_box import SecretBox, is_sealed
+from tocsin.store import node_locks
 from tocsin.store.change_feed import announce
 from tocsin.store.cluster_tables import config_versions as table
 
 __all__ = [
+    "CATCH_UP",
     "TOPIC",
     "Behind",
     "Version",
@@ -34,6 +36,11 @@ TOPIC = "config"
 #: caller's transaction: work that names what this node's configuration lacks (a route, a
 #: receiver, a heartbeat another node just added) waits for it instead of being dropped.
 Behind = Callable[[Connection], bool]
+
+
+#: How soon a node behind the newest configuration looks again at work only the newer one
+#: knows (by then it has caught up, or a node that runs it has taken the work).
+CATCH_UP = timedelta(seconds=1)
 
 
 def never_behind(conn: Connection) -> bool:
@@ -70,8 +77,7 @@ _LOCK = 0x746F6373696E2D63
 def hold(conn: Connection) -> None:
     """Store versions one at a time (until this transaction ends): a version checked to
     follow the one in force still does when it commits."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+    node_locks.hold(conn, _LOCK)
 
 
 def newest(conn: Connection) -> int | None:

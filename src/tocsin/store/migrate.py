@@ -16,9 +16,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from tocsin.errors import TocsinError
+from tocsin.store import node_locks
 from tocsin.store.database import Database
 
 __all__ = [
@@ -69,8 +70,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as conn:
         # Held until this transaction ends (PostgreSQL migrates in one transaction). On
         # SQLite the write transaction itself (BEGIN IMMEDIATE) keeps other writers out.
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        node_locks.hold(conn, MIGRATION_LOCK)
         current = current_revision(conn)
         check_known(current)
         if revision == "head" and current == head_revision():

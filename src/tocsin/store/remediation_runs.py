@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, text, update
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from tocsin.domain.remediation import COUNTED, RenderedRequest, RunState
+from tocsin.store import node_locks
 from tocsin.store.remediation_tables import remediation_runs
 
 __all__ = [
@@ -72,9 +73,7 @@ def _run(row: RowMapping) -> Run:
 def lock_action(conn: Connection, action: str) -> None:
     """Hold the action's lock until the transaction ends, so two requests counting its runs
     against a rate limit cannot both pass (PostgreSQL; SQLite has one writer at a time)."""
-    if conn.dialect.name == "postgresql":
-        key = zlib.crc32(f"remediation:{action}".encode())
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    node_locks.hold(conn, zlib.crc32(f"remediation:{action}".encode()))
 
 
 def counted_since(conn: Connection, action: str, since: datetime) -> list[datetime]:

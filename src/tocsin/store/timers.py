@@ -45,8 +45,6 @@ class Timer:
 _BY_KEY = select(timers.c.id, timers.c.due_at, timers.c.attempts, timers.c.payload).where(
     timers.c.kind == bindparam("k"), timers.c.key == bindparam("key")
 )
-_INSERT = insert(timers)
-_MOVE = update(timers).where(timers.c.id == bindparam("timer_id"))
 _CONFLICT = [timers.c.kind, timers.c.key]
 
 

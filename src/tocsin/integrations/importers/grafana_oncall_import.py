@@ -17,21 +17,15 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tocsin.config.users import USER_ID
-from tocsin.integrations.importers.common import (
-    FileSource,
-    Finding,
-    Imported,
-    ImportError_,
-    JsonSource,
-    slug,
-)
+from tocsin.integrations.importers.grafana_oncall_routes import route_tree
+from tocsin.integrations.importers.imported import Imported, slug
+from tocsin.integrations.importers.sources import FileSource, JsonSource, SourceError
 
 __all__ = ["api_base", "headers", "import_grafana_oncall"]
 
 Item = dict[str, Any]
 
 #: The label each integration's alerts carry when there are several integrations.
-INTEGRATION_LABEL = "oncall_integration"
 _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]  # index + 1 = ISO weekday
 _UNITS = {"hourly": ("hours", timedelta(hours=1)), "daily": ("days", timedelta(days=1))}
 _UNITS["weekly"] = ("weeks", timedelta(weeks=1))
@@ -42,18 +36,6 @@ _METHODS |= {"notify_by_webhook": "webhook"}
 #: What each method needs on the person (the OnCall API gives email and Slack only).
 _ADDRESS = {"email": "email", "slack": "slack_user_id", "sms": "phone", "voice": "phone"}
 _ADDRESS |= {"push": "ntfy_topic", "webhook": "webhook_url"}
-_KINDS = {"alertmanager": ("alertmanager-webhook", "point Alertmanager's webhook_configs at it")}
-_KINDS["grafana_alerting"] = ("alertmanager", "make it Grafana's external Alertmanager")
-_WORD = r"[A-Za-z0-9_\-/ ]+"
-_LABEL_REGEX = re.compile(
-    r'^\\?"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\\?"\s*:\s*\\?"'
-    rf"(?P<value>{_WORD}|\(?{_WORD}(?:\|{_WORD})+\)?)"
-    r'\\?"$'
-)
-_LABEL_JINJA = re.compile(
-    r"^\{\{\s*payload\.(?:commonLabels|labels|groupLabels)\.(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    rf"\s*==\s*[\"'](?P<value>{_WORD})[\"']\s*\}}\}}$"
-)
 
 
 def headers(token: str, grafana_url: str | None = None) -> dict[str, str]:
@@ -122,12 +104,6 @@ class _Import:
         self.schedules: dict[str, str | None] = {}  # OnCall id -> Tocsin name (None: not)
         self.policies: dict[str, str] = {}  # chain id -> Tocsin policy name
 
-    def ok(self, kind: str, name: Any, note: str) -> None:
-        self.out.mapped.append(Finding(kind, str(name), note))
-
-    def check(self, kind: str, name: Any, note: str) -> None:
-        self.out.unmapped.append(Finding(kind, str(name), note))
-
     def run(self) -> Imported:
         self._users(self._list("/users/"))
         self._rules()
@@ -141,7 +117,7 @@ class _Import:
         for chain in self._list("/escalation_chains/"):
             steps = [p for p in policies if p.get("escalation_chain_id") == chain.get("id")]
             self._chain(chain, sorted(steps, key=lambda p: p.get("position") or 0))
-        self._routing(self._list("/integrations/"), self._list("/routes/"))
+        route_tree(self.out, self._list("/integrations/"), self._list("/routes/"), self.policies)
         return self.out
 
     # -- reading --------------------------------------------------------------------------
@@ -155,28 +131,28 @@ class _Import:
         while True:
             try:
                 page = self.source.get(path, params)
-            except ImportError_ as exc:
+            except SourceError as exc:
                 if optional is None:
                     raise
-                self.check(path.strip("/"), "(all)", f"not read ({exc}): {optional}")
+                self.out.check(path.strip("/"), "(all)", f"not read ({exc}): {optional}")
                 return out
             if isinstance(page, list):
                 return out + [r for r in page if isinstance(r, dict)]
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-                raise ImportError_(f"{path}: not an OnCall list ({{count, next, results}})")
+                raise SourceError(f"{path}: not an OnCall list ({{count, next, results}})")
             out += [r for r in page["results"] if isinstance(r, dict)]
             nxt = page.get("next")
             if not isinstance(nxt, str) or not nxt:
                 return out
             if isinstance(self.source, FileSource):
-                self.check(path.strip("/"), "(file)", "holds one page of several: save all")
+                self.out.check(path.strip("/"), "(file)", "holds one page of several: save all")
                 return out
             parts = urlsplit(nxt)
             marker = parts.path.find("/api/v1/")
             path = parts.path[marker + len("/api/v1") :] if marker >= 0 else parts.path
             params = dict(parse_qsl(parts.query))
             if nxt in seen:
-                raise ImportError_(f"{path}: the pages loop ({nxt})")
+                raise SourceError(f"{path}: the pages loop ({nxt})")
             seen.add(nxt)
 
     # -- people -----------------------------------------------------------------------------
@@ -196,7 +172,7 @@ class _Import:
             if _zone(u.get("timezone")) is not None:
                 entry["time_zone"] = u["timezone"]
             elif u.get("timezone"):
-                self.check("user", uid, f"time zone {u['timezone']!r} unknown: left out")
+                self.out.check("user", uid, f"time zone {u['timezone']!r} unknown: left out")
             slack = u.get("slack")
             slack = slack[0] if isinstance(slack, list) and slack else slack
             slack_id = slack.get("user_id") if isinstance(slack, dict) else None
@@ -206,7 +182,7 @@ class _Import:
             if u.get("role") in role:
                 entry["role"] = role[u["role"]]
             self.out.add("users", entry)
-            self.ok("user", u.get("username"), f"as {uid} ({entry.get('role', 'responder')})")
+            self.out.ok("user", u.get("username"), f"as {uid} ({entry.get('role', 'responder')})")
 
     def _rules(self) -> None:
         why = "people get Tocsin's default rules (needs an OnCall API key, not a service account)"
@@ -240,10 +216,10 @@ class _Import:
                 found["high"] = found["low"]
             if found:
                 people[uid]["notification_rules"] = found
-                self.ok("rules", uid, "important -> high urgency, default -> low")
+                self.out.ok("rules", uid, "important -> high urgency, default -> low")
             if lost:
                 note = "not mapped (OnCall's API has no phone, ntfy topic or webhook URL)"
-                self.check("rules", uid, f"{', '.join(lost)}: {note}: add them by hand")
+                self.out.check("rules", uid, f"{', '.join(lost)}: {note}: add them by hand")
 
     def _teams(self) -> None:
         why = "no teams: add them by hand"
@@ -254,7 +230,7 @@ class _Import:
             tid = str(team.get("id"))
             members = [uid for oid, uid in self.users.items() if tid in self.user_teams[oid]]
             self.out.add("teams", {"name": name, "members": members})
-            self.ok("team", team.get("name"), f"as {name}, {len(members)} members")
+            self.out.ok("team", team.get("name"), f"as {name}, {len(members)} members")
 
     # -- schedules ------------------------------------------------------------------------
 
@@ -262,11 +238,11 @@ class _Import:
         sid, label = str(schedule.get("id")), schedule.get("name") or schedule.get("id")
         self.schedules[sid] = None
         if schedule.get("ical_url_overrides"):
-            self.check("schedule", label, "its iCal overrides calendar is not read: re-enter")
+            self.out.check("schedule", label, "its iCal overrides calendar is not read: re-enter")
         if schedule.get("type") not in ("web", "calendar"):
             url = schedule.get("ical_url_primary")
             note = "Tocsin schedules are layers, not a calendar feed (and it is not fetched)"
-            self.check("schedule", label, f"iCal ({url}) not mapped: {note}: rebuild as layers")
+            self.out.check("schedule", label, f"iCal ({url}) not mapped: {note}: rebuild as layers")
             return
         listed = {str(x) for x in schedule.get("shifts") or []}
         mine = [s for s in shifts if str(s.get("schedule")) == sid or str(s.get("id")) in listed]
@@ -277,10 +253,10 @@ class _Import:
         zones = {s.get("time_zone") or default for s in mine if s.get("type") != "override"}
         zone = zones.pop() if len(zones) == 1 else (schedule.get("time_zone") or "UTC")
         if _zone(zone) is None:
-            self.check("schedule", label, f"unknown time zone {zone!r}: not mapped")
+            self.out.check("schedule", label, f"unknown time zone {zone!r}: not mapped")
             return
         if zones:
-            self.check("schedule", label, f"shifts in several zones: all read as {zone}")
+            self.out.check("schedule", label, f"shifts in several zones: all read as {zone}")
         layers: list[tuple[int, Item]] = []
         overrides: list[Item] = []
         for shift in mine:
@@ -292,7 +268,7 @@ class _Import:
                 if layer is not None:
                     layers.append((int(shift.get("level") or 0), layer))
         if not layers:
-            self.check("schedule", label, "no shift Tocsin can take: not mapped")
+            self.out.check("schedule", label, "no shift Tocsin can take: not mapped")
             return
         name = str(label)
         self.schedules[sid] = name
@@ -304,7 +280,7 @@ class _Import:
         if overrides:
             entry["overrides"] = overrides
         self.out.add("schedules", entry)
-        self.ok("schedule", label, f"{len(layers)} layers, {len(overrides)} overrides")
+        self.out.ok("schedule", label, f"{len(layers)} layers, {len(overrides)} overrides")
 
     def _people(self, shift: Item, where: str) -> list[str]:
         """One person per turn: the first of each rolling group (or of ``users``)."""
@@ -315,13 +291,13 @@ class _Import:
         else:
             groups = [shift.get("users") or []]
         if any(len(g) > 1 for g in groups):
-            self.check("shift", where, "several people at once: Tocsin keeps the first of each")
+            self.out.check("shift", where, "several people at once: Tocsin keeps the first of each")
         people = []
         for group in groups:
             if group and str(group[0]) in self.users:
                 people.append(self.users[str(group[0])])
             elif group:
-                self.check("shift", where, f"unknown user {group[0]}: left out")
+                self.out.check("shift", where, f"unknown user {group[0]}: left out")
         return people
 
     def _override(self, shift: Item, zone: ZoneInfo, label: Any) -> list[Item]:
@@ -329,7 +305,7 @@ class _Import:
         begin = _when(shift.get("start"), zone)
         people = self._people(shift, where)
         if begin is None or not people:
-            self.check("override", where, "no start or no known person: not mapped")
+            self.out.check("override", where, "no start or no known person: not mapped")
             return []
         end = begin + timedelta(seconds=int(shift.get("duration") or 0))
         if end <= begin:
@@ -349,7 +325,7 @@ class _Import:
         length = timedelta(seconds=int(shift.get("duration") or 0))
         people = self._people(shift, where)
         if start is None or not people or length <= timedelta(0):
-            self.check("shift", where, "no start, duration or known person: not mapped")
+            self.out.check("shift", where, "no start, duration or known person: not mapped")
             return None
         layer: Item = {"name": str(shift.get("name") or shift.get("id")), "start": start}
         kind, freq = shift.get("type"), shift.get("frequency")
@@ -358,7 +334,7 @@ class _Import:
             layer.update(end=end, rotation={"type": "daily"}, users=people[:1])
             return self._clean(layer, where)
         if freq not in _UNITS or shift.get("by_month") or shift.get("by_monthday"):
-            self.check("shift", where, f"repeats {freq} (by month/day): not mapped")
+            self.out.check("shift", where, f"repeats {freq} (by month/day): not mapped")
             return None
         unit, step = _UNITS[str(freq)]
         interval = max(int(shift.get("interval") or 1), 1)
@@ -378,14 +354,14 @@ class _Import:
         restrictions: list[Item] = []
         if days and (len(days) < 7 or length < timedelta(days=1)):
             if freq == "hourly" or length > timedelta(weeks=1):
-                self.check("shift", where, f"{freq} on chosen days: the days are not kept")
+                self.out.check("shift", where, f"{freq} on chosen days: the days are not kept")
             else:
                 restrictions = [_window(start, length, _DAYS.index(d) + 1) for d in days]
             if freq == "daily" and len(people) > 1:
                 note = "OnCall hands over on each chosen day, Tocsin every day: check the order"
-                self.check("shift", where, note)
+                self.out.check("shift", where, note)
             if interval > 1:
-                self.check("shift", where, f"every {interval} {unit} on chosen days: all kept")
+                self.out.check("shift", where, f"every {interval} {unit} on chosen days: all kept")
         elif not days and length < period:
             if period == timedelta(days=1):
                 restrictions = [_window(start, length, None)]
@@ -393,7 +369,7 @@ class _Import:
                 restrictions = [_window(start, length, start.isoweekday())]
             else:
                 note = f"on call {_duration(length.total_seconds())} of each turn: all kept"
-                self.check("shift", where, note)
+                self.out.check("shift", where, note)
         if rotation_start is not None and rotation_start > start:
             # OnCall starts the queue at the first turn from rotation_start.
             turns = -((anchor - rotation_start) // period)
@@ -408,7 +384,7 @@ class _Import:
 
     def _clean(self, layer: Item, where: str) -> Item | None:
         if layer.get("end") is not None and layer["end"] <= layer["start"]:
-            self.ok("shift", where, "ended: not imported")
+            self.out.ok("shift", where, "ended: not imported")
             return None
         for key in ("start", "end"):
             if key in layer:
@@ -443,9 +419,9 @@ class _Import:
                 continue
             mode = "round_robin" if kind == "notify_person_next_each_time" else "all"
             if step.get("important"):
-                self.check("escalation", label, "important: Tocsin uses the incident's urgency")
+                self.out.check("escalation", label, "important: Tocsin uses the incident's urgency")
             if not closed and levels[-1]["mode"] != mode:
-                self.check("escalation", label, f"{kind} paged 1m after the step before it")
+                self.out.check("escalation", label, f"{kind} paged 1m after the step before it")
                 levels[-1]["_wait"] = 60
                 closed = True
             if closed:
@@ -453,10 +429,12 @@ class _Import:
                 closed = False
             levels[-1]["targets"] += [t for t in targets if t not in levels[-1]["targets"]]
         if waited:
-            self.check("escalation", label, f"starts with a wait of {_duration(waited)}: dropped")
+            self.out.check(
+                "escalation", label, f"starts with a wait of {_duration(waited)}: dropped"
+            )
         levels = [lv for lv in levels if lv["targets"]]
         if not levels:
-            self.check("escalation", label, "nobody it pages maps: not mapped")
+            self.out.check("escalation", label, "nobody it pages maps: not mapped")
             return
         name = str(label)
         while name in self.policies.values():
@@ -468,7 +446,7 @@ class _Import:
         if repeat:
             entry["repeat"] = repeat
             if not levels[-1]["_wait"]:
-                self.check("escalation", label, "repeats 5m after its last level, not at once")
+                self.out.check("escalation", label, "repeats 5m after its last level, not at once")
         entry["levels"] = []
         for level in levels:
             item: Item = {"delay": _duration(max(level["_wait"], 60) if level["_wait"] else 300)}
@@ -476,7 +454,7 @@ class _Import:
                 item["mode"] = level["mode"]
             entry["levels"].append(item | {"targets": level["targets"]})
         self.out.add("escalation_policies", entry)
-        self.ok("escalation", label, f"as policy {name!r}, {len(levels)} levels")
+        self.out.ok("escalation", label, f"as policy {name!r}, {len(levels)} levels")
 
     def _targets(self, step: Item, label: Any) -> list[Item] | None:
         """What a step pages, or None (reported) when Tocsin has no such step."""
@@ -488,13 +466,13 @@ class _Import:
         if kind == "notify_on_call_from_schedule":
             name = self.schedules.get(str(step.get("notify_on_call_from_schedule")))
             if name is None:
-                self.check("escalation", label, "pages a schedule that did not map: left out")
+                self.out.check("escalation", label, "pages a schedule that did not map: left out")
                 return None
             return [{"schedule": name}]
         if kind == "notify_team_members":
             team = str(step.get("team_to_notify"))
             ids = [oid for oid, teams in self.user_teams.items() if team in teams]
-            self.check("escalation", label, "team members: listed as they are now")
+            self.out.check("escalation", label, "team members: listed as they are now")
             return self._user_targets(ids, label)
         todo = {
             "notify_user_group": "a Slack user group: add its people or a slack_channel",
@@ -504,7 +482,7 @@ class _Import:
             "notify_if_time_from_to": "a time condition: use the route's time intervals",
         }
         note = todo.get(kind, f"{kind}: Tocsin has no such step")
-        self.check("escalation", label, f"step {note}")
+        self.out.check("escalation", label, f"step {note}")
         return None
 
     def _user_targets(self, ids: Iterable[Any], label: Any) -> list[Item]:
@@ -513,89 +491,5 @@ class _Import:
             if str(oid) in self.users:
                 out.append({"user": self.users[str(oid)]})
             else:
-                self.check("escalation", label, f"unknown user {oid}: left out")
+                self.out.check("escalation", label, f"unknown user {oid}: left out")
         return out
-
-    # -- integrations and routes ------------------------------------------------------------
-
-    def _routing(self, integrations: list[Item], routes: list[Item]) -> None:
-        receivers: dict[str, Item] = {}
-
-        def receiver(chain: Any, where: Any) -> str:
-            policy = self.policies.get(str(chain)) if chain else None
-            if chain and policy is None:
-                self.check("route", where, "its escalation chain did not map: pages nobody")
-            if policy is None:
-                receivers.setdefault("no-escalation", {"name": "no-escalation"})
-                return "no-escalation"
-            # "page-": never "unrouted" or "no-escalation", whatever the chains are called
-            receivers.setdefault(policy, {"name": f"page-{policy}", "escalation_policy": policy})
-            return f"page-{policy}"
-
-        trees: list[Item] = []
-        taken: set[str] = set()
-        for integ in integrations:
-            label = integ.get("name") or integ.get("id")
-            key = slug(str(label), taken)
-            kind, how = _KINDS.get(str(integ.get("type")), ("webhook", "give it a --mapping"))
-            note = (
-                f"create it: `tocsin integration create {key} --kind {kind} "
-                f"--label {INTEGRATION_LABEL}={key}` (its alerts then carry the label its "
-                f"routes match), {how}"
-            )
-            self.check("integration", label, note)
-            mine = sorted(
-                (r for r in routes if r.get("integration_id") == integ.get("id")),
-                key=lambda r: r.get("position") or 0,
-            )
-            default = integ.get("default_route") or {}
-            last = [
-                r for r in mine if r.get("is_the_last_route") or r.get("id") == default.get("id")
-            ]
-            tree: Item = {"matchers": [f'{INTEGRATION_LABEL}="{key}"']}
-            chain = (last[0] if last else default).get("escalation_chain_id")
-            tree["receiver"] = receiver(chain, f"{label}/default")
-            children = []
-            for route in (r for r in mine if r not in last):
-                where, matchers = f"{label}/{route.get('routing_regex')}", _matchers(route)
-                if matchers is None:
-                    self.check("route", where, "not a plain label match: write matchers by hand")
-                    continue
-                child = {"matchers": matchers} if matchers else {}
-                chain = route.get("escalation_chain_id")
-                children.append(child | {"receiver": receiver(chain, where)})
-                self.ok("route", where, f"as {matchers or 'match-all'}")
-            if children:
-                tree["routes"] = children
-            if any((r.get("slack") or {}).get("channel_id") for r in [*mine, default]):
-                self.check("route", label, "Slack channels: add slack_channel targets")
-            trees.append(tree)
-        if not trees:  # only schedules and chains: still a configuration Tocsin takes
-            trees = [{"receiver": "unrouted"}]
-            receivers["unrouted"] = {"name": "unrouted"}
-            self.check("route", "unrouted", "no integration: alerts page nobody until routed")
-        if len(trees) == 1:
-            root = {k: v for k, v in trees[0].items() if k != "matchers"}
-        else:
-            root = {"receiver": "unrouted", "routes": trees}
-            receivers["unrouted"] = {"name": "unrouted"}
-            self.check("route", "unrouted", f"alerts without {INTEGRATION_LABEL} page nobody")
-        self.out.sections["receivers"] = list(receivers.values())
-        self.out.sections["route"] = {"receiver": root.pop("receiver"), "group_by": ["alertname"]}
-        self.out.sections["route"] |= root
-
-
-def _matchers(route: Item) -> list[str] | None:
-    """Alertmanager matchers for a routing_regex that is a plain label match
-    (``"severity": "critical"``, ``{{ payload.commonLabels.team == "db" }}``); ``[]`` for
-    match-all; None for anything else."""
-    text = str(route.get("routing_regex") or "").strip()
-    if text in ("", ".*", "{{ true }}"):
-        return []
-    found = (_LABEL_JINJA if route.get("routing_type") == "jinja2" else _LABEL_REGEX).match(text)
-    if found is None:
-        return None
-    value = found["value"]
-    if "|" in value:
-        return [f'{found["name"]}=~"{value.strip("()")}"']
-    return [f'{found["name"]}="{value}"']

@@ -15,13 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tocsin.integrations.importers.common import (
-    Finding,
-    Imported,
-    ImportError_,
-    JsonSource,
-    slug,
-)
+from tocsin.integrations.importers.imported import Imported, slug
+from tocsin.integrations.importers.sources import JsonSource, SourceError
 
 __all__ = ["TOOL", "api_base", "headers", "import_opsgenie", "pages"]
 
@@ -57,7 +52,7 @@ def pages(source: JsonSource, path: str, params: Mapping[str, Any] | None = None
             break
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list):
-            raise ImportError_(f"{path}: expected {{'data': [...]}} in the answer")
+            raise SourceError(f"{path}: expected {{'data': [...]}} in the answer")
         items.extend(data)
         following = (body.get("paging") or {}).get("next")
         if not following or not data:
@@ -74,7 +69,7 @@ def _one(source: JsonSource, path: str) -> dict[str, Any]:
     body = source.get(path)
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
-        raise ImportError_(f"{path}: expected {{'data': {{...}}}} in the answer")
+        raise SourceError(f"{path}: expected {{'data': {{...}}}} in the answer")
     return data
 
 
@@ -112,17 +107,11 @@ class _Run:
         self.unread: dict[str, str] = {}  # optional endpoint kind -> why it was not read
         self.other_rules: dict[str, int] = {}  # notification rule action type -> count
 
-    def ok(self, kind: str, name: str, note: str) -> None:
-        self.out.mapped.append(Finding(kind, name, note))
-
-    def check(self, kind: str, name: str, note: str) -> None:
-        self.out.unmapped.append(Finding(kind, name, note))
-
     def optional(self, kind: str, path: str) -> Any:
         """An answer the import can do without (contacts, notification rules)."""
         try:
             return self.source.get(path)
-        except ImportError_ as exc:
+        except SourceError as exc:
             self.unread.setdefault(kind, str(exc))
             return None
 
@@ -147,17 +136,17 @@ class _Run:
                     ZoneInfo(zone)
                     person["time_zone"] = zone
                 except (ZoneInfoNotFoundError, ValueError, OSError):
-                    self.check("user", username, f"time zone {zone!r} unknown here; left out")
+                    self.out.check("user", username, f"time zone {zone!r} unknown here; left out")
             role = str((raw.get("role") or {}).get("name") or "User")
             if role.lower() in _ROLES:
                 person["role"] = _ROLES[role.lower()]
             elif role.lower() != "user":
-                self.check("user", username, f"custom role {role!r}: imported as responder")
-            self.ok("user", username, f"-> {uid}")
+                self.out.check("user", username, f"custom role {role!r}: imported as responder")
+            self.out.ok("user", username, f"-> {uid}")
             self.contacts(str(raw.get("id")), username, person)
             self.rules(str(raw.get("id")), username, person)
             if raw.get("blocked"):
-                self.check("user", username, "blocked in Opsgenie: imported; remove if gone")
+                self.out.check("user", username, "blocked in Opsgenie: imported; remove if gone")
             self.out.add("users", person)
 
     def contacts(self, og_id: str, username: str, person: dict[str, Any]) -> None:
@@ -175,18 +164,22 @@ class _Run:
             if method in ("sms", "voice"):
                 number = _phone(to)
                 if number is None:
-                    self.check("user", username, f"{method} number {to!r} is not E.164; left out")
+                    self.out.check(
+                        "user", username, f"{method} number {to!r} is not E.164; left out"
+                    )
                 elif "phone" not in person:
                     person["phone"] = number
                 elif person["phone"] != number:
-                    self.check("user", username, f"second number {to!r}: Tocsin keeps one phone")
+                    self.out.check(
+                        "user", username, f"second number {to!r}: Tocsin keeps one phone"
+                    )
             elif method == "email" and to and to != person.get("email"):
                 if "email" in person:
-                    self.check("user", username, f"second email {to!r}: Tocsin keeps one email")
+                    self.out.check("user", username, f"second email {to!r}: Tocsin keeps one email")
                 else:
                     person["email"] = to
             elif method == "mobile":
-                self.check(
+                self.out.check(
                     "user", username, "Opsgenie app push: set ntfy_topic for push (docs/paging.md)"
                 )
 
@@ -209,7 +202,7 @@ class _Run:
             name = f"{username} {detail.get('name') or rule.get('name')!r}"
             simple = (detail.get("criteria") or {}).get("type", "match-all") == "match-all"
             if chosen or not simple or detail.get("timeRestriction"):
-                self.check(
+                self.out.check(
                     "notification rule",
                     name,
                     "has conditions or a time restriction, or is not the first: Tocsin's rules "
@@ -226,12 +219,12 @@ class _Run:
                     continue
                 if address is None or address not in person:
                     why = "the Opsgenie app (no push here)" if method == "mobile" else "no address"
-                    self.check("notification rule", name, f"step {method} at {delay}: {why}")
+                    self.out.check("notification rule", name, f"step {method} at {delay}: {why}")
                     continue
                 steps.append({"method": method, "delay": delay})
             if steps:
                 person["notification_rules"] = {"high": steps, "low": [dict(s) for s in steps]}
-                self.ok("notification rule", name, f"-> high and low: {len(steps)} steps")
+                self.out.ok("notification rule", name, f"-> high and low: {len(steps)} steps")
             chosen = True
 
     # -- teams ------------------------------------------------------------------------
@@ -249,7 +242,7 @@ class _Run:
             for member in raw.get("members") or []:
                 uid = self.user(member.get("user") or {})
                 if uid is None:
-                    self.check(
+                    self.out.check(
                         "team", name, f"member {member.get('user')!r} is not a user; left out"
                     )
                     continue
@@ -263,7 +256,7 @@ class _Run:
             if raw.get("description"):
                 team["description"] = str(raw["description"])
             self.out.add("teams", team)
-            self.ok("team", str(raw.get("name")), f"-> {name}: {len(pairs)} people")
+            self.out.ok("team", str(raw.get("name")), f"-> {name}: {len(pairs)} people")
 
     # -- schedules --------------------------------------------------------------------
 
@@ -282,7 +275,7 @@ class _Run:
             zone_name = str(raw.get("timezone") or "")
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError, OSError):
-            self.check("schedule", name, f"time zone {zone_name!r} unknown: UTC used")
+            self.out.check("schedule", name, f"time zone {zone_name!r} unknown: UTC used")
             zone_name, zone = "UTC", ZoneInfo("UTC")
         layers: list[dict[str, Any]] = []
         spans: list[_Span] = []
@@ -295,7 +288,7 @@ class _Run:
                 spans.append(span)
                 layers.append(layer)
         if not layers:
-            self.check("schedule", name, "no rotation with users: left out")
+            self.out.check("schedule", name, "no rotation with users: left out")
             return
         self.schedules[str(raw.get("id"))] = self.schedules[name] = name
         schedule: dict[str, Any] = {"name": name, "time_zone": zone_name}
@@ -303,9 +296,9 @@ class _Run:
             schedule["team"] = owner
         schedule["layers"] = layers
         if raw.get("enabled") is False:
-            self.check("schedule", name, "disabled in Opsgenie: imported (it will be used)")
+            self.out.check("schedule", name, "disabled in Opsgenie: imported (it will be used)")
         self.out.add("schedules", schedule)
-        self.ok("schedule", name, f"{len(layers)} layers")
+        self.out.ok("schedule", name, f"{len(layers)} layers")
 
     def layer(
         self, schedule: str, rotation: Mapping[str, Any], zone: ZoneInfo
@@ -314,7 +307,7 @@ class _Run:
         where = f"{schedule} / {label}"
         kind = str(rotation.get("type"))
         if kind not in ("hourly", "daily", "weekly"):
-            self.check("rotation", where, f"type {kind!r} unknown: left out")
+            self.out.check("rotation", where, f"type {kind!r} unknown: left out")
             return None
         users: list[str] = []
         for p in rotation.get("participants") or []:
@@ -323,7 +316,7 @@ class _Run:
             if uid is not None:
                 users.append(uid)
             elif ptype == "none":
-                self.check(
+                self.out.check(
                     "rotation",
                     where,
                     "a 'none' turn (a planned gap) was dropped: the "
@@ -337,15 +330,15 @@ class _Run:
                     else "left out: Tocsin rotates people only; list the people, or use a "
                     "separate schedule"
                 )
-                self.check("rotation", where, f"participant {ptype} {who!r} {why}")
+                self.out.check("rotation", where, f"participant {ptype} {who!r} {why}")
         if not users:
-            self.check("rotation", where, "no user participants: left out")
+            self.out.check("rotation", where, "no user participants: left out")
             return None
         try:
             start = _local(str(rotation.get("startDate")), zone)
             end = _local(str(rotation["endDate"]), zone) if rotation.get("endDate") else None
-        except ImportError_ as exc:
-            self.check("rotation", where, f"{exc}: left out")
+        except SourceError as exc:
+            self.out.check("rotation", where, f"{exc}: left out")
             return None
         turn: dict[str, Any] = {"type": kind}
         if int(rotation.get("length") or 1) != 1:
@@ -362,7 +355,7 @@ class _Run:
         restrictions, mask = self.restrictions(where, rotation.get("timeRestriction") or {})
         if restrictions:
             layer["restrictions"] = restrictions
-        self.ok(
+        self.out.ok(
             "rotation",
             where,
             f"-> layer: {kind} x{turn.get('length', 1)}, "
@@ -394,7 +387,7 @@ class _Run:
                     first = _DAYS.index(str(r.get("startDay")).lower())
                     last = _DAYS.index(str(r.get("endDay")).lower())
                 except ValueError:
-                    self.check("restriction", where, f"unknown day in {dict(r)!r}: left out")
+                    self.out.check("restriction", where, f"unknown day in {dict(r)!r}: left out")
                     continue
                 start = int(r.get("startHour") or 0) * 60 + int(r.get("startMin") or 0)
                 end = last * 1440 + int(r.get("endHour") or 0) * 60 + int(r.get("endMin") or 0)
@@ -409,7 +402,9 @@ class _Run:
                 )
                 mask.update((first * 1440 + start + m) % _WEEK for m in range(length))
         else:
-            self.check("restriction", where, f"type {kind!r} unknown: the layer is unrestricted")
+            self.out.check(
+                "restriction", where, f"type {kind!r} unknown: the layer is unrestricted"
+            )
             return [], set(range(_WEEK))
         return out, mask
 
@@ -420,7 +415,7 @@ class _Run:
             return
         at = min(common)
         when = f"{_DAYS[at // 1440].title()} {_hhmm(at % 1440)}"
-        self.check(
+        self.out.check(
             "schedule",
             schedule,
             f"rotations {first!r} and {second!r} overlap (e.g. {when}): Opsgenie notifies the "
@@ -442,7 +437,7 @@ class _Run:
             delay = rule.get("delay") or {}
             minutes = _minutes(delay.get("timeAmount"), delay.get("timeUnit"))
             if rule.get("condition") == "if-not-closed":
-                self.check(
+                self.out.check(
                     "escalation",
                     name,
                     f"rule at {_duration(minutes)} is if-not-closed: "
@@ -455,11 +450,11 @@ class _Run:
                 if round_robin:
                     mode[minutes] = "round_robin"
         if not groups:
-            self.check("escalation", name, "no rule maps: left out")
+            self.out.check("escalation", name, "no rule maps: left out")
             return
         times = sorted(groups)
         if times[0] > 0:
-            self.check(
+            self.out.check(
                 "escalation",
                 name,
                 f"the first rule waits {_duration(times[0])}: Tocsin "
@@ -483,14 +478,18 @@ class _Run:
         if count:
             policy["repeat"] = min(count, 20)
             if count > 20:
-                self.check("escalation", name, f"repeats {count} times: Tocsin at most 20")
+                self.out.check("escalation", name, f"repeats {count} times: Tocsin at most 20")
         if repeat.get("closeAlertAfterAll"):
-            self.check("escalation", name, "closes the alert after the repeats: Tocsin does not")
+            self.out.check(
+                "escalation", name, "closes the alert after the repeats: Tocsin does not"
+            )
         policy["levels"] = levels
         self.out.add("escalation_policies", policy)
         # "page-": never the root's "unrouted", whatever the policies are called
         self.out.add("receivers", {"name": f"page-{name}", "escalation_policy": name})
-        self.ok("escalation", name, f"-> {len(levels)} levels, repeat {policy.get('repeat', 0)}")
+        self.out.ok(
+            "escalation", name, f"-> {len(levels)} levels, repeat {policy.get('repeat', 0)}"
+        )
 
     def targets(
         self, policy: str, rule: Mapping[str, Any], minutes: int
@@ -509,7 +508,7 @@ class _Run:
             if name is not None and notify == "default":
                 return [{"schedule": name}], False
             if name is not None:
-                self.check(
+                self.out.check(
                     "escalation",
                     policy,
                     f"{where}: the {notify} on-call person has no "
@@ -522,21 +521,21 @@ class _Run:
             chosen = [u for u, role in members if notify != "admins" or role == "admin"]
             if team is not None and notify in ("users", "all", "admins", "random") and chosen:
                 if notify == "random":
-                    self.check(
+                    self.out.check(
                         "escalation",
                         policy,
                         f"{where}: a random member -> the members in turn (round_robin)",
                     )
                 return [{"user": u} for u in chosen], notify == "random"
             if team is not None:
-                self.check(
+                self.out.check(
                     "escalation",
                     policy,
                     f"{where}: a team's own routing has no "
                     "equivalent; left out: name its schedule or people instead",
                 )
                 return [], False
-        self.check("escalation", policy, f"{where}: recipient not imported; left out")
+        self.out.check("escalation", policy, f"{where}: recipient not imported; left out")
         return [], False
 
     # -- all --------------------------------------------------------------------------
@@ -547,10 +546,10 @@ class _Run:
         self.all_schedules()
         self.escalations()
         for kind, why in self.unread.items():
-            self.check(kind, "(all users)", f"not read: {why}")
+            self.out.check(kind, "(all users)", f"not read: {why}")
         if self.other_rules:
             kinds = ", ".join(f"{k} ({n})" for k, n in sorted(self.other_rules.items()))
-            self.check(
+            self.out.check(
                 "notification rule",
                 "(all users)",
                 f"not imported: {kinds}: Tocsin "
@@ -558,7 +557,7 @@ class _Run:
             )
         self.out.sections.setdefault("receivers", []).insert(0, {"name": "unrouted"})
         self.out.sections["route"] = {"receiver": "unrouted"}
-        self.check(
+        self.out.check(
             "route",
             "(all)",
             "Opsgenie's integrations and team routing rules are not "
@@ -574,7 +573,7 @@ def _local(text: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ImportError_(f"date-time {text!r} is not ISO 8601") from None
+        raise SourceError(f"date-time {text!r} is not ISO 8601") from None
     if value.tzinfo is None:
         return value
     return value.astimezone(zone).replace(tzinfo=None)

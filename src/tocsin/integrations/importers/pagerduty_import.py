@@ -15,13 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tocsin.integrations.importers.common import (
-    Finding,
-    Imported,
-    ImportError_,
-    JsonSource,
-    slug,
-)
+from tocsin.integrations.importers.imported import Imported, slug
+from tocsin.integrations.importers.sources import JsonSource, SourceError
 
 __all__ = ["import_pagerduty", "pagerduty_headers"]
 
@@ -78,7 +73,7 @@ def pages(
     for _ in range(_MAX_PAGES):
         page = source.get(path, {**(params or {}), "offset": offset, "limit": PAGE})
         if page is None:  # saved files: one answer per list, which said there was more
-            raise ImportError_(
+            raise SourceError(
                 f"{path}: the saved answer says there is more (more: true): save every item "
                 "in one answer (all pages' items in one list), or import from the API"
             )
@@ -87,13 +82,13 @@ def pages(
         if not page.get("more") or not items:
             return
         offset += len(items)
-    raise ImportError_(f"{path}: more than {_MAX_PAGES} pages")
+    raise SourceError(f"{path}: more than {_MAX_PAGES} pages")
 
 
 def _list(page: Any, key: str, path: str) -> list[Json]:
     items = page.get(key) if isinstance(page, dict) else None
     if not isinstance(items, list):
-        raise ImportError_(f"{path}: the answer has no {key!r} list")
+        raise SourceError(f"{path}: the answer has no {key!r} list")
     return [i for i in items if isinstance(i, dict)]
 
 
@@ -157,12 +152,6 @@ class _Importer:
         self.schedules: dict[str, str] = {}
         self.policies: dict[str, Json] = {}
 
-    def ok(self, kind: str, name: str, note: str) -> None:
-        self.out.mapped.append(Finding(kind, name, note))
-
-    def check(self, kind: str, name: str, note: str) -> None:
-        self.out.unmapped.append(Finding(kind, name, note))
-
     def user(self, ref: Any) -> str | None:
         return self.users.get(ref.get("id", "")) if isinstance(ref, dict) else None
 
@@ -194,14 +183,14 @@ class _Importer:
         zone = u.get("time_zone")
         if zone:
             if _zone(zone) is None:
-                self.check("user", name, f"time zone {zone!r} unknown to Tocsin: left out")
+                self.out.check("user", name, f"time zone {zone!r} unknown to Tocsin: left out")
             else:
                 cfg["time_zone"] = zone
         role = str(u.get("role") or "user")
         if _ROLES.get(role):
             cfg["role"] = _ROLES[role]
         if role in _APPROXIMATE_ROLES or role not in _ROLES:
-            self.check(
+            self.out.check(
                 "user",
                 name,
                 f"role {role} has no exact Tocsin match: made {cfg.get('role', 'responder')} "
@@ -215,26 +204,28 @@ class _Importer:
                 if "email" not in cfg:
                     cfg["email"] = address
                 elif address != cfg["email"]:
-                    self.check("user", name, f"email {label}: Tocsin keeps one email, not this")
+                    self.out.check("user", name, f"email {label}: Tocsin keeps one email, not this")
             elif kind in ("phone_contact_method", "sms_contact_method"):
                 number = "+" + re.sub(r"\D", "", f"{m.get('country_code') or ''}{address}")
                 if not _E164.match(number):
-                    self.check("user", name, f"phone {label}: not an E.164 number, left out")
+                    self.out.check("user", name, f"phone {label}: not an E.164 number, left out")
                 elif "phone" not in cfg:
                     cfg["phone"] = number
                 elif number != cfg["phone"]:
-                    self.check("user", name, f"phone {label}: Tocsin keeps one number, not this")
+                    self.out.check(
+                        "user", name, f"phone {label}: Tocsin keeps one number, not this"
+                    )
             elif kind == "push_notification_contact_method":
-                self.check("user", name, f"push to the PagerDuty app {label}: set ntfy_topic")
+                self.out.check("user", name, f"push to the PagerDuty app {label}: set ntfy_topic")
             else:
-                self.check("user", name, f"contact method {label}: no Tocsin equivalent")
+                self.out.check("user", name, f"contact method {label}: no Tocsin equivalent")
         kinds = {m.get("id"): m.get("type", "") for m in methods}
         rules = self.rules(u, kinds, name, has_phone="phone" in cfg)
         if rules:
             cfg["notification_rules"] = rules
         have = [k for k in ("email", "phone", "time_zone") if k in cfg]
         count = sum(len(r) for r in rules.values())
-        self.ok("user", name, f"-> {uid}: {', '.join(have)}, {count} notification rules")
+        self.out.ok("user", name, f"-> {uid}: {', '.join(have)}, {count} notification rules")
         return cfg
 
     def contact_methods(self, u: Json) -> list[Json]:
@@ -262,7 +253,7 @@ class _Importer:
             if method in ("sms", "voice") and not has_phone:
                 method = None
             if method is None:
-                self.check(
+                self.out.check(
                     "user",
                     name,
                     f"{urgency}-urgency rule at {delay}m by {kind or 'an unknown method'}: "
@@ -286,24 +277,24 @@ class _Importer:
             for m in pages(self.source, f"/teams/{t['id']}/members", "members"):
                 uid = self.user(m.get("user"))
                 if uid is None:
-                    self.check("team", name, f"member {_ref_name(m.get('user'))}: not a user")
+                    self.out.check("team", name, f"member {_ref_name(m.get('user'))}: not a user")
                     continue
                 role = m.get("role") or "responder"
                 team["members"].append(uid)
                 if role == "manager":
                     team["managers"].append(uid)
                 elif role == "observer":
-                    self.check("team", name, f"{uid} is an observer: made a plain member")
+                    self.out.check("team", name, f"{uid} is an observer: made a plain member")
             if not team["managers"]:
                 del team["managers"]
             self.teams[t["id"]] = team
             self.out.add("teams", team)
-            self.ok("team", name, f"-> {team['name']}: {len(team['members'])} members")
+            self.out.ok("team", name, f"-> {team['name']}: {len(team['members'])} members")
 
     def team_of(self, refs: Any, kind: str, name: str) -> str | None:
         teams = [self.teams[r["id"]]["name"] for r in refs or [] if r.get("id") in self.teams]
         if len(teams) > 1:
-            self.check(kind, name, f"has {len(teams)} teams: Tocsin keeps one, {teams[0]}")
+            self.out.check(kind, name, f"has {len(teams)} teams: Tocsin keeps one, {teams[0]}")
         return teams[0] if teams else None
 
     # -- schedules -----------------------------------------------------------------------
@@ -317,7 +308,7 @@ class _Importer:
             path = f"/schedules/{s['id']}"
             detail = self.source.get(path)
             if not isinstance(detail, dict) or not isinstance(detail.get("schedule"), dict):
-                raise ImportError_(f"{path}: the answer has no 'schedule'")
+                raise SourceError(f"{path}: the answer has no 'schedule'")
             schedule = self.schedule(detail["schedule"])
             if schedule is None:
                 del self.schedules[s["id"]]
@@ -328,7 +319,7 @@ class _Importer:
         name, sid = str(s.get("name") or s["id"]), self.schedules[s["id"]]
         zone = _zone(s.get("time_zone") or "")
         if zone is None:
-            self.check("schedule", name, f"time zone {s.get('time_zone')!r} unknown: used UTC")
+            self.out.check("schedule", name, f"time zone {s.get('time_zone')!r} unknown: used UTC")
             zone = ZoneInfo("UTC")
         layers = [x for x in s.get("schedule_layers") or [] if isinstance(x, dict)]
         layers = self.by_priority(layers, name)
@@ -338,12 +329,12 @@ class _Importer:
             out["team"] = team
         out["layers"] = [x for x in (self.layer(x, zone, name) for x in layers) if x]
         if not out["layers"]:
-            self.check("schedule", name, "no current layer with users: left out")
+            self.out.check("schedule", name, "no current layer with users: left out")
             return None
         overrides = self.overrides(s["id"], zone, name)
         if overrides:
             out["overrides"] = overrides
-        self.ok(
+        self.out.ok(
             "schedule",
             name,
             f"-> {sid}: {len(out['layers'])} layers, {len(overrides)} upcoming overrides",
@@ -356,7 +347,7 @@ class _Importer:
         if all(numbers) and len({m.group(1) for m in numbers if m}) == len(layers):
             return sorted(layers, key=lambda x: int(str(x["name"]).split()[1]))
         if len(layers) > 1:
-            self.check(
+            self.out.check(
                 "schedule",
                 name,
                 "layer order taken as the API's, highest priority first (reversed here: the "
@@ -368,22 +359,22 @@ class _Importer:
         lname = str(x.get("name") or "")
         where = f"{schedule} / {lname or x.get('id')}"
         if x.get("end") and _when(str(x["end"])) <= self.now:
-            self.ok("layer", where, f"ended {x['end']}: history, left out")
+            self.out.ok("layer", where, f"ended {x['end']}: history, left out")
             return None
         users: list[str] = []
         for entry in x.get("users") or []:
             uid = self.user(entry.get("user") if isinstance(entry, dict) else None)
             if uid is None:
-                self.check("layer", where, f"user {_ref_name(entry.get('user'))}: not a user")
+                self.out.check("layer", where, f"user {_ref_name(entry.get('user'))}: not a user")
             else:
                 users.append(uid)
         if not users:
-            self.check("layer", where, "no users left: layer left out")
+            self.out.check("layer", where, "no users left: layer left out")
             return None
         vstart = _when(str(x.get("rotation_virtual_start") or x["start"])).astimezone(zone)
         turn, note = rotation(int(x.get("rotation_turn_length_seconds") or 86400), vstart)
         if note:
-            self.check("layer", where, note)
+            self.out.check("layer", where, note)
         out: Json = {"name": lname} if lname else {}
         out["start"] = _local(str(x["start"]), zone)
         if x.get("end"):
@@ -398,7 +389,7 @@ class _Importer:
     def restriction(self, r: Any, where: str) -> Json | None:
         seconds = int(r.get("duration_seconds") or 0)
         if not 0 < seconds <= 7 * 86400:
-            self.check("layer", where, f"restriction of {seconds}s left out")
+            self.out.check("layer", where, f"restriction of {seconds}s left out")
             return None
         out: Json = {"type": "daily", "start": _clock(str(r.get("start_time_of_day")))}
         if r.get("type") == "weekly_restriction":
@@ -416,8 +407,8 @@ class _Importer:
                 path, {"since": self.now.isoformat(), "until": until.isoformat()}
             )
             found = _list(answer, "overrides", path)
-        except ImportError_ as exc:
-            self.check("schedule", name, f"overrides not read ({exc}): recreate upcoming ones")
+        except SourceError as exc:
+            self.out.check("schedule", name, f"overrides not read ({exc}): recreate upcoming ones")
             return []
         out = []
         for o in found:
@@ -425,7 +416,9 @@ class _Importer:
             if _when(str(o["end"])) <= self.now:
                 continue  # past overrides are history
             if uid is None:
-                self.check("schedule", name, f"override for {_ref_name(o.get('user'))} left out")
+                self.out.check(
+                    "schedule", name, f"override for {_ref_name(o.get('user'))} left out"
+                )
                 continue
             out.append(
                 {"start": _local(o["start"], zone), "end": _local(o["end"], zone), "user": uid}
@@ -452,7 +445,7 @@ class _Importer:
                 self.out.add("escalation_policies", policy)
         if handoffs:
             counts = ", ".join(f"{k}: {v}" for k, v in sorted(handoffs.items()))
-            self.check(
+            self.out.check(
                 "escalation policies",
                 "on_call_handoff_notifications",
                 f"{counts}: Tocsin sends handoff summaries for every schedule "
@@ -477,23 +470,25 @@ class _Importer:
         if len(timeouts) == 1 and (timeout := next(iter(timeouts))):
             out["ack_timeout"] = duration(int(timeout))
         elif len(timeouts) > 1:
-            self.check("escalation policy", name, "its services' ack timeouts differ: none set")
+            self.out.check("escalation policy", name, "its services' ack timeouts differ: none set")
         levels = []
         for i, rule in enumerate(p.get("escalation_rules") or [], 1):
             level = self.level(rule, f"{name} rule {i}")
             if level is not None:
                 levels.append(level)
         if not levels:
-            self.check("escalation policy", name, "no rule with a known target: left out")
+            self.out.check("escalation policy", name, "no rule with a known target: left out")
             return None
         out["levels"] = levels
-        self.ok("escalation policy", name, f"-> {pid}: {len(levels)} levels, repeat {loops}")
+        self.out.ok("escalation policy", name, f"-> {pid}: {len(levels)} levels, repeat {loops}")
         return out
 
     def level(self, rule: Json, where: str) -> Json | None:
         delay = int(rule.get("escalation_delay_in_minutes") or 0)
         if delay < 1:
-            self.check("escalation rule", where, f"delay {delay}m raised to 1m (Tocsin's least)")
+            self.out.check(
+                "escalation rule", where, f"delay {delay}m raised to 1m (Tocsin's least)"
+            )
         targets = []
         for t in rule.get("targets") or []:
             kind = str(t.get("type", "")).removesuffix("_reference")
@@ -502,7 +497,7 @@ class _Importer:
             elif kind.startswith("schedule") and t.get("id") in self.schedules:
                 targets.append({"schedule": self.schedules[t["id"]]})
             else:
-                self.check("escalation rule", where, f"target {kind} {_ref_name(t)} left out")
+                self.out.check("escalation rule", where, f"target {kind} {_ref_name(t)} left out")
         if not targets:
             return None
         out: Json = {"delay": f"{max(delay, 1)}m", "targets": targets}
@@ -513,7 +508,7 @@ class _Importer:
             strategy = strategy.get("type")
         if strategy == "round_robin":
             out["mode"] = "round_robin"
-            self.ok("escalation rule", where, "round robin: mode round_robin")
+            self.out.ok("escalation rule", where, "round robin: mode round_robin")
         return out
 
     def import_services(self, services: list[Json]) -> None:
@@ -522,11 +517,11 @@ class _Importer:
         for s in services:
             name = str(s.get("name") or s["id"])
             if s.get("status") == "disabled":
-                self.check("service", name, "disabled in PagerDuty: no route made")
+                self.out.check("service", name, "disabled in PagerDuty: no route made")
                 continue
             policy = self.policies.get((s.get("escalation_policy") or {}).get("id", ""))
             if policy is None:
-                self.check("service", name, "its escalation policy was not imported: no route")
+                self.out.check("service", name, "its escalation policy was not imported: no route")
                 continue
             # "page-": never the root's "default" (every PagerDuty account has a policy of
             # that name)
@@ -539,13 +534,13 @@ class _Importer:
             if team:
                 owner = next(t for t in self.teams.values() if t["name"] == team)
                 owner.setdefault("services", []).append(name)
-            self.ok("service", name, f"-> route service={name!r} -> policy {policy['name']}")
+            self.out.ok("service", name, f"-> route service={name!r} -> policy {policy['name']}")
             self.service_findings(s, name)
         self.out.sections["route"] = {"receiver": "default", "group_by": ["..."]}
         if routes:
             self.out.sections["route"]["routes"] = routes
         self.out.sections["receivers"] = receivers
-        self.check(
+        self.out.check(
             "route",
             "default",
             "the root receiver sends nowhere: merge these routes into your own route tree; "
@@ -579,7 +574,7 @@ class _Importer:
         if (s.get("auto_pause_notifications_parameters") or {}).get("enabled"):
             notes.append("auto-pause of transient alerts: use the route's min_firing_for")
         for note in notes:
-            self.check("service", name, note)
+            self.out.check("service", name, note)
 
 
 def _zone(name: str) -> ZoneInfo | None:
